@@ -1,0 +1,106 @@
+"""JSON API: articles newest first with cursor pagination."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from datetime import datetime
+
+from django.conf import settings
+from django.db.models import Q, QuerySet
+from django.http import HttpRequest, JsonResponse
+from django.utils.dateparse import parse_datetime
+from django.utils.timezone import is_naive, make_aware
+from django.views.decorators.http import require_GET
+
+from newsdesk.api.records import article_record
+from newsdesk.news.models import Article
+
+
+class BadRequest(ValueError):
+    """A malformed query parameter; the message names it."""
+
+
+def error(message: str, status: int = 400) -> JsonResponse:
+    return JsonResponse({"error": message}, status=status)
+
+
+@require_GET
+def article_list(request: HttpRequest) -> JsonResponse:
+    """GET /api/articles?source=&since=&cursor=&limit= — newest first."""
+    try:
+        articles = _filtered(request)
+        limit = _limit(request)
+        cursor = request.GET.get("cursor")
+        if cursor:
+            moment, last_id = decode_cursor(cursor)
+            articles = articles.filter(Q(sort_at__lt=moment) | Q(sort_at=moment, id__lt=last_id))
+    except BadRequest as problem:
+        return error(str(problem))
+    page = list(articles.select_related("source").order_by("-sort_at", "-id")[: limit + 1])
+    more = len(page) > limit
+    page = page[:limit]
+    next_cursor = encode_cursor(page[-1]) if more and page else None
+    return JsonResponse({"results": [article_record(a) for a in page], "next_cursor": next_cursor})
+
+
+@require_GET
+def article_detail(request: HttpRequest, article_id: int) -> JsonResponse:
+    article = Article.objects.select_related("source").filter(pk=article_id).first()
+    if article is None:
+        return error(f"no article {article_id}", status=404)
+    return JsonResponse(article_record(article))
+
+
+def _filtered(request: HttpRequest) -> QuerySet[Article]:
+    articles = Article.objects.all()
+    source = request.GET.get("source")
+    if source:
+        articles = (
+            articles.filter(source_id=int(source))
+            if source.isdigit()
+            else articles.filter(source__domain=source)
+        )
+    since = request.GET.get("since")
+    if since:
+        articles = articles.filter(sort_at__gte=parse_moment(since, "since"))
+    return articles
+
+
+def _limit(request: HttpRequest) -> int:
+    raw = request.GET.get("limit")
+    default = settings.NEWSDESK["NEWSDESK_PAGE_SIZE"]
+    if raw is None:
+        return int(default)
+    if not raw.isdigit() or not 1 <= int(raw) <= 200:
+        raise BadRequest("limit must be a whole number from 1 to 200")
+    return int(raw)
+
+
+def parse_moment(raw: str, name: str) -> datetime:
+    """An ISO 8601 date or time; naive means UTC. Raises BadRequest naming the parameter."""
+    try:
+        moment = parse_datetime(raw) or (parse_datetime(raw + "T00:00:00") if len(raw) == 10 else None)
+    except ValueError:
+        moment = None
+    if moment is None:
+        raise BadRequest(f"{name} must be an ISO 8601 time such as 2026-11-27T08:00:00Z")
+    return make_aware(moment) if is_naive(moment) else moment
+
+
+def encode_cursor(article: Article) -> str:
+    raw = f"{article.sort_at.isoformat()}|{article.pk}".encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> tuple[datetime, int]:
+    """The position a cursor points after; raises BadRequest for a cursor we did not make."""
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        moment_text, id_text = raw.rsplit("|", 1)
+        moment = parse_datetime(moment_text)
+        if moment is None:
+            raise ValueError(moment_text)
+        return moment, int(id_text)
+    except (ValueError, binascii.Error, UnicodeDecodeError):
+        raise BadRequest("cursor is not one this API gave out") from None

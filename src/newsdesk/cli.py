@@ -1,0 +1,448 @@
+"""The `newsdesk` command.
+
+Exit codes: 0 everything worked; 1 some inputs or feeds failed (each is reported);
+2 a usage or configuration error (nothing was done).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, TypeVar
+
+EXIT_OK, EXIT_PARTIAL, EXIT_USAGE = 0, 1, 2
+T = TypeVar("T")
+
+
+class CommandError(Exception):
+    """A problem the user can fix; printed without a traceback."""
+
+    def __init__(self, message: str, code: int = EXIT_USAGE) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+def setup_django() -> None:
+    """Configure Django from the environment; a bad setting becomes a CommandError naming it."""
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "newsdesk.desk.settings")
+    import django
+    from django.core.exceptions import ImproperlyConfigured
+
+    try:
+        django.setup()
+    except ImproperlyConfigured as error:
+        raise CommandError(f"bad setting: {error}") from None
+
+
+def migrate(verbosity: int = 0) -> None:
+    from django.core.management import call_command
+
+    call_command("migrate", interactive=False, verbosity=verbosity)
+
+
+def err(message: str) -> None:
+    print(f"newsdesk: {message}", file=sys.stderr)
+
+
+def emit_json(value: Any) -> None:
+    print(json.dumps(value, ensure_ascii=False, default=str))
+
+
+@contextmanager
+def progress(description: str, total: int | None, enabled: bool = True) -> Iterator[Callable[[], None]]:
+    """A progress bar on stderr when it is a terminal; yields the function that advances it."""
+    if not enabled or not sys.stderr.isatty():
+        yield lambda: None
+        return
+    from rich.progress import Progress
+
+    with Progress(transient=True) as bar:
+        task = bar.add_task(description, total=total)
+        yield lambda: bar.advance(task)
+
+
+def tracked(items: Sequence[T], description: str, enabled: bool = True) -> Iterable[T]:
+    with progress(description, len(items), enabled) as advance:
+        for item in items:
+            yield item
+            advance()
+
+
+# ---------------------------------------------------------------------------------------------
+# Commands
+
+
+def cmd_up(args: argparse.Namespace) -> int:
+    """Migrate, subscribe the default feeds on an empty database, start the scheduler and the web server."""
+    setup_django()
+    from django.conf import settings
+
+    from newsdesk.news.models import Feed
+    from newsdesk.news.runner import Scheduler, make_runner
+
+    print(f"Newsdesk home: {settings.HOME}", file=sys.stderr)
+    migrate()
+    if not args.no_default_feeds and not Feed.objects.exists():
+        count = subscribe_default_feeds()
+        print(
+            f"Subscribed {count} default feeds of major public outlets (--no-default-feeds skips this).",
+            file=sys.stderr,
+        )
+    runner = make_runner()
+    scheduler = Scheduler(runner)
+    scheduler.start()
+    try:
+        return serve(args.host, args.port)
+    finally:
+        scheduler.stop()
+        runner.shutdown(wait=False)
+
+
+def subscribe_default_feeds() -> int:
+    from newsdesk.news import jobs
+    from newsdesk.news.models import Source
+    from newsdesk.pipeline.outlets import load_default_feeds
+
+    defaults = load_default_feeds()
+    for url, outlet in defaults:
+        jobs.add_feed_url(url, source=Source.objects.filter(name=outlet).first())
+    return len(defaults)
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    setup_django()
+    migrate()
+    return serve(args.host, args.port)
+
+
+def serve(host: str | None, port: int | None) -> int:
+    from django.conf import settings
+    from waitress import serve as waitress_serve
+
+    from newsdesk.desk.wsgi import application
+
+    host = host or settings.NEWSDESK["NEWSDESK_HOST"]
+    port = port or settings.NEWSDESK["NEWSDESK_PORT"]
+    print(f"Newsdesk is at http://{host}:{port}/ (Ctrl-C stops it)", file=sys.stderr)
+    try:
+        waitress_serve(application, host=host, port=port, threads=8, _quiet=True)
+    except OSError as error:
+        raise CommandError(f"cannot listen on {host}:{port}: {error.strerror or error}") from None
+    except KeyboardInterrupt:
+        pass
+    return EXIT_OK
+
+
+def cmd_add(args: argparse.Namespace) -> int:
+    """Follow a feed, or the feed a page announces, and fetch it now."""
+    setup_django()
+    migrate()
+    from newsdesk.news import jobs
+    from newsdesk.pipeline.errors import PipelineError
+
+    try:
+        feed = jobs.subscribe(args.url)
+    except (PipelineError, ValueError) as error:
+        raise CommandError(f"cannot add {args.url}: {error}", code=EXIT_PARTIAL) from None
+    report = None if args.no_fetch else jobs.refresh_feed(feed.pk)
+    if args.json:
+        from newsdesk.api.records import feed_record
+
+        feed.refresh_from_db()
+        emit_json({**feed_record(feed), "new": report.new if report else 0})
+    else:
+        print(f"Following {feed.url} ({feed.source.name})")
+        if report is not None:
+            print(_report_line(report))
+    return EXIT_OK if report is None or report.ok else EXIT_PARTIAL
+
+
+def _report_line(report: Any) -> str:
+    if report.error:
+        state = "disabled" if report.disabled else "will retry"
+        return f"{report.url}: FAILED ({state}): {report.error}"
+    if report.not_modified:
+        return f"{report.url}: not modified"
+    return f"{report.url}: {report.new} new, {report.updated} updated, {report.unchanged} unchanged"
+
+
+def cmd_fetch(args: argparse.Namespace) -> int:
+    """One refresh pass over the due feeds (every active feed with --all)."""
+    setup_django()
+    migrate()
+    from django.utils import timezone
+
+    from newsdesk.news import jobs
+    from newsdesk.news.models import Feed
+
+    if args.all:
+        Feed.objects.filter(disabled_reason="").update(next_fetch_at=timezone.now())
+    feeds = jobs.claim_due_feeds(limit=100_000)
+    reports = [jobs.refresh_feed(feed.pk) for feed in tracked(feeds, "Fetching feeds", not args.json)]
+    if args.json:
+        emit_json(
+            [
+                {
+                    "feed_id": r.feed_id,
+                    "url": r.url,
+                    "new": r.new,
+                    "updated": r.updated,
+                    "unchanged": r.unchanged,
+                    "not_modified": r.not_modified,
+                    "error": r.error or None,
+                    "disabled": r.disabled,
+                }
+                for r in reports
+            ]
+        )
+    else:
+        for report in reports:
+            print(_report_line(report))
+        if not reports:
+            print("No feed is due (use --all to fetch every feed now).")
+    return EXIT_PARTIAL if any(r.error for r in reports) else EXIT_OK
+
+
+def cmd_feeds(args: argparse.Namespace) -> int:
+    """List the feeds followed and their health."""
+    setup_django()
+    migrate()
+    from newsdesk.api.records import feed_record
+    from newsdesk.news.models import Feed
+
+    feeds = Feed.objects.select_related("source").order_by("source__name", "url")
+    if args.json:
+        emit_json([feed_record(feed) for feed in feeds])
+        return EXIT_OK
+    for feed in feeds:
+        problem = feed.disabled_reason or feed.last_error
+        print(
+            f"{feed.pk:>5}  {feed.health:<8}  {feed.source.name[:24]:<24}  {feed.url}"
+            + (f"\n       {problem}" if problem else "")
+        )
+    return EXIT_OK
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    """Import OPML files, saved feeds, saved pages and WARC archives."""
+    setup_django()
+    migrate()
+    from newsdesk.news.importer import import_path
+
+    failed = False
+    for raw in tracked(args.paths, "Importing", not args.json):
+        report = import_path(Path(raw), fetch_pages=not args.no_fetch_pages)
+        failed = failed or not report.ok
+        if args.json:
+            emit_json(
+                {
+                    "input": raw,
+                    "kind": report.kind,
+                    "feeds": report.feeds,
+                    "new": report.articles_new,
+                    "updated": report.articles_updated,
+                    "errors": report.failures,
+                }
+            )
+        else:
+            summary = f"{raw} ({report.kind or 'unreadable'}): {report.feeds} feeds, {report.articles_new} new articles"
+            print(summary + (f", {report.articles_updated} updated" if report.articles_updated else ""))
+            for failure in report.failures[:20]:
+                print(f"  ! {failure}")
+    return EXIT_PARTIAL if failed else EXIT_OK
+
+
+def cmd_export_opml(args: argparse.Namespace) -> int:
+    setup_django()
+    migrate()
+    from newsdesk.news.importer import opml_of_all_feeds
+
+    document = opml_of_all_feeds()
+    if args.output and args.output != "-":
+        Path(args.output).write_text(document, encoding="utf-8")
+    else:
+        sys.stdout.write(document)
+    return EXIT_OK
+
+
+def cmd_extract(args: argparse.Namespace) -> int:
+    """Extract each page (file or URL) and print one JSON object per line; needs no database."""
+    from newsdesk.desk import config
+    from newsdesk.pipeline.errors import PipelineError
+    from newsdesk.pipeline.extract import extract
+
+    failed = False
+    fetcher = None
+    for raw in args.inputs:
+        try:
+            if raw.startswith(("http://", "https://")):
+                fetcher = fetcher or _standalone_fetcher(config)
+                result = fetcher.fetch(raw)
+                page = extract(result.content, result.url, charset=result.charset)
+            else:
+                content = sys.stdin.buffer.read() if raw == "-" else Path(raw).read_bytes()
+                page = extract(content, None)
+            record = {
+                "input": raw,
+                "url": page.canonical_url or page.url,
+                "title": page.title,
+                "byline": page.byline,
+                "published_at": page.published_at.isoformat() if page.published_at else None,
+                "language": page.language,
+                "text": page.text,
+            }
+            if not args.json:
+                print(f"# {page.title or raw}\n\n{page.text}\n")
+                continue
+        except (OSError, PipelineError) as error:
+            failed = True
+            record = {"input": raw, "error": str(getattr(error, "strerror", None) or error)}
+            err(f"{raw}: {record['error']}")
+        if args.json:
+            emit_json(record)
+    return EXIT_PARTIAL if failed else EXIT_OK
+
+
+def _standalone_fetcher(config: Any) -> Any:
+    from newsdesk.pipeline.fetch import Fetcher, FetchPolicy
+
+    try:
+        values = config.load()
+    except config.ConfigError as error:
+        raise CommandError(f"bad setting: {error}") from None
+    return Fetcher(
+        FetchPolicy(
+            timeout_connect=values["NEWSDESK_CONNECT_TIMEOUT"],
+            timeout_read=values["NEWSDESK_FETCH_TIMEOUT"],
+            max_bytes=values["NEWSDESK_MAX_BYTES"],
+            allow_private_addresses=values["NEWSDESK_ALLOW_PRIVATE_ADDRESSES"],
+            per_host_delay=values["NEWSDESK_PER_HOST_DELAY"],
+        )
+    )
+
+
+def cmd_articles(args: argparse.Namespace) -> int:
+    """The latest articles, newest first."""
+    setup_django()
+    migrate()
+    from newsdesk.api.records import article_record
+    from newsdesk.news.models import Article
+
+    articles = Article.objects.select_related("source").order_by("-sort_at", "-id")
+    if args.source:
+        articles = (
+            articles.filter(source__domain=args.source)
+            if not args.source.isdigit()
+            else articles.filter(source_id=int(args.source))
+        )
+    selected = list(articles[: args.limit])
+    if args.json:
+        emit_json([article_record(a) for a in selected])
+        return EXIT_OK
+    for article in selected:
+        when = article.sort_at.strftime("%Y-%m-%d %H:%M")
+        flag = " [DEVELOPING]" if article.developing else ""
+        print(f"{article.pk:>6}  {when}  {article.source.name[:20]:<20}  {article.title}{flag}")
+    return EXIT_OK
+
+
+def cmd_manage(args: argparse.Namespace) -> int:
+    """Run a Django management command (createsuperuser, shell, ...)."""
+    setup_django()
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(["newsdesk manage", *args.rest])
+    return EXIT_OK
+
+
+# ---------------------------------------------------------------------------------------------
+# Parser
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="newsdesk", description="A self-hosted news desk.")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    up = commands.add_parser("up", help="migrate, start the scheduler, task runner and web server")
+    _host_port(up)
+    up.add_argument("--no-default-feeds", action="store_true", help="do not subscribe the default feeds")
+    up.set_defaults(func=cmd_up)
+
+    serve_cmd = commands.add_parser("serve", help="start only the web server")
+    _host_port(serve_cmd)
+    serve_cmd.set_defaults(func=cmd_serve)
+
+    add = commands.add_parser("add", help="follow a feed, or the feed a page announces")
+    add.add_argument("url")
+    add.add_argument("--no-fetch", action="store_true", help="subscribe only; fetch later")
+    add.add_argument("--json", action="store_true")
+    add.set_defaults(func=cmd_add)
+
+    imp = commands.add_parser("import", help="import OPML, feed files, saved HTML pages, WARC files")
+    imp.add_argument("paths", nargs="+", metavar="PATH")
+    imp.add_argument(
+        "--no-fetch-pages", action="store_true", help="keep feed items' own text; fetch no pages"
+    )
+    imp.add_argument("--json", action="store_true")
+    imp.set_defaults(func=cmd_import)
+
+    export = commands.add_parser("export-opml", help="write the feeds followed as OPML")
+    export.add_argument("-o", "--output", help="file to write (default: standard output)")
+    export.set_defaults(func=cmd_export_opml)
+
+    fetch = commands.add_parser("fetch", help="one refresh pass of the due feeds now")
+    fetch.add_argument("--all", action="store_true", help="refresh every active feed, due or not")
+    fetch.add_argument("--json", action="store_true")
+    fetch.set_defaults(func=cmd_fetch)
+
+    feeds = commands.add_parser("feeds", help="list feeds and their health")
+    feeds.add_argument("--json", action="store_true")
+    feeds.set_defaults(func=cmd_feeds)
+
+    ext = commands.add_parser("extract", help="extract article text from files or URLs")
+    ext.add_argument("inputs", nargs="+", metavar="FILE_OR_URL", help="- reads standard input")
+    ext.add_argument("--json", action="store_true", help="one JSON object per input, one per line")
+    ext.set_defaults(func=cmd_extract)
+
+    arts = commands.add_parser("articles", help="the latest articles, newest first")
+    arts.add_argument("--json", action="store_true")
+    arts.add_argument("--limit", type=int, default=50)
+    arts.add_argument("--source", help="an outlet's id or domain")
+    arts.set_defaults(func=cmd_articles)
+
+    manage = commands.add_parser("manage", help="run a Django management command")
+    manage.add_argument("rest", nargs=argparse.REMAINDER)
+    manage.set_defaults(func=cmd_manage)
+    return parser
+
+
+def _host_port(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--host", help="address to listen on (default 127.0.0.1, NEWSDESK_HOST)")
+    parser.add_argument("--port", type=int, help="port to listen on (default 8000, NEWSDESK_PORT)")
+
+
+def _version() -> str:
+    from newsdesk import __version__
+
+    return __version__
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.func(args))
+    except CommandError as error:
+        err(str(error))
+        return error.code
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

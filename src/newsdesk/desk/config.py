@@ -1,0 +1,222 @@
+"""Every setting Newsdesk reads from the environment: one table of keys, defaults and checks.
+
+A bad value stops start-up with a message that names the key (``ConfigError``).
+Nothing here imports Django, so the CLI and the pipeline can read settings too.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+
+class ConfigError(Exception):
+    """A setting has a value Newsdesk cannot use; the message names the key."""
+
+
+def _parse_bool(raw: str) -> bool:
+    value = raw.strip().lower()
+    if value in {"1", "true", "yes", "on"}:
+        return True
+    if value in {"0", "false", "no", "off", ""}:
+        return False
+    raise ValueError("expected one of true/false, yes/no, on/off, 1/0")
+
+
+def _parse_int(minimum: int, maximum: int | None = None) -> Callable[[str], int]:
+    def parse(raw: str) -> int:
+        value = int(raw.strip())
+        if value < minimum or (maximum is not None and value > maximum):
+            upper = f" and {maximum}" if maximum is not None else ""
+            raise ValueError(f"must be between {minimum}{upper}" if upper else f"must be at least {minimum}")
+        return value
+
+    return parse
+
+
+def _parse_float(minimum: float) -> Callable[[str], float]:
+    def parse(raw: str) -> float:
+        value = float(raw.strip())
+        if value < minimum:
+            raise ValueError(f"must be at least {minimum}")
+        return value
+
+    return parse
+
+
+def _parse_list(raw: str) -> list[str]:
+    return [part.strip() for part in raw.split(",") if part.strip()]
+
+
+def _parse_choice(*choices: str) -> Callable[[str], str]:
+    def parse(raw: str) -> str:
+        value = raw.strip().lower()
+        if value not in choices:
+            raise ValueError(f"expected one of {', '.join(choices)}")
+        return value
+
+    return parse
+
+
+def _parse_path(raw: str) -> Path:
+    return Path(raw).expanduser()
+
+
+def _parse_database_url(raw: str) -> str:
+    if raw:
+        parse_database_url(raw)  # validates
+    return raw
+
+
+@dataclass(frozen=True)
+class Option:
+    """One setting: its environment key, default (as the environment would spell it) and parser."""
+
+    key: str
+    default: str
+    parse: Callable[[str], Any]
+    help: str
+
+
+OPTIONS: tuple[Option, ...] = (
+    Option(
+        "NEWSDESK_HOME",
+        "~/.local/share/newsdesk",
+        _parse_path,
+        "Folder for the SQLite database, secret key and indexes.",
+    ),
+    Option(
+        "NEWSDESK_DATABASE_URL",
+        "",
+        _parse_database_url,
+        "postgresql://user:pass@host:port/db; empty for SQLite under NEWSDESK_HOME.",
+    ),
+    Option(
+        "NEWSDESK_SECRET_KEY",
+        "",
+        str,
+        "Django secret key; empty: one is generated and kept under NEWSDESK_HOME.",
+    ),
+    Option("NEWSDESK_DEBUG", "false", _parse_bool, "Django debug mode; never in production."),
+    Option(
+        "NEWSDESK_ALLOWED_HOSTS",
+        "127.0.0.1,localhost,[::1]",
+        _parse_list,
+        "Host names the web server answers to.",
+    ),
+    Option("NEWSDESK_HOST", "127.0.0.1", str, "Address `newsdesk up` and `serve` listen on."),
+    Option("NEWSDESK_PORT", "8000", _parse_int(1, 65535), "Port `newsdesk up` and `serve` listen on."),
+    Option(
+        "NEWSDESK_ALLOW_PRIVATE_ADDRESSES",
+        "false",
+        _parse_bool,
+        "Allow fetching from private and loopback addresses.",
+    ),
+    Option("NEWSDESK_FETCH_TIMEOUT", "20", _parse_float(0.1), "Read timeout of one fetch, seconds."),
+    Option("NEWSDESK_CONNECT_TIMEOUT", "10", _parse_float(0.1), "Connect timeout of one fetch, seconds."),
+    Option(
+        "NEWSDESK_MAX_BYTES",
+        str(10 * 1024 * 1024),
+        _parse_int(1024),
+        "Largest body fetched, after decompression, bytes.",
+    ),
+    Option("NEWSDESK_PER_HOST_DELAY", "1.0", _parse_float(0.0), "Seconds between two requests to one host."),
+    Option("NEWSDESK_PER_HOST_CONCURRENCY", "2", _parse_int(1, 64), "Requests to one host at once."),
+    Option(
+        "NEWSDESK_MIN_REFRESH_MINUTES",
+        "10",
+        _parse_int(1),
+        "Shortest interval between two refreshes of a feed.",
+    ),
+    Option(
+        "NEWSDESK_MAX_REFRESH_MINUTES",
+        "1440",
+        _parse_int(1),
+        "Longest interval between two refreshes of a feed.",
+    ),
+    Option(
+        "NEWSDESK_FEED_ERROR_LIMIT",
+        "20",
+        _parse_int(1),
+        "Consecutive failures after which a feed is disabled.",
+    ),
+    Option(
+        "NEWSDESK_SCHEDULER_SECONDS",
+        "30",
+        _parse_int(1),
+        "How often the embedded scheduler looks for due feeds.",
+    ),
+    Option("NEWSDESK_WORKERS", "2", _parse_int(1, 64), "Threads of the in-process task runner."),
+    Option("NEWSDESK_TASK_RUNNER", "inprocess", _parse_choice("inprocess", "celery"), "Where tasks run."),
+    Option(
+        "NEWSDESK_BROKER_URL",
+        "redis://127.0.0.1:6379/0",
+        str,
+        "Celery broker when NEWSDESK_TASK_RUNNER=celery.",
+    ),
+    Option("NEWSDESK_PAGE_SIZE", "30", _parse_int(1, 200), "Articles per page in the web UI and API."),
+    Option("NEWSDESK_LOG_LEVEL", "info", _parse_choice("debug", "info", "warning", "error"), "Log level."),
+)
+
+OPTIONS_BY_KEY = {option.key: option for option in OPTIONS}
+
+
+def load(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """Read and check every option; raises ConfigError naming the first bad key."""
+    env = os.environ if environ is None else environ
+    values: dict[str, Any] = {}
+    for option in OPTIONS:
+        raw = env.get(option.key, option.default)
+        try:
+            values[option.key] = option.parse(raw)
+        except (ValueError, TypeError) as error:
+            raise ConfigError(f"{option.key}={raw!r} is not valid: {error}") from None
+    if values["NEWSDESK_MIN_REFRESH_MINUTES"] > values["NEWSDESK_MAX_REFRESH_MINUTES"]:
+        raise ConfigError("NEWSDESK_MIN_REFRESH_MINUTES must not exceed NEWSDESK_MAX_REFRESH_MINUTES")
+    return values
+
+
+def parse_database_url(url: str) -> dict[str, Any]:
+    """Turn postgresql://... or sqlite:///path into a Django DATABASES entry; raises ValueError."""
+    parts = urlsplit(url)
+    if parts.scheme in {"postgres", "postgresql", "pgsql"}:
+        name = unquote(parts.path.lstrip("/"))
+        if not name:
+            raise ValueError("the URL names no database (postgresql://user@host:5432/NAME)")
+        return {
+            "ENGINE": "django.db.backends.postgresql",
+            "NAME": name,
+            "USER": unquote(parts.username or ""),
+            "PASSWORD": unquote(parts.password or ""),
+            "HOST": parts.hostname or "",
+            "PORT": str(parts.port or ""),
+            "CONN_MAX_AGE": 60,
+            "CONN_HEALTH_CHECKS": True,
+        }
+    if parts.scheme == "sqlite":
+        path = unquote(url[len("sqlite://") :])
+        if path.startswith("/") and len(path) > 1:
+            path = path[1:] if path.startswith("//") else path
+        if not path or path == "/":
+            raise ValueError("the URL names no file (sqlite:////absolute/path.sqlite3)")
+        return sqlite_database(Path(path))
+    raise ValueError("expected a postgresql:// or sqlite:// URL")
+
+
+def sqlite_database(path: Path) -> dict[str, Any]:
+    """Django settings for a SQLite file in WAL mode, safe for a few threads writing."""
+    return {
+        "ENGINE": "django.db.backends.sqlite3",
+        "NAME": str(path),
+        "OPTIONS": {
+            # WAL lets readers go on while the runner writes; IMMEDIATE avoids the
+            # "database is locked" upgrade deadlock between two writing threads.
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 30,
+        },
+    }

@@ -1,0 +1,10 @@
+"""Top-level URL map: the reader pages, the JSON API and the admin."""
+
+from django.contrib import admin
+from django.urls import include, path
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("api/", include("newsdesk.api.urls")),
+    path("", include("newsdesk.news.urls")),
+]

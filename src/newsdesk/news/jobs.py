@@ -1,0 +1,387 @@
+"""The orchestrators: one function per job, used by the CLI, the scheduler, the admin and workers.
+
+``refresh_feed`` fetches a feed, parses it, fetches and extracts the pages of items that
+carry only a summary, and stores the articles; ``ingest_page`` does the same for one page.
+Each is idempotent: running it twice stores nothing twice.
+"""
+
+from __future__ import annotations
+
+import logging
+import statistics
+import threading
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from newsdesk.news.models import Article, Feed, Source
+from newsdesk.news.store import ArticleDraft, StoreResult, source_for_url, store_article
+from newsdesk.pipeline import developing as developing_markers
+from newsdesk.pipeline.errors import FeedError, FetchError, PipelineError
+from newsdesk.pipeline.extract import Extracted, extract
+from newsdesk.pipeline.feeds import FeedItem, ParsedFeed, discover_feeds, looks_like_html, parse_feed
+from newsdesk.pipeline.fetch import Fetcher, FetchPolicy
+from newsdesk.pipeline.text import html_to_text
+from newsdesk.pipeline.urls import canonicalize_url
+
+log = logging.getLogger(__name__)
+
+FEED_ACCEPT = (
+    "application/rss+xml, application/atom+xml, application/feed+json, application/xml;q=0.9, */*;q=0.8"
+)
+# A feed item whose own content is shorter than this is a teaser: the page has the article.
+FULL_TEXT_MIN_CHARS = 600
+# How long a claimed feed stays reserved for the worker that claimed it.
+CLAIM_LEASE = timedelta(minutes=15)
+
+_fetcher: Fetcher | None = None
+_fetcher_lock = threading.Lock()
+
+
+def get_fetcher() -> Fetcher:
+    """The process-wide fetcher, so per-host limits hold across threads."""
+    global _fetcher
+    with _fetcher_lock:
+        if _fetcher is None:
+            _fetcher = Fetcher(fetch_policy())
+        return _fetcher
+
+
+def reset_fetcher() -> None:
+    """Forget the shared fetcher (after settings change, in tests)."""
+    global _fetcher
+    with _fetcher_lock:
+        if _fetcher is not None:
+            _fetcher.close()
+        _fetcher = None
+
+
+def fetch_policy() -> FetchPolicy:
+    cfg = settings.NEWSDESK
+    return FetchPolicy(
+        timeout_connect=cfg["NEWSDESK_CONNECT_TIMEOUT"],
+        timeout_read=cfg["NEWSDESK_FETCH_TIMEOUT"],
+        max_bytes=cfg["NEWSDESK_MAX_BYTES"],
+        allow_private_addresses=cfg["NEWSDESK_ALLOW_PRIVATE_ADDRESSES"],
+        per_host_concurrency=cfg["NEWSDESK_PER_HOST_CONCURRENCY"],
+        per_host_delay=cfg["NEWSDESK_PER_HOST_DELAY"],
+    )
+
+
+@dataclass
+class RefreshReport:
+    """What one refresh of one feed did."""
+
+    feed_id: int
+    url: str
+    new: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    not_modified: bool = False
+    error: str = ""
+    disabled: bool = False
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.error
+
+
+# ---------------------------------------------------------------------------------------------
+# Feeds
+
+
+def subscribe(url: str, *, fetcher: Fetcher | None = None) -> Feed:
+    """Follow the feed at URL, or the first feed an HTML page at URL announces.
+
+    Raises PipelineError when URL gives neither a feed nor a page with one.
+    """
+    fetcher = fetcher or get_fetcher()
+    url = canonicalize_url(url)
+    existing = Feed.objects.filter(url=url).first()
+    if existing is not None:
+        return existing
+    result = fetcher.fetch(url, accept=FEED_ACCEPT)
+    if looks_like_html(result.content):
+        candidates = discover_feeds(result.content, result.url)
+        if not candidates:
+            raise FeedError(f"{url} is a web page that announces no feed", permanent=True)
+        feed_url = canonicalize_url(candidates[0])
+        existing = Feed.objects.filter(url=feed_url).first()
+        if existing is not None:
+            return existing
+        result = fetcher.fetch(feed_url, accept=FEED_ACCEPT)
+    parsed = parse_feed(result.content, result.url, content_type=result.content_type, charset=result.charset)
+    return _create_feed(canonicalize_url(result.url) if result.url != url else url, parsed)
+
+
+def _create_feed(url: str, parsed: ParsedFeed) -> Feed:
+    source = source_for_url(parsed.link or url, fallback_name=parsed.title or None)
+    feed, _ = Feed.objects.get_or_create(url=url, defaults={"source": source, "title": parsed.title[:500]})
+    return feed
+
+
+def add_feed_url(url: str, *, title: str = "", source: Source | None = None) -> Feed:
+    """Follow a feed URL without fetching it now (OPML import, default feeds)."""
+    url = canonicalize_url(url)
+    existing = Feed.objects.filter(url=url).first()
+    if existing is not None:
+        return existing
+    source = source or source_for_url(url, fallback_name=title or None)
+    feed, _ = Feed.objects.get_or_create(url=url, defaults={"source": source, "title": title[:500]})
+    return feed
+
+
+def claim_due_feeds(limit: int = 100, *, now: datetime | None = None) -> list[Feed]:
+    """Reserve the feeds due for a refresh; a conditional UPDATE makes each claim atomic.
+
+    Two schedulers running at once never claim the same feed.
+    """
+    now = now or timezone.now()
+    due = list(
+        Feed.objects.filter(disabled_reason="", next_fetch_at__lte=now)
+        .order_by("next_fetch_at")
+        .values_list("id", "next_fetch_at")[:limit]
+    )
+    claimed_ids = [
+        feed_id
+        for feed_id, next_at in due
+        if Feed.objects.filter(id=feed_id, next_fetch_at=next_at).update(next_fetch_at=now + CLAIM_LEASE)
+    ]
+    return list(Feed.objects.filter(id__in=claimed_ids).select_related("source"))
+
+
+def refresh_feed(feed_id: int, *, fetcher: Fetcher | None = None, fetch_pages: bool = True) -> RefreshReport:
+    """Fetch one feed, store its new and changed articles, and schedule its next refresh.
+
+    Never raises for a bad feed: the error is recorded on the feed and in the report.
+    """
+    feed = Feed.objects.select_related("source").get(pk=feed_id)
+    fetcher = fetcher or get_fetcher()
+    report = RefreshReport(feed_id=feed.pk, url=feed.url)
+    now = timezone.now()
+    try:
+        result = fetcher.fetch(
+            feed.url, etag=feed.etag or None, last_modified=feed.last_modified or None, accept=FEED_ACCEPT
+        )
+        if result.not_modified:
+            report.not_modified = True
+            _record_success(feed, now, interval=feed.fetch_interval)
+            return report
+        parsed = _parse_or_explain(result.content, result.url, result.content_type, result.charset)
+    except PipelineError as error:
+        retry_after = error.retry_after if isinstance(error, FetchError) else None
+        _record_failure(feed, now, error, retry_after)
+        report.error, report.disabled = str(error), bool(feed.disabled_reason)
+        return report
+    report.warnings = parsed.warnings
+    if parsed.title and not feed.title:
+        feed.title = parsed.title[:500]
+    feed.etag, feed.last_modified = result.etag or "", result.last_modified or ""
+    ingest_items(
+        parsed.items, source=feed.source, feed=feed, fetcher=fetcher, fetch_pages=fetch_pages, report=report
+    )
+    _record_success(feed, now, interval=adapted_interval(parsed.items))
+    return report
+
+
+def _parse_or_explain(content: bytes, url: str, content_type: str | None, charset: str | None) -> ParsedFeed:
+    """Parse a feed; an HTML page gets an error that names the feeds it announces."""
+    try:
+        return parse_feed(content, url, content_type=content_type, charset=charset)
+    except FeedError as error:
+        if looks_like_html(content):
+            found = discover_feeds(content, url)
+            hint = f"; it announces {found[0]}" if found else ""
+            raise FeedError(f"{url} is an HTML page, not a feed{hint}", permanent=True) from error
+        raise
+
+
+def adapted_interval(items: list[FeedItem]) -> int:
+    """Seconds until the next refresh: the median gap between recent items, within set bounds."""
+    cfg = settings.NEWSDESK
+    low, high = cfg["NEWSDESK_MIN_REFRESH_MINUTES"] * 60, cfg["NEWSDESK_MAX_REFRESH_MINUTES"] * 60
+    dates = sorted((i.published_at for i in items if i.published_at), reverse=True)[:20]
+    if len(dates) < 2:
+        return max(low, min(high, 3600))
+    gaps = [(a - b).total_seconds() for a, b in zip(dates, dates[1:], strict=False)]
+    return int(max(low, min(high, statistics.median(gaps))))
+
+
+def _record_success(feed: Feed, now: datetime, *, interval: int) -> None:
+    feed.fetch_interval = interval
+    feed.last_fetched_at = feed.last_success_at = now
+    feed.consecutive_errors = 0
+    feed.last_error = ""
+    feed.next_fetch_at = now + timedelta(seconds=interval)
+    feed.save()
+
+
+def _record_failure(feed: Feed, now: datetime, error: PipelineError, retry_after: float | None) -> None:
+    cfg = settings.NEWSDESK
+    feed.last_fetched_at = now
+    feed.consecutive_errors += 1
+    feed.last_error = str(error)[:2000]
+    if error.permanent:
+        feed.disabled_reason = str(error)[:2000]
+    elif feed.consecutive_errors >= cfg["NEWSDESK_FEED_ERROR_LIMIT"]:
+        feed.disabled_reason = f"{feed.consecutive_errors} failures in a row; last: {error}"[:2000]
+    high = cfg["NEWSDESK_MAX_REFRESH_MINUTES"] * 60
+    backoff = min(high, feed.fetch_interval * 2 ** min(feed.consecutive_errors - 1, 10))
+    if retry_after:
+        backoff = min(high, max(backoff, int(retry_after)))
+    feed.next_fetch_at = now + timedelta(seconds=backoff)
+    feed.save()
+    log.info("feed %s failed (%s in a row): %s", feed.url, feed.consecutive_errors, error)
+
+
+def ingest_items(
+    items: list[FeedItem],
+    *,
+    source: Source,
+    feed: Feed | None,
+    fetcher: Fetcher,
+    fetch_pages: bool,
+    report: RefreshReport,
+) -> None:
+    """Store feed items (from a fetched feed or a feed file), counting what happened in report."""
+    for item in items:
+        _ingest_item(item, source, feed, fetcher, fetch_pages, report)
+
+
+def _ingest_item(
+    item: FeedItem,
+    source: Source,
+    feed: Feed | None,
+    fetcher: Fetcher,
+    fetch_pages: bool,
+    report: RefreshReport,
+) -> None:
+    """Store one feed item, fetching its page when the feed gives only a teaser."""
+    if not item.url and not item.guid:
+        report.warnings.append(f"item {item.title[:60]!r} has neither link nor id; skipped")
+        return
+    url = item.url or _guid_url(feed.url if feed else source.homepage, item)
+    try:
+        canonical = canonicalize_url(url)
+    except ValueError as error:
+        report.warnings.append(f"item {item.title[:60]!r}: {error}")
+        return
+    stored = Article.objects.filter(urls__url=canonical).first()
+    if stored is not None and not _needs_refetch(stored, item):
+        report.unchanged += 1
+        return
+    page = _page_for(item, canonical, fetcher, report) if fetch_pages and _is_teaser(item) else None
+    result = store_article(draft_from(item, page, canonical), source=source, feed=feed)
+    if result.created:
+        report.new += 1
+    elif result.changed:
+        report.updated += 1
+    else:
+        report.unchanged += 1
+
+
+def _guid_url(base: str, item: FeedItem) -> str:
+    """A URL for an item with no link: its id when that is a URL, else one made from the feed's."""
+    guid = item.guid or ""
+    if guid.startswith(("http://", "https://")):
+        return guid
+    # canonicalize_url drops fragments, so the item key goes in the query.
+    separator = "&" if "?" in base else "?"
+    return f"{base}{separator}newsdesk-item={item.key}"
+
+
+def _needs_refetch(article: Article, item: FeedItem) -> bool:
+    """A stored article is fetched again when the feed says it changed or it is developing."""
+    if article.developing or not article.text:
+        return True
+    if item.title and item.title.strip() != article.title:
+        return True
+    return bool(item.updated_at and article.updated_at and item.updated_at > article.updated_at)
+
+
+def _is_teaser(item: FeedItem) -> bool:
+    return len(html_to_text(item.content_html or "")) < FULL_TEXT_MIN_CHARS and bool(item.url)
+
+
+def _page_for(item: FeedItem, url: str, fetcher: Fetcher, report: RefreshReport) -> Extracted | None:
+    try:
+        result = fetcher.fetch(url)
+        return extract(result.content, result.url, charset=result.charset)
+    except PipelineError as error:
+        # The item is kept with the feed's own text; the page is tried again next refresh.
+        report.warnings.append(f"page {url}: {error}")
+        return None
+
+
+def draft_from(item: FeedItem, page: Extracted | None, url: str) -> ArticleDraft:
+    """Merge what the feed item and (when fetched) its page say about one article."""
+    feed_text = html_to_text(item.content_html or "") or html_to_text(item.summary or "")
+    text = page.text if page and page.text else (feed_text if item.content_html else "")
+    title = (item.title or (page.title if page else "") or "").strip()
+    developing = page.developing if page else developing_markers.is_developing(title, text or feed_text)
+    other_urls = tuple(
+        u for u in (item.url, page.url if page else None, page.canonical_url if page else None) if u
+    )
+    return ArticleDraft(
+        url=url,
+        title=title,
+        text=text,
+        html=page.html if page else "",
+        summary=html_to_text(item.summary or "")[:2000],
+        byline=(item.author or (page.byline if page else "") or "").strip(),
+        published_at=item.published_at or (page.published_at if page else None),
+        updated_at=item.updated_at or (page.updated_at if page else None),
+        language=(page.language if page else "") or "",
+        lead_image=item.image or (page.lead_image if page else "") or "",
+        developing=developing,
+        guid=item.guid or "",
+        other_urls=other_urls,
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Pages
+
+
+def ingest_page(
+    url: str | None = None,
+    *,
+    content: bytes | None = None,
+    charset: str | None = None,
+    fetcher: Fetcher | None = None,
+) -> StoreResult:
+    """Store the article on one page, fetched from URL or given as bytes (a saved page, a WARC record).
+
+    Raises PipelineError when the page cannot be fetched or holds no article.
+    """
+    if content is None:
+        if not url:
+            raise ValueError("ingest_page needs a URL or the page's content")
+        result = (fetcher or get_fetcher()).fetch(url)
+        content, url, charset = result.content, result.url, result.charset
+    page = extract(content, url, charset=charset)
+    where = page.canonical_url or page.url or url
+    if not where:
+        raise PipelineError(
+            "the page names no URL of its own (no canonical link); give its URL", permanent=True
+        )
+    canonical = canonicalize_url(where)
+    draft = ArticleDraft(
+        url=canonical,
+        title=page.title or canonical,
+        text=page.text,
+        html=page.html,
+        byline=page.byline or "",
+        published_at=page.published_at,
+        updated_at=page.updated_at,
+        language=page.language or "",
+        lead_image=page.lead_image or "",
+        developing=page.developing,
+        other_urls=tuple(u for u in (url, page.url) if u),
+    )
+    with transaction.atomic():
+        return store_article(draft, source=source_for_url(canonical))

@@ -1,0 +1,158 @@
+"""Outlets, their feeds, and the articles they publish, with every earlier version kept."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import models
+from django.urls import reverse
+from django.utils import timezone
+
+
+class Ownership(models.TextChoices):
+    STATE_CONTROLLED = "state-controlled", "State-controlled"
+    PUBLIC_SERVICE = "public-service", "Public service"
+    PRIVATE = "private", "Private"
+    NON_PROFIT = "non-profit", "Non-profit"
+    UNKNOWN = "unknown", "Unknown"
+
+
+class Source(models.Model):
+    """An outlet: who publishes, from where, owned by whom."""
+
+    name = models.CharField(max_length=200)
+    homepage = models.URLField(max_length=500, blank=True)
+    domain = models.CharField(max_length=253, unique=True)
+    country = models.CharField(max_length=2, blank=True, help_text="ISO 3166-1 alpha-2")
+    language = models.CharField(max_length=8, blank=True, help_text="ISO 639-1")
+    ownership = models.CharField(max_length=20, choices=Ownership.choices, default=Ownership.UNKNOWN)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("news:source", args=[self.pk])
+
+
+class Feed(models.Model):
+    """A feed of one outlet, with what we need to fetch it politely and to show its health."""
+
+    url = models.URLField(max_length=2000, unique=True)
+    source = models.ForeignKey(Source, on_delete=models.CASCADE, related_name="feeds")
+    title = models.CharField(max_length=500, blank=True)
+    etag = models.CharField(max_length=500, blank=True)
+    last_modified = models.CharField(max_length=100, blank=True)
+    fetch_interval = models.PositiveIntegerField(
+        default=3600, help_text="seconds, adapted to how often it publishes"
+    )
+    next_fetch_at = models.DateTimeField(default=timezone.now, db_index=True)
+    last_fetched_at = models.DateTimeField(null=True, blank=True)
+    last_success_at = models.DateTimeField(null=True, blank=True)
+    consecutive_errors = models.PositiveIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    disabled_reason = models.TextField(blank=True, help_text="non-empty: the feed is not fetched any more")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["source__name", "url"]
+
+    def __str__(self) -> str:
+        return self.title or self.url
+
+    @property
+    def is_active(self) -> bool:
+        return not self.disabled_reason
+
+    @property
+    def health(self) -> str:
+        if self.disabled_reason:
+            return "disabled"
+        if self.consecutive_errors:
+            return "failing"
+        if self.last_success_at is None:
+            return "new"
+        return "ok"
+
+
+class Article(models.Model):
+    """One article, under its canonical URL, with its clean text."""
+
+    source = models.ForeignKey(Source, on_delete=models.CASCADE, related_name="articles")
+    feed = models.ForeignKey(Feed, on_delete=models.SET_NULL, null=True, blank=True, related_name="articles")
+    url = models.URLField(max_length=2000, unique=True, help_text="canonical URL")
+    guid = models.CharField(max_length=2000, blank=True)
+    title = models.CharField(max_length=1000)
+    byline = models.CharField(max_length=500, blank=True)
+    published_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(null=True, blank=True)
+    fetched_at = models.DateTimeField(default=timezone.now)
+    # Newest-first order needs one indexed key even when an outlet gives no date.
+    sort_at = models.DateTimeField(default=timezone.now)
+    language = models.CharField(max_length=8, blank=True)
+    text = models.TextField(blank=True)
+    html = models.TextField(blank=True, help_text="sanitized")
+    summary = models.TextField(blank=True, help_text="the feed's summary of the item")
+    lead_image = models.URLField(max_length=2000, blank=True)
+    content_hash = models.CharField(max_length=64, db_index=True, blank=True)
+    developing = models.BooleanField(default=False)
+    # Kept beside the text so that lists never load whole articles.
+    excerpt = models.CharField(max_length=300, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["-sort_at", "-id"]
+        indexes = [
+            models.Index(fields=["-sort_at", "-id"], name="article_newest"),
+            models.Index(fields=["source", "-sort_at", "-id"], name="article_source_newest"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("news:article", args=[self.pk])
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.sort_at = self.published_at or self.fetched_at
+        self.excerpt = make_excerpt(self.text or self.summary)
+        super().save(*args, **kwargs)
+
+
+def make_excerpt(body: str, limit: int = 280) -> str:
+    """The first words of an article, cut at a word, for lists."""
+    body = " ".join(body.split())
+    if len(body) <= limit:
+        return body
+    return body[:limit].rsplit(" ", 1)[0].rstrip(",;:.") + "…"
+
+
+class ArticleURL(models.Model):
+    """Every URL an article was seen at (its canonical one too), so any of them finds it."""
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="urls")
+    url = models.URLField(max_length=2000, unique=True)
+    seen_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return self.url
+
+
+class ArticleVersion(models.Model):
+    """An earlier title and text of an article, kept when an outlet changes it."""
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="versions")
+    title = models.CharField(max_length=1000)
+    text = models.TextField(blank=True)
+    developing = models.BooleanField(default=False)
+    content_hash = models.CharField(max_length=64, blank=True)
+    valid_from = models.DateTimeField(help_text="when this version was first seen")
+    replaced_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-replaced_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.title} (until {self.replaced_at:%Y-%m-%d %H:%M})"

@@ -1,0 +1,37 @@
+"""Template filters of the reader pages."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django import template
+from django.utils import timezone
+
+register = template.Library()
+
+_UNITS = (
+    (86400 * 365, "year"),
+    (86400 * 30, "month"),
+    (86400 * 7, "week"),
+    (86400, "day"),
+    (3600, "hour"),
+    (60, "minute"),
+)
+
+
+@register.filter
+def ago(moment: datetime | None, now: datetime | None = None) -> str:
+    """ "2 hours ago": the largest whole unit, the way news aggregators show times."""
+    if moment is None:
+        return ""
+    seconds = ((now or timezone.now()) - moment).total_seconds()
+    future = seconds < 0
+    seconds = abs(seconds)
+    if seconds < 60:
+        return "just now"
+    for size, unit in _UNITS:
+        if seconds >= size:
+            count = int(seconds // size)
+            label = f"{count} {unit}{'s' if count != 1 else ''}"
+            return f"in {label}" if future else f"{label} ago"
+    return "just now"

@@ -1,0 +1,11 @@
+from django.urls import path
+
+from newsdesk.news import views
+
+app_name = "news"
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("articles/<int:article_id>/", views.article_detail, name="article"),
+    path("sources/<int:source_id>/", views.source_detail, name="source"),
+    path("feeds/", views.feed_list, name="feeds"),
+]

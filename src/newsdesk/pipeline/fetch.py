@@ -1,0 +1,492 @@
+"""Polite HTTP fetching: conditional GET, timeouts, byte caps, checked redirects, per-host limits.
+
+The fetcher refuses private, loopback, link-local and metadata addresses unless the policy allows
+them, so a feed URL typed by a user cannot make the server read its own network (SSRF).
+"""
+
+from __future__ import annotations
+
+import email.utils
+import http
+import ipaddress
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from types import TracebackType
+from urllib.parse import urljoin, urlsplit
+
+import httpx
+
+from newsdesk import __version__
+from newsdesk.pipeline.errors import BlockedAddressError, FetchError
+
+__all__ = ["FetchPolicy", "FetchResult", "Fetcher", "is_public_address"]
+
+DEFAULT_USER_AGENT = f"Newsdesk/{__version__} (+https://github.com/newsdesk; self-hosted news reader)"
+
+REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
+
+# Only encodings httpx decodes in small steps: brotli and zstd can inflate one 64 KiB read into
+# gigabytes before our byte cap sees a single chunk.
+ACCEPT_ENCODING = "gzip, deflate"
+ALLOWED_CONTENT_ENCODINGS = frozenset({"", "identity", "gzip", "x-gzip", "deflate"})
+
+# Cloud metadata endpoints. The IPv4 one is link-local and the AWS IPv6 one is unique-local, so the
+# range checks refuse them already; they are listed so the refusal does not hinge on that.
+METADATA_HOSTS = frozenset({"metadata.google.internal", "metadata.goog"})
+METADATA_ADDRESSES = frozenset(
+    {ipaddress.ip_address("169.254.169.254"), ipaddress.ip_address("fd00:ec2::254")}
+)
+NAT64_PREFIX = ipaddress.ip_network("64:ff9b::/96")
+
+
+@dataclass(frozen=True)
+class FetchPolicy:
+    """Limits and manners of a Fetcher."""
+
+    timeout_connect: float = 10.0
+    timeout_read: float = 20.0
+    max_redirects: int = 5
+    max_bytes: int = 10 * 1024 * 1024  # also enforced after decompression
+    allow_private_addresses: bool = False
+    user_agent: str = DEFAULT_USER_AGENT
+    per_host_concurrency: int = 2
+    per_host_delay: float = 1.0  # seconds between request starts to one host
+
+    @property
+    def request_deadline(self) -> float:
+        """Seconds one request may take in all, body included (a trickling server beats read timeouts)."""
+        return self.timeout_connect + self.timeout_read * 2
+
+
+@dataclass
+class FetchResult:
+    """What a successful fetch (or a 304) returned."""
+
+    url: str  # final URL after redirects
+    status: int
+    content: bytes  # empty when not_modified
+    content_type: str | None  # media type without params, lowercased
+    charset: str | None  # from Content-Type, if any
+    etag: str | None
+    last_modified: str | None
+    not_modified: bool  # a 304 answer to a conditional GET
+    redirects: list[str] = field(default_factory=list)  # URLs that answered with a redirect, in order
+
+
+# --- addresses ---------------------------------------------------------------------------------
+
+
+def is_public_address(address: str) -> bool:
+    """Return True when the IP address literal is globally routable and not a metadata endpoint.
+
+    Anything that is not an IP literal (a hostname, garbage) returns False: it cannot be vouched for.
+    """
+    try:
+        ip = ipaddress.ip_address(address.strip("[]").split("%", 1)[0])
+    except ValueError:
+        return False
+    return _is_public_ip(ip)
+
+
+def _is_public_ip(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+    """Check one address, looking inside IPv6 forms that carry an IPv4 address."""
+    embedded = _embedded_ipv4(ip)
+    if embedded is not None:
+        return _is_public_ip(embedded)
+    if ip in METADATA_ADDRESSES:
+        return False
+    refused = (
+        ip.is_private
+        or ip.is_loopback
+        or ip.is_link_local
+        or ip.is_reserved
+        or ip.is_multicast
+        or ip.is_unspecified
+    )
+    # is_global also refuses shared space (100.64.0.0/10), where some clouds put their metadata.
+    return not refused and ip.is_global
+
+
+def _embedded_ipv4(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
+    """The IPv4 address inside an IPv4-mapped, 6to4 or NAT64 IPv6 address, if any."""
+    if not isinstance(ip, ipaddress.IPv6Address):
+        return None
+    if ip.ipv4_mapped is not None:
+        return ip.ipv4_mapped
+    if ip.sixtofour is not None:
+        return ip.sixtofour
+    if ip in NAT64_PREFIX:
+        return ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
+    return None
+
+
+def _check_host(url: str, host: str, port: int) -> None:
+    """Refuse a host that is, or resolves to, a non-public address.
+
+    Raises BlockedAddressError for a refused host, FetchError (not permanent) when DNS fails.
+    """
+    name = host.lower().rstrip(".")
+    if name in METADATA_HOSTS:
+        raise BlockedAddressError(f"Refused to fetch {url}: host '{host}' is a cloud metadata endpoint")
+    for address in _resolve(url, host, port):
+        if not is_public_address(address):
+            raise BlockedAddressError(
+                f"Refused to fetch {url}: host '{host}' resolves to non-public address {address}"
+            )
+
+
+def _resolve(url: str, host: str, port: int) -> list[str]:
+    """All addresses of host (itself when it is an IP literal).
+
+    Raises FetchError (not permanent) when the name does not resolve.
+    """
+    try:
+        ipaddress.ip_address(host)
+        return [host]
+    except ValueError:
+        pass
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except (socket.gaierror, UnicodeError) as exc:
+        raise FetchError(f"Could not resolve host '{host}' for {url}: {exc}", permanent=False) from exc
+    return [str(info[4][0]) for info in infos]
+
+
+def _check_peer(url: str, host: str, response: httpx.Response) -> None:
+    """Refuse a response whose connection landed on a non-public address (DNS rebinding).
+
+    Raises BlockedAddressError. Silent when the transport does not report its peer.
+    """
+    stream = response.extensions.get("network_stream")
+    peer = stream.get_extra_info("server_addr") if stream is not None else None
+    if peer and not is_public_address(str(peer[0])):
+        raise BlockedAddressError(
+            f"Refused to fetch {url}: host '{host}' connected to non-public address {peer[0]}"
+        )
+
+
+# --- per-host politeness -----------------------------------------------------------------------
+
+
+class _HostGate:
+    """At most `concurrency` requests in flight to one host, starts at least `delay` apart."""
+
+    def __init__(self, concurrency: int, delay: float) -> None:
+        self._slots = threading.BoundedSemaphore(max(1, concurrency))
+        self._delay = delay
+        self._lock = threading.Lock()
+        self._next_start = 0.0
+
+    @contextmanager
+    def slot(self) -> Iterator[None]:
+        """Wait for a free slot and for this host's turn, then hold the slot."""
+        with self._slots:
+            with self._lock:
+                # Book the next start time under the lock, sleep outside it, so waiting
+                # requests queue up one delay apart instead of all waking together.
+                now = time.monotonic()
+                start = max(now, self._next_start)
+                self._next_start = start + self._delay
+            if start > now:
+                time.sleep(start - now)
+            yield
+
+
+class _HostLimiter:
+    """One _HostGate per host name, created on first use; thread-safe."""
+
+    def __init__(self, concurrency: int, delay: float) -> None:
+        self._concurrency = concurrency
+        self._delay = delay
+        self._gates: dict[str, _HostGate] = {}
+        self._lock = threading.Lock()
+
+    def gate(self, host: str) -> _HostGate:
+        with self._lock:
+            gate = self._gates.get(host)
+            if gate is None:
+                gate = self._gates[host] = _HostGate(self._concurrency, self._delay)
+            return gate
+
+
+_limiters: dict[tuple[int, float], _HostLimiter] = {}
+_limiters_lock = threading.Lock()
+
+
+def _shared_limiter(concurrency: int, delay: float) -> _HostLimiter:
+    """The process-wide limiter for these settings, so many Fetchers still share one host budget."""
+    with _limiters_lock:
+        key = (concurrency, delay)
+        if key not in _limiters:
+            _limiters[key] = _HostLimiter(concurrency, delay)
+        return _limiters[key]
+
+
+# --- responses ---------------------------------------------------------------------------------
+
+
+def _parse_content_type(value: str | None) -> tuple[str | None, str | None]:
+    """Split a Content-Type header into (media type lowercased, charset)."""
+    if not value:
+        return None, None
+    media, *params = value.split(";")
+    charset = None
+    for param in params:
+        key, _, val = param.partition("=")
+        if key.strip().lower() == "charset" and val.strip():
+            charset = val.strip().strip("\"'")
+    return media.strip().lower() or None, charset
+
+
+def parse_retry_after(value: str | None, now: datetime | None = None) -> float | None:
+    """Seconds to wait from a Retry-After header (delta-seconds or HTTP-date); None if absent or bad."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
+
+
+def _status_error(url: str, response: httpx.Response) -> FetchError:
+    """The FetchError for a non-success status, carrying its retry meaning."""
+    status = response.status_code
+    try:
+        phrase = http.HTTPStatus(status).phrase
+    except ValueError:
+        phrase = response.reason_phrase or "Unknown Status"
+    message = f"HTTP {status} {phrase} from {url}"
+    if status in (429, 503):
+        retry_after = parse_retry_after(response.headers.get("retry-after"))
+        if retry_after is not None:
+            message += f" (retry after {retry_after:.0f} s)"
+        return FetchError(message, permanent=False, status=status, retry_after=retry_after)
+    if status == 410:
+        return FetchError(f"{message}: the resource is gone for good", permanent=True, status=status)
+    # 5xx is the server's trouble and may pass; 4xx (401, 403, 404 ...) means this URL won't work.
+    permanent = not 500 <= status < 600
+    return FetchError(message, permanent=permanent, status=status)
+
+
+# --- the fetcher -------------------------------------------------------------------------------
+
+
+class Fetcher:
+    """Fetches URLs politely under a FetchPolicy; thread-safe, share one per process."""
+
+    def __init__(self, policy: FetchPolicy | None = None, transport: httpx.BaseTransport | None = None):
+        self.policy = policy or FetchPolicy()
+        self._limiter = _shared_limiter(self.policy.per_host_concurrency, self.policy.per_host_delay)
+        self._client = httpx.Client(
+            transport=transport,
+            follow_redirects=False,  # each hop's host must be checked before we connect to it
+            trust_env=False,  # an environment proxy would hide the peer address we check
+            timeout=httpx.Timeout(
+                connect=self.policy.timeout_connect,
+                read=self.policy.timeout_read,
+                write=self.policy.timeout_read,
+                pool=self.policy.timeout_connect,
+            ),
+            headers={"User-Agent": self.policy.user_agent, "Accept-Encoding": ACCEPT_ENCODING},
+        )
+
+    def __enter__(self) -> Fetcher:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Close the connection pool."""
+        self._client.close()
+
+    def fetch(
+        self,
+        url: str,
+        *,
+        etag: str | None = None,
+        last_modified: str | None = None,
+        accept: str | None = None,
+    ) -> FetchResult:
+        """GET url (conditionally when validators are given), following checked redirects.
+
+        Raises FetchError (its ``permanent``, ``status`` and ``retry_after`` say whether and when
+        to retry) and BlockedAddressError for a URL or redirect that points at a non-public address.
+        """
+        headers: dict[str, str] = {}
+        if etag:
+            headers["If-None-Match"] = etag
+        if last_modified:
+            headers["If-Modified-Since"] = last_modified
+        if accept:
+            headers["Accept"] = accept
+        redirects: list[str] = []
+        current = url
+        answer = self._fetch_once(current, headers)
+        while isinstance(answer, str):  # a redirect's Location
+            redirects.append(current)
+            current = self._next_hop(url, current, answer, redirects)
+            answer = self._fetch_once(current, headers)
+        result = answer
+        result.redirects = redirects
+        if result.not_modified:
+            # A 304 may omit validators; the caller's still hold.
+            result.etag = result.etag or etag
+            result.last_modified = result.last_modified or last_modified
+        return result
+
+    def _next_hop(self, start: str, current: str, location: str, redirects: list[str]) -> str:
+        """Resolve a Location against the current URL and check the redirect budget.
+
+        Raises FetchError (not permanent) on a redirect loop or too many redirects.
+        """
+        target = urljoin(current, location).split("#", 1)[0]
+        if target in redirects:
+            raise FetchError(f"Redirect loop at {target} while fetching {start}", permanent=False)
+        if len(redirects) > self.policy.max_redirects:
+            raise FetchError(
+                f"Too many redirects (more than {self.policy.max_redirects}) while fetching {start}",
+                permanent=False,
+            )
+        return target
+
+    def _fetch_once(self, url: str, headers: dict[str, str]) -> FetchResult | str:
+        """One request: a FetchResult, or the Location of a redirect.
+
+        Raises FetchError and BlockedAddressError.
+        """
+        host, port = self._checked_target(url)
+        with self._limiter.gate(host).slot():
+            deadline = time.monotonic() + self.policy.request_deadline
+            try:
+                return self._request(url, host, headers, deadline)
+            except httpx.TimeoutException as exc:
+                raise FetchError(f"Timed out fetching {url} ({_describe(exc)})", permanent=False) from exc
+            except httpx.TransportError as exc:
+                # Connection refused or reset, DNS failure inside httpx, protocol garbage.
+                raise FetchError(
+                    f"Could not fetch {url} from {host}: {_describe(exc)}", permanent=False
+                ) from exc
+            except httpx.DecodingError as exc:
+                raise FetchError(
+                    f"Could not decode the body of {url}: {_describe(exc)}", permanent=False
+                ) from exc
+            except httpx.InvalidURL as exc:
+                raise FetchError(f"Invalid URL {url!r}: {exc}", permanent=True) from exc
+            except httpx.HTTPError as exc:  # anything else httpx raises is still a failed fetch
+                raise FetchError(f"Could not fetch {url}: {_describe(exc)}", permanent=False) from exc
+
+    def _checked_target(self, url: str) -> tuple[str, int]:
+        """The (host, port) of url after the scheme and address checks.
+
+        Raises FetchError (permanent) for a bad URL or scheme, BlockedAddressError for a refused host.
+        """
+        try:
+            parts = urlsplit(url)
+            port = parts.port
+        except ValueError as exc:
+            raise FetchError(f"Invalid URL {url!r}: {exc}", permanent=True) from exc
+        scheme = parts.scheme.lower()
+        if scheme not in ("http", "https"):
+            raise FetchError(
+                f"Refused to fetch {url!r}: only http and https URLs are fetched, not {scheme or 'no scheme'!r}",
+                permanent=True,
+            )
+        host = parts.hostname
+        if not host:
+            raise FetchError(f"Invalid URL {url!r}: it has no host", permanent=True)
+        port = port or (443 if scheme == "https" else 80)
+        if not self.policy.allow_private_addresses:
+            _check_host(url, host, port)
+        return host, port
+
+    def _request(self, url: str, host: str, headers: dict[str, str], deadline: float) -> FetchResult | str:
+        """Send one GET and read its answer within the deadline.
+
+        Raises FetchError, BlockedAddressError and httpx transport errors (mapped by the caller).
+        """
+        request = self._client.build_request("GET", url, headers=headers)
+        response = self._client.send(request, stream=True)
+        try:
+            if not self.policy.allow_private_addresses:
+                _check_peer(url, host, response)
+            status = response.status_code
+            if status in REDIRECT_STATUSES:
+                location: str = response.headers.get("location", "")
+                if not location:
+                    raise FetchError(f"HTTP {status} redirect from {url} without a Location", permanent=True)
+                return location
+            if status == 304:
+                return self._result(url, response, b"", not_modified=True)
+            if not 200 <= status < 300:
+                raise _status_error(url, response)
+            return self._result(url, response, self._read_body(url, response, deadline), not_modified=False)
+        finally:
+            response.close()
+
+    def _read_body(self, url: str, response: httpx.Response, deadline: float) -> bytes:
+        """Stream the decoded body, stopping at the byte cap or the deadline.
+
+        Raises FetchError (not permanent) when the body is too large, oddly encoded, or too slow.
+        """
+        limit = self.policy.max_bytes
+        encoding = response.headers.get("content-encoding", "").strip().lower()
+        if encoding not in ALLOWED_CONTENT_ENCODINGS:
+            raise FetchError(f"Refused {url}: unsupported Content-Encoding {encoding!r}", permanent=False)
+        declared = response.headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > limit:
+            raise FetchError(
+                f"Response from {url} is too large: Content-Length {declared} exceeds the {limit}-byte limit",
+                permanent=False,
+            )
+        chunks: list[bytes] = []
+        received = 0
+        # iter_bytes yields decompressed data, so the cap also stops a gzip bomb.
+        for chunk in response.iter_bytes():
+            received += len(chunk)
+            if received > limit:
+                raise FetchError(f"Response from {url} exceeds the {limit}-byte limit", permanent=False)
+            if time.monotonic() > deadline:
+                raise FetchError(
+                    f"Timed out fetching {url}: the body took more than {self.policy.request_deadline:.1f} s",
+                    permanent=False,
+                )
+            chunks.append(chunk)
+        return b"".join(chunks)
+
+    @staticmethod
+    def _result(url: str, response: httpx.Response, content: bytes, *, not_modified: bool) -> FetchResult:
+        """Build the FetchResult of a final (non-redirect) response."""
+        content_type, charset = _parse_content_type(response.headers.get("content-type"))
+        return FetchResult(
+            url=url,
+            status=response.status_code,
+            content=content,
+            content_type=content_type,
+            charset=charset,
+            etag=response.headers.get("etag"),
+            last_modified=response.headers.get("last-modified"),
+            not_modified=not_modified,
+        )
+
+
+def _describe(exc: Exception) -> str:
+    """A one-line description of an httpx error (some carry an empty message)."""
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    return text or type(exc).__name__

@@ -1,0 +1,164 @@
+"""Facts about news outlets (``newsdesk/data/outlets.json``) and the default feeds to follow.
+
+Each outlet has a name, homepage, registered ``domain`` (no scheme, no ``www.``), ``aliases``
+(other domains, in lower case, and other names), ``country`` (ISO 3166-1 alpha-2, where the
+newsroom is headquartered), ``language`` (ISO 639-1, the language of the homepage listed) and
+``ownership``, chosen by these criteria:
+
+* ``state-controlled``: owned, funded or run by a government or ruling party with no statutory
+  guarantee of editorial independence that holds in practice (RT, TASS, Xinhua, CGTN, Global Times,
+  Anadolu, TRT World, Al Jazeera).
+* ``public-service``: a public broadcaster or news agency funded by a licence fee or the state
+  under a statute that guarantees its editorial independence (BBC, DW, NHK, ABC, CBC, NOS, AFP,
+  Yonhap). International broadcasters with such a statute count here too, so Voice of America and
+  RFE/RL, which a statutory firewall separates from the US government, sit beside DW and France 24.
+* ``non-profit``: a non-profit organisation, foundation or cooperative that pays no dividends
+  (AP, NPR, PBS, ProPublica, The Intercept, Kyodo, SPH Media Trust's Straits Times).
+* ``private``: a company owned by shareholders, a family or a trust (trust-owned papers such as
+  The Guardian and The Irish Times are companies, so they are private).
+* ``unknown``: not enough is known to choose.
+
+The facts are a starting point written from general knowledge, not a rating of reliability.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from functools import cache
+from importlib.resources import files
+from typing import Any
+from urllib.parse import urlsplit
+
+__all__ = ["OWNERSHIP_KINDS", "OutletFact", "find_outlet", "load_default_feeds", "load_outlets"]
+
+OWNERSHIP_KINDS = ("state-controlled", "public-service", "private", "non-profit", "unknown")
+
+# An alias is a domain when it is written as one (lower case, dotted); anything else is a name.
+_DOMAIN = re.compile(r"^[a-z0-9-]+(\.[a-z0-9-]+)+$")
+
+
+@dataclass(frozen=True)
+class OutletFact:
+    """What is known about one news outlet."""
+
+    name: str
+    homepage: str
+    domain: str
+    aliases: tuple[str, ...]
+    country: str
+    language: str
+    ownership: str
+
+    @property
+    def alias_domains(self) -> tuple[str, ...]:
+        """The aliases that are domains."""
+        return tuple(alias for alias in self.aliases if _DOMAIN.match(alias))
+
+    @property
+    def alias_names(self) -> tuple[str, ...]:
+        """The aliases that are names."""
+        return tuple(alias for alias in self.aliases if not _DOMAIN.match(alias))
+
+
+def load_outlets() -> list[OutletFact]:
+    """Return every outlet in the registry, in file order.
+
+    Raises ValueError when the packaged data is malformed.
+    """
+    return list(_outlets())
+
+
+def find_outlet(domain_or_name: str) -> OutletFact | None:
+    """Return the outlet for a URL, host (subdomains included), domain alias or name, or None.
+
+    Names and aliases match case-insensitively; a host matches its longest registered suffix,
+    so ``folha.uol.com.br`` is Folha de S.Paulo while ``www.uol.com.br`` is UOL.
+    """
+    query = domain_or_name.strip()
+    if not query:
+        return None
+    by_name, by_domain = _indexes()
+    named = by_name.get(query.casefold())
+    if named is not None:
+        return named
+    host = _host_of(query)
+    while host and "." in host:
+        if host in by_domain:
+            return by_domain[host]
+        host = host.partition(".")[2]
+    return None
+
+
+def load_default_feeds() -> list[tuple[str, str]]:
+    """Return the default feeds as (feed URL, outlet name) pairs.
+
+    Raises ValueError when the packaged data is malformed.
+    """
+    return list(_default_feeds())
+
+
+@cache
+def _outlets() -> tuple[OutletFact, ...]:
+    """Read and check ``outlets.json`` once."""
+    return tuple(_outlet_from(entry) for entry in _read_json("outlets.json"))
+
+
+@cache
+def _default_feeds() -> tuple[tuple[str, str], ...]:
+    """Read ``default_feeds.json`` once."""
+    try:
+        return tuple((entry["url"], entry["outlet"]) for entry in _read_json("default_feeds.json"))
+    except (KeyError, TypeError) as exc:
+        raise ValueError(f"malformed default_feeds.json entry: {exc}") from exc
+
+
+@cache
+def _indexes() -> tuple[dict[str, OutletFact], dict[str, OutletFact]]:
+    """Map case-folded names and domains to outlets; the first outlet listed wins a clash."""
+    by_name: dict[str, OutletFact] = {}
+    by_domain: dict[str, OutletFact] = {}
+    for outlet in _outlets():
+        for name in (outlet.name, *outlet.alias_names):
+            by_name.setdefault(name.casefold(), outlet)
+        for domain in (outlet.domain, *outlet.alias_domains):
+            by_domain.setdefault(domain, outlet)
+    return by_name, by_domain
+
+
+def _read_json(filename: str) -> list[Any]:
+    """Load a JSON list from the package data; raises ValueError if it is not one."""
+    text = files("newsdesk").joinpath("data", filename).read_text(encoding="utf-8")
+    data = json.loads(text)
+    if not isinstance(data, list):
+        raise ValueError(f"{filename} must hold a JSON list")
+    return data
+
+
+def _outlet_from(entry: dict[str, Any]) -> OutletFact:
+    """Build an OutletFact from one JSON object; raises ValueError for a bad entry."""
+    try:
+        outlet = OutletFact(
+            name=entry["name"],
+            homepage=entry["homepage"],
+            domain=entry["domain"],
+            aliases=tuple(entry.get("aliases", ())),
+            country=entry["country"],
+            language=entry["language"],
+            ownership=entry["ownership"],
+        )
+    except (KeyError, TypeError) as exc:
+        raise ValueError(f"malformed outlets.json entry {entry!r}: {exc}") from exc
+    if outlet.ownership not in OWNERSHIP_KINDS:
+        raise ValueError(f"outlet {outlet.name!r} has unknown ownership {outlet.ownership!r}")
+    return outlet
+
+
+def _host_of(query: str) -> str:
+    """Return the lower-case host of a URL or bare host name, without ``www.``, port or path."""
+    if "://" in query:
+        host = urlsplit(query).hostname or ""
+    else:
+        host = query.split("/", 1)[0].rsplit("@", 1)[-1].split(":", 1)[0]
+    return host.lower().rstrip(".").removeprefix("www.")

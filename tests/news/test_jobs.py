@@ -1,0 +1,208 @@
+"""The orchestrators against real feeds and pages served on 127.0.0.1."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from newsdesk.news import jobs
+from newsdesk.news.models import Article, ArticleURL, ArticleVersion, Feed
+from tests.conftest import SHARED_DATA
+from tests.fixtures.newssite import BOILERPLATE_PHRASES, NewsSite
+from tests.fixtures.server import Answer, FixtureServer
+
+pytestmark = pytest.mark.django_db
+
+
+def subscribe_and_refresh(site: NewsSite) -> jobs.RefreshReport:
+    feed = jobs.subscribe(site.server.url("/"))
+    return jobs.refresh_feed(feed.pk)
+
+
+def test_it_discovers_the_feed_of_a_page(site: NewsSite) -> None:
+    feed = jobs.subscribe(site.server.url("/"))
+    assert feed.url == site.feed_url
+    assert feed.title == "Eastport Courier"
+
+
+def test_it_stores_full_clean_text_when_items_carry_one_sentence(site: NewsSite) -> None:
+    report = subscribe_and_refresh(site)
+    assert report.ok and report.new == 3
+    article = Article.objects.get(url=site.article_url("harbour-bridge-reopens"))
+    story = site.story("harbour-bridge-reopens")
+    for paragraph in story.paragraphs:
+        assert paragraph in article.text
+    for phrase in BOILERPLATE_PHRASES:
+        assert phrase not in article.text, phrase
+    assert article.title == story.title
+    assert article.byline == "Mara Lindqvist"
+    assert article.published_at == story.published
+    assert article.summary == story.teaser
+    assert not article.developing
+
+
+def test_it_flags_developing_stories_and_clears_the_flag_on_update(site: NewsSite) -> None:
+    subscribe_and_refresh(site)
+    url = site.article_url("storm-warning-coast")
+    article = Article.objects.get(url=url)
+    assert article.developing
+    assert "being updated" not in article.text or article.developing
+
+    story = site.story("storm-warning-coast")
+    story.marker = ""
+    story.paragraphs.append("By Friday morning the warning had been lowered and ferries were running again.")
+    Feed.objects.update(next_fetch_at=timezone.now(), etag="", last_modified="")
+    report = jobs.refresh_feed(Feed.objects.get().pk)
+
+    article.refresh_from_db()
+    assert report.updated == 1
+    assert not article.developing
+    assert "ferries were running again" in article.text
+    version = ArticleVersion.objects.get(article=article)
+    assert version.developing
+    assert "ferries were running again" not in version.text
+
+
+def test_it_is_idempotent(site: NewsSite) -> None:
+    subscribe_and_refresh(site)
+    feed = Feed.objects.get()
+    second = jobs.refresh_feed(feed.pk)
+    assert second.new == 0 and second.updated == 0
+    assert Article.objects.count() == 3
+    assert ArticleVersion.objects.count() == 0
+
+
+def test_it_keeps_the_summary_when_the_page_cannot_be_fetched(site: NewsSite, server: FixtureServer) -> None:
+    server.routes["/news/library-digitises-maps.html"] = Answer(b"gone", 500)
+    report = subscribe_and_refresh(site)
+    assert report.new == 3
+    article = Article.objects.get(url=site.article_url("library-digitises-maps"))
+    assert article.text == ""
+    assert article.summary == site.story("library-digitises-maps").teaser
+    assert any("library-digitises-maps" in w for w in report.warnings)
+
+
+def test_it_remembers_every_url_of_one_article(site: NewsSite) -> None:
+    subscribe_and_refresh(site)
+    page = site.server.url("/news/harbour-bridge-reopens.html?utm_source=rss&utm_medium=feed")
+    result = jobs.ingest_page(page)
+    assert not result.created
+    assert Article.objects.count() == 3
+    assert ArticleURL.objects.filter(article=result.article).count() >= 1
+
+
+def test_it_treats_the_same_text_at_two_urls_as_one_article(site: NewsSite, server: FixtureServer) -> None:
+    subscribe_and_refresh(site)
+    original = Article.objects.get(url=site.article_url("harbour-bridge-reopens"))
+    # The same page under a second address, without the canonical link that would give it away.
+    body = site.page("harbour-bridge-reopens").body.replace(b'<link rel="canonical"', b'<link rel="x-none"')
+    server.routes["/mirror/bridge.html"] = Answer(body, 200, {"Content-Type": "text/html; charset=utf-8"})
+    result = jobs.ingest_page(server.url("/mirror/bridge.html"))
+    assert result.article.pk == original.pk
+    urls = set(ArticleURL.objects.filter(article=original).values_list("url", flat=True))
+    assert server.url("/mirror/bridge.html") in urls
+
+
+@pytest.mark.parametrize(
+    ("answer", "permanent"),
+    [
+        (Answer(b"missing", 404), True),
+        (Answer(b"gone", 410), True),
+        (Answer(b"busy", 429, {"Retry-After": "7200"}), False),
+        (Answer(b"oops", 500), False),
+        (Answer(b"<html><body><p>Just a page</p></body></html>", 200, {"Content-Type": "text/html"}), True),
+        (
+            Answer(
+                b"<?xml version='1.0'?><rss><channel><item><title>broken",
+                200,
+                {"Content-Type": "application/xml"},
+            ),
+            None,
+        ),
+    ],
+)
+def test_it_records_feed_failures_without_raising(
+    server: FixtureServer, answer: Answer, permanent: bool | None
+) -> None:
+    server.routes["/feed.xml"] = answer
+    feed = jobs.add_feed_url(server.url("/feed.xml"))
+    report = jobs.refresh_feed(feed.pk)
+    feed.refresh_from_db()
+    if permanent is None:  # a malformed feed may still give items, with a warning
+        assert report.error or report.warnings
+        return
+    assert report.error
+    assert feed.consecutive_errors == 1
+    assert feed.last_error
+    assert bool(feed.disabled_reason) is permanent
+    assert feed.next_fetch_at > timezone.now()
+    if answer.status == 429:
+        assert feed.next_fetch_at >= timezone.now() + timedelta(seconds=7000)
+
+
+def test_it_disables_a_feed_after_too_many_failures(server: FixtureServer, settings) -> None:  # type: ignore[no-untyped-def]
+    settings.NEWSDESK = {**settings.NEWSDESK, "NEWSDESK_FEED_ERROR_LIMIT": 2}
+    server.routes["/feed.xml"] = Answer(b"oops", 503)
+    feed = jobs.add_feed_url(server.url("/feed.xml"))
+    jobs.refresh_feed(feed.pk)
+    report = jobs.refresh_feed(feed.pk)
+    feed.refresh_from_db()
+    assert report.disabled
+    assert "2 failures in a row" in feed.disabled_reason
+
+
+def test_it_uses_conditional_get(server: FixtureServer) -> None:
+    feed_bytes = (SHARED_DATA / "feeds-real" / "feedjira").glob("*")
+    path = next(p for p in sorted(feed_bytes) if p.suffix == ".xml")
+    body = path.read_bytes()
+
+    def answer(handler):  # type: ignore[no-untyped-def]
+        if handler.headers.get("If-None-Match") == '"v1"':
+            return Answer(b"", 304, {"ETag": '"v1"'})
+        return Answer(body, 200, {"Content-Type": "application/xml", "ETag": '"v1"'})
+
+    server.routes["/f.xml"] = answer
+    feed = jobs.add_feed_url(server.url("/f.xml"))
+    first = jobs.refresh_feed(feed.pk, fetch_pages=False)
+    second = jobs.refresh_feed(feed.pk, fetch_pages=False)
+    assert first.ok and not first.not_modified
+    assert second.not_modified
+    assert Feed.objects.get().etag == '"v1"'
+
+
+def test_it_claims_each_due_feed_once(server: FixtureServer) -> None:
+    for n in range(3):
+        jobs.add_feed_url(server.url(f"/f{n}.xml"))
+    first = jobs.claim_due_feeds()
+    second = jobs.claim_due_feeds()
+    assert len(first) == 3
+    assert second == []
+
+
+def test_it_adapts_the_interval_to_how_often_a_feed_publishes(settings) -> None:  # type: ignore[no-untyped-def]
+    from newsdesk.pipeline.feeds import FeedItem
+
+    def items(gap_minutes: int) -> list[FeedItem]:
+        now = timezone.now()
+        return [
+            FeedItem(
+                guid=str(n),
+                url=None,
+                title="t",
+                summary="",
+                content_html=None,
+                author=None,
+                published_at=now - timedelta(minutes=gap_minutes * n),
+                updated_at=None,
+                image=None,
+            )
+            for n in range(10)
+        ]
+
+    busy, quiet = jobs.adapted_interval(items(20)), jobs.adapted_interval(items(60 * 48))
+    low = settings.NEWSDESK["NEWSDESK_MIN_REFRESH_MINUTES"] * 60
+    high = settings.NEWSDESK["NEWSDESK_MAX_REFRESH_MINUTES"] * 60
+    assert busy == max(low, 20 * 60)
+    assert quiet == high

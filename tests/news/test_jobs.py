@@ -206,3 +206,31 @@ def test_it_adapts_the_interval_to_how_often_a_feed_publishes(settings) -> None:
     high = settings.NEWSDESK["NEWSDESK_MAX_REFRESH_MINUTES"] * 60
     assert busy == max(low, 20 * 60)
     assert quiet == high
+
+
+def test_it_loses_nothing_stored_when_a_feed_turns_hostile(site: NewsSite, server: FixtureServer) -> None:
+    subscribe_and_refresh(site)
+    before = set(Article.objects.values_list("url", "text"))
+    laughs = (
+        b'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;">'
+        b'<!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;&lol2;">]><rss><channel><title>&lol3;</title></channel></rss>'
+    )
+    feed = Feed.objects.get()
+    for hostile in (laughs, b"\x00\xff" * 1000, b"<rss><channel><item><title>cut off"):
+        server.routes["/feed.xml"] = Answer(hostile, 200, {"Content-Type": "application/rss+xml"})
+        Feed.objects.filter(pk=feed.pk).update(next_fetch_at=timezone.now(), disabled_reason="")
+        jobs.refresh_feed(feed.pk)
+    assert set(Article.objects.values_list("url", "text")) == before
+
+
+def test_it_disables_a_feed_on_a_loopback_address_when_not_allowed(server: FixtureServer, settings) -> None:  # type: ignore[no-untyped-def]
+    """The redirect case is covered in tests/pipeline/test_fetch.py; here the orchestrator's handling."""
+    settings.NEWSDESK = {**settings.NEWSDESK, "NEWSDESK_ALLOW_PRIVATE_ADDRESSES": False}
+    jobs.reset_fetcher()
+    server.routes["/feed.xml"] = Answer(b"<rss/>", 200)
+    feed = jobs.add_feed_url(server.url("/feed.xml"))
+    report = jobs.refresh_feed(feed.pk)
+    feed.refresh_from_db()
+    assert report.error and "127.0.0.1" in report.error
+    assert feed.disabled_reason
+    assert server.requests == []

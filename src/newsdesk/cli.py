@@ -351,6 +351,67 @@ def cmd_articles(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_analyze(args: argparse.Namespace) -> int:
+    """Enrich articles given as files (plain text or HTML; - for stdin): one JSON object per input."""
+    from newsdesk.analysis import analyze_inputs
+
+    failed = False
+    for record in analyze_inputs(args.inputs, batch_size=args.batch_size, progress=not args.json):
+        failed = failed or "error" in record
+        if "error" in record:
+            err(f"{record['input']}: {record['error']}")
+        if args.json:
+            emit_json(record)
+        elif "error" not in record:
+            print(f"# {record['input']}\n  hashtags: {' '.join('#' + t for t in record['hashtags'])}")
+            print(f"  summary: {record['summary']}")
+            for quote in record["quotes"]:
+                who = quote["speaker"] or quote["speaker_description"] or "?"
+                print(f"  quote: {who}: {quote['text'][:100]}")
+    return EXIT_PARTIAL if failed else EXIT_OK
+
+
+def cmd_cluster(args: argparse.Namespace) -> int:
+    """Group articles (JSON lines: id, title, text, published_at, source) into stories, in time order."""
+    from newsdesk.analysis import cluster_jsonl
+
+    try:
+        labels = cluster_jsonl(Path(args.path) if args.path != "-" else None)
+    except (OSError, ValueError) as error:
+        raise CommandError(f"cannot cluster {args.path}: {error}", code=EXIT_PARTIAL) from None
+    if args.json:
+        emit_json(labels)
+    else:
+        for item_id, story in labels.items():
+            print(f"{item_id}\t{story}")
+    return EXIT_OK
+
+
+def cmd_reenrich(args: argparse.Namespace) -> int:
+    """Enrich again the articles whose enrichment is missing or was made by older enricher versions."""
+    setup_django()
+    migrate()
+    from newsdesk.api.views import BadRequest, parse_moment
+    from newsdesk.news.enrichment import enrich_articles, pending_articles
+
+    try:
+        since = parse_moment(args.since, "--since") if args.since else None
+    except BadRequest as error:
+        raise CommandError(str(error)) from None
+    ids = list(pending_articles(since, stale=True).values_list("id", flat=True))
+    done = 0
+    with progress("Enriching", len(ids), not args.json) as advance:
+        for start in range(0, len(ids), 32):
+            done += enrich_articles(ids[start : start + 32]).articles
+            for _ in ids[start : start + 32]:
+                advance()
+    if args.json:
+        emit_json({"enriched": done})
+    else:
+        print(f"Enriched {done} articles.")
+    return EXIT_OK
+
+
 def cmd_manage(args: argparse.Namespace) -> int:
     """Run a Django management command (createsuperuser, shell, ...)."""
     setup_django()
@@ -415,6 +476,22 @@ def build_parser() -> argparse.ArgumentParser:
     arts.add_argument("--limit", type=int, default=50)
     arts.add_argument("--source", help="an outlet's id or domain")
     arts.set_defaults(func=cmd_articles)
+
+    analyze = commands.add_parser("analyze", help="hashtags, entities, places, quotes, summary of article files")
+    analyze.add_argument("inputs", nargs="+", metavar="FILE", help="plain text or HTML; - reads standard input")
+    analyze.add_argument("--json", action="store_true", help="one JSON object per input, one per line")
+    analyze.add_argument("--batch-size", type=int, default=32)
+    analyze.set_defaults(func=cmd_analyze)
+
+    cluster = commands.add_parser("cluster", help="group articles of a JSON-lines file into stories")
+    cluster.add_argument("path", metavar="FILE.jsonl", help="- reads standard input")
+    cluster.add_argument("--json", action="store_true")
+    cluster.set_defaults(func=cmd_cluster)
+
+    reenrich = commands.add_parser("reenrich", help="enrich again what older enricher versions made")
+    reenrich.add_argument("--since", help="only articles published since this ISO time")
+    reenrich.add_argument("--json", action="store_true")
+    reenrich.set_defaults(func=cmd_reenrich)
 
     manage = commands.add_parser("manage", help="run a Django management command")
     manage.add_argument("rest", nargs=argparse.REMAINDER)

@@ -66,6 +66,11 @@ def _parse_path(raw: str) -> Path:
     return Path(raw).expanduser()
 
 
+def _parse_email_url(raw: str) -> str:
+    email_settings(raw)  # validates
+    return raw
+
+
 def _parse_database_url(raw: str) -> str:
     if raw:
         parse_database_url(raw)  # validates
@@ -158,8 +163,27 @@ OPTIONS: tuple[Option, ...] = (
         str,
         "Celery broker when NEWSDESK_TASK_RUNNER=celery.",
     ),
+    Option(
+        "NEWSDESK_ENRICHERS",
+        "nlp,entities,places,keyphrases,hashtags,quotes,attributions,summary",
+        _parse_list,
+        "Enrichers to run, in order (each also brings those it requires).",
+    ),
+    Option("NEWSDESK_SPACY_MODEL", "", str, "spaCy model package or path; empty: the installed English model."),
     Option("NEWSDESK_PAGE_SIZE", "30", _parse_int(1, 200), "Articles per page in the web UI and API."),
     Option("NEWSDESK_LOG_LEVEL", "info", _parse_choice("debug", "info", "warning", "error"), "Log level."),
+    Option(
+        "NEWSDESK_EMAIL_URL",
+        "console:",
+        _parse_email_url,
+        "console: prints mail; smtp://user:pass@host:587 (STARTTLS) or smtps://...:465 sends it.",
+    ),
+    Option(
+        "NEWSDESK_DEFAULT_FROM_EMAIL",
+        "newsdesk@localhost",
+        str,
+        "Sender of password-reset and other mail.",
+    ),
 )
 
 OPTIONS_BY_KEY = {option.key: option for option in OPTIONS}
@@ -205,6 +229,27 @@ def parse_database_url(url: str) -> dict[str, Any]:
             raise ValueError("the URL names no file (sqlite:////absolute/path.sqlite3)")
         return sqlite_database(Path(path))
     raise ValueError("expected a postgresql:// or sqlite:// URL")
+
+
+def email_settings(url: str) -> tuple[str, dict[str, Any]]:
+    """Turn console: or smtp(s)://user:pass@host:port into (EMAIL_BACKEND, SMTP details); raises ValueError."""
+    parts = urlsplit(url.strip())
+    if parts.scheme in {"", "console"}:
+        return "django.core.mail.backends.console.EmailBackend", {}
+    if parts.scheme not in {"smtp", "smtps"}:
+        raise ValueError("expected console: or an smtp:// or smtps:// URL")
+    if not parts.hostname:
+        raise ValueError("the URL names no host (smtp://user:pass@host:587)")
+    secure = parts.scheme == "smtps"
+    return "django.core.mail.backends.smtp.EmailBackend", {
+        "host": parts.hostname,
+        "port": parts.port or (465 if secure else 587),
+        "user": unquote(parts.username or ""),
+        "password": unquote(parts.password or ""),
+        "ssl": secure,
+        # Plain smtp:// on the submission port upgrades with STARTTLS; port 25 relays stay plain.
+        "tls": not secure and (parts.port or 587) != 25,
+    }
 
 
 def sqlite_database(path: Path) -> dict[str, Any]:

@@ -48,9 +48,12 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "newsdesk.news",
+    "newsdesk.community",
 ]
 
 MIDDLEWARE = [
+    # First, so that static files and error pages carry the policy too.
+    "newsdesk.community.middleware.ContentSecurityPolicyMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -106,6 +109,44 @@ STATIC_ROOT.mkdir(exist_ok=True)
 # The embedded server has no collectstatic step: WhiteNoise serves from the apps' folders.
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
+
+# Accounts: Django's auth, throttled log-ins (newsdesk.community.auth), roles in newsdesk.community.
+AUTHENTICATION_BACKENDS = ["newsdesk.community.auth.ThrottledModelBackend"]
+LOGIN_URL = "community:login"
+LOGIN_REDIRECT_URL = "news:home"
+LOGOUT_REDIRECT_URL = "news:home"
+
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    # Log-in and comment limits must hold across web processes and nodes, so their counters live
+    # in a table of the main database (made by a community migration), shared by every process.
+    "throttle": {
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": "newsdesk_throttle",
+        # Culling at the default 300 keys would let a flood of addresses evict a username's count.
+        "OPTIONS": {"MAX_ENTRIES": 100_000},
+    },
+}
+# Limits (newsdesk.community.throttle): failed log-ins per username and per address in a window,
+# comments per account and per address in a window; comments are editable for a few minutes.
+COMMUNITY_LOGIN_FAILURES_PER_USERNAME = 5
+COMMUNITY_LOGIN_FAILURES_PER_ADDRESS = 5
+COMMUNITY_LOGIN_FAILURE_WINDOW = 15 * 60
+COMMUNITY_COMMENTS_PER_ACCOUNT = 5
+COMMUNITY_COMMENTS_PER_ADDRESS = 5
+COMMUNITY_COMMENT_WINDOW = 60
+COMMUNITY_EDIT_MINUTES = 15
+
+# Mail (password resets): the console backend by default, SMTP from NEWSDESK_EMAIL_URL.
+EMAIL_BACKEND, _email = config.email_settings(NEWSDESK["NEWSDESK_EMAIL_URL"])
+EMAIL_HOST = _email.get("host", "localhost")
+EMAIL_PORT = _email.get("port", 25)
+EMAIL_HOST_USER = _email.get("user", "")
+EMAIL_HOST_PASSWORD = _email.get("password", "")
+EMAIL_USE_TLS = _email.get("tls", False)
+EMAIL_USE_SSL = _email.get("ssl", False)
+DEFAULT_FROM_EMAIL = NEWSDESK["NEWSDESK_DEFAULT_FROM_EMAIL"]
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

@@ -84,6 +84,7 @@ class RefreshReport:
     error: str = ""
     disabled: bool = False
     warnings: list[str] = field(default_factory=list)
+    changed_ids: list[int] = field(default_factory=list)  # new or changed articles, for enrichment
 
     @property
     def ok(self) -> bool:
@@ -282,6 +283,8 @@ def _ingest_item(
         report.updated += 1
     else:
         report.unchanged += 1
+    if result.created or result.changed:
+        report.changed_ids.append(result.article.pk)
 
 
 def _guid_url(base: str, item: FeedItem) -> str:

@@ -101,6 +101,14 @@ class Article(models.Model):
     developing = models.BooleanField(default=False)
     # Kept beside the text so that lists never load whole articles.
     excerpt = models.CharField(max_length=300, blank=True, editable=False)
+    # Filled by enrichment (None: not enriched yet, or changed since).
+    enriched_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    ai_summary = models.TextField(blank=True)
+    story = models.ForeignKey("Story", on_delete=models.SET_NULL, null=True, blank=True, related_name="articles")
+    duplicate_of = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="copies",
+        help_text="a near-copy (syndicated or lightly edited) of that article",
+    )
 
     class Meta:
         ordering = ["-sort_at", "-id"]
@@ -156,3 +164,136 @@ class ArticleVersion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.title} (until {self.replaced_at:%Y-%m-%d %H:%M})"
+
+
+# ---------------------------------------------------------------------------------------------
+# Enrichment: what the local enrichers found in each article, and the stories articles form.
+
+
+class EntityKind(models.TextChoices):
+    PERSON = "person", "Person"
+    ORGANISATION = "organisation", "Organisation"
+    PLACE = "place", "Place"
+    OTHER = "other", "Other"
+
+
+class Entity(models.Model):
+    """A person, organisation or place, merged across articles by canonical name and kind."""
+
+    name = models.CharField(max_length=300)
+    kind = models.CharField(max_length=20, choices=EntityKind.choices)
+    key = models.CharField(max_length=300, help_text="casefolded, accent-folded name")
+    latitude = models.FloatField(null=True, blank=True)
+    longitude = models.FloatField(null=True, blank=True)
+    country = models.CharField(max_length=2, blank=True)
+    article_count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["key", "kind"], name="entity_unique_key_kind")]
+        verbose_name_plural = "entities"
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("news:entity", args=[self.pk])
+
+
+class ArticleEntity(models.Model):
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="article_entities")
+    entity = models.ForeignKey(Entity, on_delete=models.CASCADE, related_name="article_entities")
+    mentions = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["article", "entity"], name="article_entity_unique")]
+        indexes = [models.Index(fields=["entity", "article"], name="entity_articles")]
+
+
+class Tag(models.Model):
+    """A hashtag; its slug is its address."""
+
+    name = models.CharField(max_length=100)
+    slug = models.SlugField(max_length=100, unique=True)
+
+    def __str__(self) -> str:
+        return f"#{self.name}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("news:tag", args=[self.slug])
+
+
+class ArticleTag(models.Model):
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="article_tags")
+    tag = models.ForeignKey(Tag, on_delete=models.CASCADE, related_name="article_tags")
+    rank = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["rank"]
+        constraints = [models.UniqueConstraint(fields=["article", "tag"], name="article_tag_unique")]
+        indexes = [models.Index(fields=["tag", "article"], name="tag_articles")]
+
+
+class Quote(models.Model):
+    """A direct quote or reported statement, with its speaker when one is named."""
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="quotes")
+    text = models.TextField()
+    speaker = models.ForeignKey(Entity, on_delete=models.SET_NULL, null=True, blank=True, related_name="quotes")
+    speaker_name = models.CharField(max_length=300, blank=True)
+    anonymous = models.BooleanField(default=False)
+    speaker_description = models.CharField(max_length=300, blank=True)
+    direct = models.BooleanField(default=True)
+    position = models.PositiveIntegerField(default=0, help_text="character offset in the article")
+
+    class Meta:
+        ordering = ["article", "position"]
+
+    def __str__(self) -> str:
+        return f"{self.speaker_name or self.speaker_description or 'unknown'}: {self.text[:60]}"
+
+
+class Attribution(models.Model):
+    """An article relying on another outlet's report ("according to Politico")."""
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="attributions")
+    source = models.ForeignKey(Source, on_delete=models.CASCADE, related_name="cited_by")
+    cue = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["article", "source"], name="attribution_unique")]
+
+
+class Enrichment(models.Model):
+    """One enricher's result for one article, with the enricher's version (for `reenrich`)."""
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="enrichments")
+    name = models.CharField(max_length=50)
+    version = models.CharField(max_length=20)
+    result = models.JSONField(default=dict)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["article", "name"], name="enrichment_unique")]
+
+
+class Story(models.Model):
+    """The coverage of one event across outlets."""
+
+    headline = models.CharField(max_length=1000)
+    created_at = models.DateTimeField(default=timezone.now)
+    first_published_at = models.DateTimeField(null=True, blank=True)
+    last_published_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    article_count = models.PositiveIntegerField(default=0)
+    source_count = models.PositiveIntegerField(default=0)
+    developing = models.BooleanField(default=False)
+    merged_into = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+
+    class Meta:
+        verbose_name_plural = "stories"
+        indexes = [models.Index(fields=["-source_count", "-last_published_at"], name="story_top")]
+
+    def __str__(self) -> str:
+        return self.headline
+
+    def get_absolute_url(self) -> str:
+        return reverse("news:story", args=[self.pk])

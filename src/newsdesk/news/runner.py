@@ -103,10 +103,14 @@ class Scheduler(threading.Thread):
             self._stop_event.wait(self.interval)
 
     def tick(self) -> int:
-        """Claim due feeds and submit a refresh for each; returns how many."""
+        """Claim due feeds and submit a refresh for each, and an enrichment pass if articles wait; returns feeds."""
+        from newsdesk.news.enrichment import pending_articles
+
         feeds = jobs.claim_due_feeds()
         for feed in feeds:
             self.runner.submit("refresh_feed", feed_id=feed.pk)
+        if pending_articles().exists():
+            self.runner.submit("enrich_pending")
         return len(feeds)
 
     def stop(self) -> None:

@@ -5,9 +5,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import threading
+
 from django.db import close_old_connections
 
 from newsdesk.news import jobs
+
+# Enrichment and story assignment run in one lane per process: the online clusterer sees
+# articles one at a time, and a second pass over the same pending batch would only repeat work.
+_enrich_lane = threading.Lock()
 
 
 def refresh_feed(feed_id: int) -> dict[str, Any]:
@@ -20,9 +26,23 @@ def ingest_page(url: str) -> dict[str, Any]:
     return {"article_id": result.article.pk, "created": result.created}
 
 
+def enrich_pending(limit: int = 256) -> dict[str, Any]:
+    """Enrich articles waiting for it; returns at once when another enrichment pass is running."""
+    from newsdesk.news.enrichment import enrich_articles
+
+    if not _enrich_lane.acquire(blocking=False):
+        return {"articles": 0, "skipped": True}
+    try:
+        report = enrich_articles(limit=limit)
+        return {"articles": report.articles, "skipped": False}
+    finally:
+        _enrich_lane.release()
+
+
 TASKS: dict[str, Callable[..., Any]] = {
     "refresh_feed": refresh_feed,
     "ingest_page": ingest_page,
+    "enrich_pending": enrich_pending,
 }
 
 

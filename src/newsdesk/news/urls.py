@@ -8,4 +8,7 @@ urlpatterns = [
     path("articles/<int:article_id>/", views.article_detail, name="article"),
     path("sources/<int:source_id>/", views.source_detail, name="source"),
     path("feeds/", views.feed_list, name="feeds"),
+    path("tags/<slug:slug>/", views.tag_detail, name="tag"),
+    path("entities/<int:entity_id>/", views.entity_detail, name="entity"),
+    path("stories/<int:story_id>/", views.story_detail, name="story"),
 ]

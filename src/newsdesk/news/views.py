@@ -5,9 +5,22 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.db.models import Count, Q
+from django.shortcuts import get_object_or_404, redirect, render
 
-from newsdesk.news.models import Article, Feed, Source
+from newsdesk.news.models import (
+    Article,
+    ArticleEntity,
+    Attribution,
+    Entity,
+    EntityKind,
+    Feed,
+    Quote,
+    Source,
+    Story,
+    Tag,
+)
+from newsdesk.news.related import related_articles
 
 RELATED_COUNT = 6
 
@@ -27,15 +40,46 @@ def home(request: HttpRequest) -> HttpResponse:
 
 def article_detail(request: HttpRequest, article_id: int) -> HttpResponse:
     """One article laid out like an aggregator's page: body, hashtags, AI panel, comments, related."""
-    article = get_object_or_404(Article.objects.select_related("source"), pk=article_id)
-    related = (
-        Article.objects.select_related("source")
-        .defer("html", "text", "summary")
-        .filter(source_id=article.source_id)
-        .exclude(pk=article.pk)
-        .order_by("-sort_at", "-id")[:RELATED_COUNT]
+    article = get_object_or_404(Article.objects.select_related("source", "story"), pk=article_id)
+    context = {"article": article, "related": related_articles(article, RELATED_COUNT), **ai_panel(article)}
+    return render(request, "news/article.html", context)
+
+
+def ai_panel(article: Article) -> dict[str, object]:
+    """Hashtags, key people and places, quotes, sourcing and copies of one article, in five queries."""
+    if article.enriched_at is None:
+        return {"copies": _copies(article)}
+    tags = list(Tag.objects.filter(article_tags__article=article).order_by("article_tags__rank"))
+    links = list(
+        ArticleEntity.objects.filter(article=article).select_related("entity").order_by("-mentions", "entity__name")
     )
-    return render(request, "news/article.html", {"article": article, "related": related})
+    quotes = list(Quote.objects.filter(article=article).select_related("speaker").order_by("position"))
+    cited = list(Attribution.objects.filter(article=article).select_related("source").order_by("source__name"))
+    by_kind: dict[str, list[Entity]] = {}
+    for link in links:
+        by_kind.setdefault(link.entity.kind, []).append(link.entity)
+    named = {q.speaker_name or q.speaker_id for q in quotes if not q.anonymous and (q.speaker_name or q.speaker_id)}
+    return {
+        "tags": tags,
+        "people": by_kind.get(EntityKind.PERSON, [])[:8],
+        "organisations": by_kind.get(EntityKind.ORGANISATION, [])[:8],
+        "places": by_kind.get(EntityKind.PLACE, [])[:8],
+        "quotes": quotes,
+        "cited_outlets": cited,
+        "copies": _copies(article),
+        "named_sources": len(named),
+        "anonymous_sources": sum(1 for q in quotes if q.anonymous),
+    }
+
+
+def _copies(article: Article) -> list[Article]:
+    """Near-copies of the article (syndicated or lightly edited), shown as "also published by"."""
+    return list(
+        Article.objects.filter(Q(duplicate_of=article) | Q(pk=article.duplicate_of_id or 0))
+        .exclude(pk=article.pk)
+        .select_related("source")
+        .only("id", "url", "source__id", "source__name")
+    )
 
 
 def source_detail(request: HttpRequest, source_id: int) -> HttpResponse:
@@ -54,3 +98,79 @@ def feed_list(request: HttpRequest) -> HttpResponse:
     feeds = Feed.objects.select_related("source").order_by("-consecutive_errors", "source__name", "url")
     page = Paginator(feeds, 100).get_page(request.GET.get("page"))
     return render(request, "news/feeds.html", {"page": page})
+
+
+def tag_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    """Articles carrying one hashtag, newest first."""
+    tag = get_object_or_404(Tag, slug=slug)
+    articles = (
+        Article.objects.filter(article_tags__tag=tag)
+        .select_related("source")
+        .defer("html", "text", "summary")
+        .order_by("-sort_at", "-id")
+    )
+    page = Paginator(articles, _page_size()).get_page(request.GET.get("page"))
+    return render(request, "news/tag.html", {"tag": tag, "page": page})
+
+
+def entity_detail(request: HttpRequest, entity_id: int) -> HttpResponse:
+    """A person, organisation or place: the articles that mention it and its quotes."""
+    entity = get_object_or_404(Entity, pk=entity_id)
+    articles = (
+        Article.objects.filter(article_entities__entity=entity)
+        .select_related("source")
+        .defer("html", "text", "summary")
+        .order_by("-sort_at", "-id")
+    )
+    page = Paginator(articles, _page_size()).get_page(request.GET.get("page"))
+    quotes = Quote.objects.filter(speaker=entity).select_related("article__source").order_by("-article__sort_at")[:50]
+    return render(request, "news/entity.html", {"entity": entity, "page": page, "quotes": quotes})
+
+
+def story_detail(request: HttpRequest, story_id: int) -> HttpResponse:
+    """One story: coverage by outlet, country and ownership, timeline, first report, quotes, map."""
+    story = get_object_or_404(Story, pk=story_id)
+    if story.merged_into_id:
+        return redirect("news:story", story.merged_into_id)
+    context = {"story": story, **story_coverage(story)}
+    return render(request, "news/story.html", context)
+
+
+def story_coverage(story: Story) -> dict[str, object]:
+    """What the story page shows, in a fixed number of queries."""
+    timeline = list(
+        Article.objects.filter(story=story).select_related("source").defer("html", "text").order_by("sort_at", "id")
+    )
+    by_outlet: dict[str, int] = {}
+    by_country: dict[str, int] = {}
+    by_ownership: dict[str, int] = {}
+    for article in timeline:
+        source = article.source
+        by_outlet[source.name] = by_outlet.get(source.name, 0) + 1
+        country = source.country or "unknown"
+        by_country[country] = by_country.get(country, 0) + 1
+        ownership = source.get_ownership_display()
+        by_ownership[ownership] = by_ownership.get(ownership, 0) + 1
+    quotes = list(Quote.objects.filter(article__story=story).select_related("speaker", "article__source")[:200])
+    places = list(
+        Entity.objects.filter(kind=EntityKind.PLACE, latitude__isnull=False, article_entities__article__story=story)
+        .annotate(mentions=Count("article_entities"))
+        .order_by("-mentions", "name")[:50]
+    )
+    return {
+        "timeline": timeline,
+        "first": timeline[0] if timeline else None,
+        "by_outlet": sorted(by_outlet.items(), key=lambda kv: (-kv[1], kv[0])),
+        "by_country": sorted(by_country.items(), key=lambda kv: (-kv[1], kv[0])),
+        "by_ownership": sorted(by_ownership.items(), key=lambda kv: (-kv[1], kv[0])),
+        "quotes": quotes,
+        "places": [_marker(place) for place in places],
+        "graticule_x": range(0, 361, 30),
+        "graticule_y": range(0, 181, 30),
+    }
+
+
+def _marker(place: Entity) -> dict[str, object]:
+    """A place and where it sits on an equirectangular map 360 wide and 180 high."""
+    lat, lon = place.latitude or 0.0, place.longitude or 0.0
+    return {"entity": place, "lat": lat, "lon": lon, "x": round(lon + 180, 2), "y": round(90 - lat, 2)}

@@ -49,7 +49,7 @@ TEXT_MARKERS: tuple[str, ...] = (
     r"more to follow",
     r"more details (?:to come|soon)",
     r"(?:this is a )?developing (?:news )?story",
-    r"this (?:news )?story is (?:still )?developing",
+    r"this (?:news )?story is (?:still )?developing(?:,? and (?:will|may) be updated)?",
     r"this (?:story|article|report|page) (?:is being|will be|has been and will be) updated",
     r"this (?:story|article|report|page) (?:is being|will be) (?:regularly |continuously |frequently )?updated",
     r"this is a breaking news story",

@@ -20,6 +20,7 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
@@ -189,13 +190,29 @@ MAX_PAGE_BYTES = 16 * 1024 * 1024
 MAX_CLEAN_ELEMENTS = 60_000
 
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.IGNORECASE)
+_CONTROL_CHARS = re.compile("[\x00-\x08\x0b\x0e-\x1f\ufffd]")
 _CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])")
 _TOKEN_SPLIT = re.compile(r"[^A-Za-z0-9À-ɏ]+")
+# A cheap first look at a class/id value: none of the boilerplate words, no need to tokenize it.
+_PREFILTER = re.compile(
+    r"comment|kommentar|comentario|komentarz|disqus|relat|relacion|verwandte|promo|newsletter|signup|subscri|cookie|"
+    r"consent|gdpr|shar|social|tag|schlagwort|advert|ads|adslot|adunit|sponsor|outbrain|taboola|sidebar|"
+    r"breadcrumb|recommend|recirculation|stories",
+    re.IGNORECASE,
+)
+_METAS = etree.XPath("//meta[@content]")
+_ITEMPROP_DATES = {
+    prop: etree.XPath(f"//*[@itemprop='{prop}']") for prop in ("datePublished", "dateModified")
+}
+_REL_AUTHOR = etree.XPath("(//*[@rel='author'])[1]")
+_ITEMPROP_AUTHOR = etree.XPath("(//*[@itemprop='author'])[1]")
+_ATTRIBUTED = etree.XPath("//*[@class or @id or @role or @aria-label]")
+_HEADINGS = etree.XPath("//h2|//h3|//h4|//h5|//h6|//*[@role='heading']")
+_COUNT_ELEMENTS = etree.XPath("count(//*)")
 _HEADING_TAGS = frozenset({"h2", "h3", "h4", "h5", "h6"})
 _PROTECTED_TAGS = frozenset({"html", "body", "main"})
-_SINGLE_BYTE_WESTERN = frozenset(
-    {"iso-8859-1", "latin-1", "latin1", "us-ascii", "ascii", "windows-1252", "cp1252"}
-)
+# Codec names (as codecs.lookup gives them) of labels that browsers read as windows-1252.
+_SINGLE_BYTE_WESTERN = frozenset({"iso8859-1", "latin-1", "ascii", "cp1252"})
 _ARTICLE_TYPES = frozenset(
     {
         "article",
@@ -265,7 +282,7 @@ def decode_html(page: bytes, charset: str | None = None) -> str:
     for declared in (_codec(charset), _declared_charset(page)):
         if not declared:
             continue
-        if declared.replace("_", "-") in _SINGLE_BYTE_WESTERN or declared == "cp1252":
+        if declared in _SINGLE_BYTE_WESTERN:
             try:
                 return page.decode("utf-8")
             except UnicodeDecodeError:
@@ -292,8 +309,7 @@ def _looks_binary(text: str) -> bool:
     sample = text[:4096]
     if not sample:
         return True
-    controls = sum(1 for ch in sample if (ord(ch) < 32 and ch not in "\t\n\r\f") or ch == "\ufffd")
-    return controls > len(sample) * 0.1
+    return len(_CONTROL_CHARS.findall(sample)) > len(sample) * 0.1
 
 
 def _load_tree(html: str) -> HtmlElement:
@@ -326,18 +342,32 @@ def _clean(value: str | None) -> str | None:
 
 def _meta(tree: HtmlElement, *keys: str) -> str | None:
     """Content of the first <meta> whose property/name/itemprop is one of ``keys``."""
-    wanted = {key.lower() for key in keys}
-    found: dict[str, str] = {}
-    for element in tree.iterfind(".//meta"):
+    metas = _meta_index(tree)
+    for key in keys:
+        value = metas.get(key.lower())
+        if value:
+            return value
+    return None
+
+
+_META_CACHE: dict[int, tuple[HtmlElement, dict[str, str]]] = {}
+
+
+def _meta_index(tree: HtmlElement) -> dict[str, str]:
+    """All <meta> key -> content of a page, first occurrence wins (built once per tree)."""
+    cached = _META_CACHE.get(id(tree))
+    if cached is not None and cached[0] is tree:
+        return cached[1]
+    index: dict[str, str] = {}
+    for element in _METAS(tree):
         key = (element.get("property") or element.get("name") or element.get("itemprop") or "").lower()
-        if key in wanted and key not in found:
+        if key and key not in index:
             content = _clean(element.get("content"))
             if content:
-                found[key] = content
-    for key in keys:
-        if key.lower() in found:
-            return found[key.lower()]
-    return None
+                index[key] = content
+    _META_CACHE.clear()  # one page at a time: keep only the current tree
+    _META_CACHE[id(tree)] = (tree, index)
+    return index
 
 
 def _json_ld_objects(tree: HtmlElement) -> Iterator[dict[str, Any]]:
@@ -479,8 +509,8 @@ def _byline(tree: HtmlElement, ld: dict[str, Any]) -> str | None:
     name = _ld_name(ld.get("author"))
     if name:
         return name
-    for path in ('.//*[@rel="author"]', './/*[@itemprop="author"]'):
-        element = tree.find(path)
+    for found in (_REL_AUTHOR(tree), _ITEMPROP_AUTHOR(tree)):
+        element = found[0] if found else None
         if element is not None:
             inner = element.find('.//*[@itemprop="name"]')
             text = _clean((inner if inner is not None else element).text_content())
@@ -540,7 +570,7 @@ def _dates(tree: HtmlElement, ld: dict[str, Any]) -> tuple[datetime | None, date
 
 
 def _itemprop_date(tree: HtmlElement, prop: str) -> str | None:
-    for element in tree.iterfind(f'.//*[@itemprop="{prop}"]'):
+    for element in _ITEMPROP_DATES[prop](tree):
         value = element.get("datetime") or element.get("content") or element.text
         if value:
             return value
@@ -609,18 +639,32 @@ def _names_boilerplate(name: str) -> bool:
     return any(BOILERPLATE_TOKEN.match(token) for token in {tokens[0], tokens[-1], name})
 
 
+@lru_cache(maxsize=8192)
+def _value_is_boilerplate(value: str) -> bool:
+    """True when a class, id or aria-label value names page furniture (values repeat: cached)."""
+    if not _PREFILTER.search(value):
+        return False
+    return any(_names_boilerplate(name) for name in _class_names(value))
+
+
 def _is_boilerplate_block(element: HtmlElement) -> bool:
     """True when class, id, role or aria-label name the element as page furniture."""
     role = (element.get("role") or "").lower()
     if role in BOILERPLATE_ROLES:
         return True
     classes = element.get("class") or ""
-    if any(CONTENT_CLASS.match(name) for name in classes.split()):
+    if classes and _is_content_class(classes):
         return False
-    for value in (classes, element.get("id") or "", element.get("aria-label") or ""):
-        if value and any(_names_boilerplate(name) for name in _class_names(value)):
-            return True
-    return False
+    return any(
+        _value_is_boilerplate(value)
+        for value in (classes, element.get("id"), element.get("aria-label"))
+        if value
+    )
+
+
+@lru_cache(maxsize=8192)
+def _is_content_class(classes: str) -> bool:
+    return any(CONTENT_CLASS.match(name) for name in classes.split())
 
 
 def _paragraph_chars(element: HtmlElement) -> int:
@@ -659,12 +703,7 @@ def _drop(element: HtmlElement) -> None:
 
 def _remove_class_marked_blocks(tree: HtmlElement, guard: _Guard) -> None:
     """Drop elements whose class/id/role/aria-label mark them as boilerplate."""
-    candidates = [
-        el
-        for el in tree.iter(etree.Element)
-        if (el.get("class") or el.get("id") or el.get("role") or el.get("aria-label"))
-        and _is_boilerplate_block(el)
-    ]
+    candidates = [el for el in _ATTRIBUTED(tree) if _is_boilerplate_block(el)]
     for element in candidates:
         # An ancestor may already be gone; a detached element has no parent left to drop it from.
         if element.getparent() is not None and not guard.holds_article(element):
@@ -711,9 +750,7 @@ def _heads(block: HtmlElement, heading: HtmlElement) -> bool:
 
 def _remove_heading_marked_blocks(tree: HtmlElement, guard: _Guard) -> None:
     """Drop blocks headed "Related articles", "Comments", "Tags", "Newsletter", "Try our AI"..."""
-    headings = [
-        el for el in tree.iter(etree.Element) if el.tag in _HEADING_TAGS or el.get("role") == "heading"
-    ]
+    headings = list(_HEADINGS(tree))
     for heading in headings:
         if heading.getparent() is None or not _is_boilerplate_heading(heading):
             continue
@@ -889,7 +926,7 @@ def _extract_from_html(html: str, url: str | None, rules: frozenset[str]) -> Ext
     }
     if published is None:
         published = _htmldate_fallback(tree, url)
-    if sum(1 for _ in tree.iter()) <= MAX_CLEAN_ELEMENTS:
+    if _COUNT_ELEMENTS(tree) <= MAX_CLEAN_ELEMENTS:
         preclean_tree(tree, rules)
     body = _main_text(tree, url, rules)
     text = _paragraphs(normalize_unicode(xmltotxt(body, False))) if body is not None else ""

@@ -1,0 +1,1159 @@
+"""Quotes with their speakers, anonymous sources, reported speech, and which outlets a report cites.
+
+Everything here runs on top of the shared spaCy pass (tokens, tags, lemmas, sentences, named
+entities; no dependency parse) and only looks at a few tokens around each quote mark or verb of
+saying, so it costs a small fraction of the spaCy pass.
+
+* Direct quotes are found by scanning quote marks (straight and curly, double and single), with
+  apostrophes (don't, the '90s, O'Brien, Putin's) told apart from single quote marks by the
+  characters around them. A quote left open at the end of a paragraph continues when the next
+  paragraph opens with a quote mark; a quote broken by a cue ("We will," he said, "win.") is one.
+* A speaker comes from a cue right after the quote (", he said", ", said X", ", X told reporters"),
+  right before it ("X said:", "according to X,"), or is carried over from the quote just before
+  it when a paragraph is nothing but a further quote. Speakers resolve to the canonical names of
+  the "entities" enricher when its result is present, else to spaCy's entities merged by surname.
+* Reported speech ("X said that ...", "..., officials said.", "according to X, ...") is kept with
+  ``direct`` False.
+* Outlet attribution ("according to Politico", "the NYT reported", "told the BBC") links to the
+  outlet registry (``newsdesk.pipeline.outlets``).
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_left, bisect_right
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from functools import cache
+from typing import Any
+
+from newsdesk.pipeline.enrich.base import Document, Enricher
+from newsdesk.pipeline.outlets import OutletFact, find_outlet, load_outlets
+
+__all__ = ["AttributionEnricher", "QuoteEnricher", "find_attributions", "find_quotes"]
+
+
+def _words(spaced: str) -> frozenset[str]:
+    """A set of words written as one space-separated string."""
+    return frozenset(spaced.split())
+
+
+# Lemmas of verbs that introduce a quote or reported speech.
+SPEECH_LEMMAS = _words(
+    "say tell add warn claim insist argue note explain write ask reply respond state announce "
+    "acknowledge admit deny suggest stress declare comment continue remark observe recall predict "
+    "promise vow pledge urge caution concede confirm contend assert maintain emphasize emphasise "
+    "complain tweet post report quip joke shout yell whisper testify allege agree conclude accuse "
+    "charge counter retort lament boast mutter muse reiterate underline assure inform reveal disclose "
+    "estimate recount describe call told said"
+)
+# Verbs of saying that also have common other senses: as reported speech they need "that".
+WEAK_REPORT_LEMMAS = _words(
+    "add note explain write ask suggest report continue post call describe charge counter estimate "
+    "recall observe maintain underline agree conclude"
+)
+# Verbs that only introduce a partial quote ('called the plan "a disaster"'), never reported speech.
+QUOTE_ONLY_LEMMAS = frozenset({"call", "describe"})
+
+PRONOUNS_PERSON = {"he": "m", "she": "f", "him": "m", "her": "f"}
+PRONOUNS_GROUP = frozenset({"they", "it"})
+PRONOUNS_OTHER = frozenset({"i", "we", "you", "one", "this", "that", "who", "which"})
+
+# Heads and words that mark an unnamed source.
+ANONYMOUS_HEADS = _words(
+    "source sources official officials people person insider insiders aide aides diplomat diplomats "
+    "spokesman spokeswoman spokesperson spokespeople someone adviser advisers advisor advisors "
+    "staffer staffers operative operatives lawmaker lawmakers executive executives"
+)
+ANONYMOUS_MARKERS = _words(
+    "unnamed anonymous anonymity familiar briefed knowledgeable close senior unidentified "
+    "confidential condition"
+)
+# Nouns naming an organisation's role ("the ministry said") or a person's ("the minister said").
+ORGANISATION_NOUNS = _words(
+    "ministry company department agency government committee party campaign council commission "
+    "embassy firm group bank office court union police army military administration organisation "
+    "organization foundation association institute university network board league team club service "
+    "authority authorities regulator parliament senate congress cabinet kremlin"
+)
+GENERIC_ORGANISATION_NOUNS = frozenset(
+    {"company", "firm", "group", "campaign", "organisation", "organization"}
+)
+# Words after which a speaker phrase stops (adjuncts such as "in a statement", "on Tuesday").
+TRIM_WORDS = _words(
+    "in on at during after before last this yesterday today tonight earlier later when while as to "
+    "from via through monday tuesday wednesday thursday friday saturday sunday"
+)
+CLAUSE_WORDS = _words(
+    "that and but or because while when if as so then than after before since although though where "
+    "whether however"
+)
+LEADING_TRIM = frozenset({"but", "and", "so", "yet", "also", "still", "meanwhile", "however", "now", "then"})
+SKIPPABLE_BEFORE_VERB = frozenset({"ADV", "AUX", "PART"})
+
+DOUBLE_OPEN, DOUBLE_CLOSE, DOUBLE_EITHER = "“„«", "”»", '"'
+SINGLE_OPEN, SINGLE_CLOSE = "‘‚‹", "’›"
+QUOTE_CHARS = frozenset("\"“”„«»'‘’‚‹›`")
+_DOUBLE_MARKS = re.compile(r"''|``|[\"“”„«»]")  # '' and `` stand for double marks in some copy
+_SINGLE_MARKS = re.compile(r"['‘’‚‹›]")
+_CLIPPED = re.compile(r"(?:\d\d|em\b|til\b|cause\b|n\b|tis\b|twas\b)", re.IGNORECASE)
+_NEWLINES = re.compile(r"\n")
+_LETTERS = re.compile(r"[^\W\d_]")
+
+ENTITY_KINDS = {
+    "PERSON": "person",
+    "ORG": "organisation",
+    "GPE": "place",
+    "LOC": "place",
+    "FAC": "place",
+    "NORP": "other",
+}
+SPEAKER_KINDS = {"person": "person", "organisation": "organisation", "place": "organisation"}
+
+TITLES = _words("mr mrs ms miss dr sir dame lord lady prof the")
+MAX_PHRASE_TOKENS = 14
+MAX_CUE_DISTANCE = 25  # tokens between a closing mark and its verb of saying, an aside included
+MAX_SUBJECT_TOKENS = 8
+MAX_BEFORE_DISTANCE = 30  # tokens between a verb of saying and the quote it introduces
+
+
+# ----------------------------------------------------------------------------------------- quote marks
+
+
+@dataclass
+class QuoteSpan:
+    """One direct quote: its content parts (inside the marks) and the gaps between broken parts."""
+
+    parts: list[tuple[int, int]]
+    open_mark: int  # offset of the opening mark
+    close_end: int  # offset just after the closing mark
+    gaps: list[tuple[int, int]] = field(default_factory=list)
+
+    @property
+    def start(self) -> int:
+        """Offset of the first character inside the opening mark."""
+        return self.parts[0][0]
+
+    @property
+    def end(self) -> int:
+        """Offset of the closing mark."""
+        return self.parts[-1][1]
+
+    def text(self, full: str) -> str:
+        """The quoted words, parts joined by one space."""
+        words = (" ".join(full[s:e].split()) for s, e in self.parts)
+        return " ".join(
+            w.rstrip(",") if i < len(self.parts) - 1 else w for i, w in enumerate(words) if w
+        ).rstrip(",:;")
+
+
+def _double_role(text: str, i: int) -> str:
+    """Whether a double mark opens, closes, or (straight) may do either."""
+    ch = text[i]
+    if ch in DOUBLE_OPEN or text.startswith("``", i):
+        return "open"
+    if ch in DOUBLE_CLOSE:
+        return "close"
+    return "either"
+
+
+def _single_role(text: str, i: int) -> str | None:
+    """Whether a single mark opens or closes a quote, or is an apostrophe (None)."""
+    before = text[i - 1] if i else " "
+    after = text[i + 1] if i + 1 < len(text) else " "
+    if before.isalnum() and after.isalnum() or "'" in (before, after):  # don't, O'Brien, Putin's; ''
+        return None
+    opens = not before.isalnum() and before not in ".,;:!?%" and (after.isalnum() or after in '"“')
+    if opens and not _CLIPPED.match(text, i + 1) and text[i] not in SINGLE_CLOSE[1:]:
+        return "open"
+    closes = not before.isspace() and not after.isalnum()
+    if closes and text[i] not in SINGLE_OPEN:
+        return "close"
+    return None
+
+
+class _Paragraphs:
+    """Paragraph lookup by character offset (a paragraph is a line)."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.breaks = [m.start() for m in _NEWLINES.finditer(text)]
+
+    def index(self, pos: int) -> int:
+        """The paragraph holding ``pos``."""
+        return bisect_left(self.breaks, pos)
+
+    def end(self, index: int) -> int:
+        """Offset where paragraph ``index`` ends."""
+        return self.breaks[index] if index < len(self.breaks) else len(self.text)
+
+    def opens_with(self, pos: int) -> bool:
+        """Whether ``pos`` is the first non-space character of its paragraph."""
+        start = self.breaks[self.index(pos) - 1] + 1 if self.index(pos) else 0
+        return not self.text[start:pos].strip()
+
+
+def _scan(text: str, marks: list[tuple[int, str, int]], paragraphs: _Paragraphs) -> list[QuoteSpan]:
+    """Pair opening and closing marks (offset, role, length) into quotes, across paragraphs that reopen."""
+    quotes: list[QuoteSpan] = []
+    parts: list[tuple[int, int]] = []
+    open_at, open_len, first = -1, 0, -1
+    for pos, role, length in marks:
+        if open_at >= 0 and paragraphs.index(pos) != paragraphs.index(open_at):
+            para = paragraphs.index(open_at)
+            continues = paragraphs.index(pos) == para + 1 and paragraphs.opens_with(pos) and role != "close"
+            if continues:  # multi-paragraph quote: this paragraph reopens without the last closing
+                parts.append((open_at + open_len, paragraphs.end(para)))
+                open_at, open_len = pos, length
+                continue
+            parts, open_at = [], -1
+        if open_at < 0:
+            if role != "close":
+                open_at, open_len, first = pos, length, pos
+        elif role == "open":  # an unclosed quote followed by a new one: the first was a stray mark
+            parts, open_at, open_len, first = [], pos, length, pos
+        else:
+            parts.append((open_at + open_len, pos))
+            quotes.append(QuoteSpan(parts, first, pos + length))
+            parts, open_at = [], -1
+    return quotes
+
+
+def quote_spans(text: str) -> list[QuoteSpan]:
+    """Every span of text between quote marks, double marks first, single marks outside them."""
+    paragraphs = _Paragraphs(text)
+    doubles = _scan(
+        text,
+        [(m.start(), _double_role(text, m.start()), len(m.group())) for m in _DOUBLE_MARKS.finditer(text)],
+        paragraphs,
+    )
+    covered = [(q.open_mark, q.close_end) for q in doubles]
+    singles: list[tuple[int, str, int]] = []
+    for m in _SINGLE_MARKS.finditer(text):
+        pos = m.start()
+        k = bisect_right(covered, (pos, len(text) + 1)) - 1
+        if k >= 0 and covered[k][0] <= pos < covered[k][1]:
+            continue  # a quote inside a quote belongs to the outer one
+        role = _single_role(text, pos)
+        if role:
+            singles.append((pos, role, 1))
+    return sorted(doubles + _scan(text, singles, paragraphs), key=lambda q: q.start)
+
+
+# ----------------------------------------------------------------------------------------- tokens
+
+
+class _Tokens:
+    """Flat per-token arrays of a spaCy Doc, so the rules below index lists instead of objects."""
+
+    def __init__(self, spacy_doc: Any) -> None:
+        self.starts: list[int] = []
+        self.ends: list[int] = []
+        self.text: list[str] = []
+        self.lower: list[str] = []
+        self.pos: list[str] = []
+        self.tag: list[str] = []
+        self.lemma: list[str] = []
+        for tok in spacy_doc:
+            self.starts.append(tok.idx)
+            self.ends.append(tok.idx + len(tok.text))
+            self.text.append(tok.text)
+            self.lower.append(tok.lower_)
+            self.pos.append(tok.pos_)
+            self.tag.append(tok.tag_)
+            self.lemma.append(tok.lemma_)
+        self.sent_ends: list[int] = [sent.end for sent in spacy_doc.sents]
+        self.sent_starts: list[int] = [sent.start for sent in spacy_doc.sents]
+
+    def __len__(self) -> int:
+        return len(self.starts)
+
+    def at(self, char: int) -> int:
+        """Index of the first token that starts at or after ``char``."""
+        return bisect_left(self.starts, char)
+
+    def sentence_of(self, i: int) -> tuple[int, int]:
+        """Token range of the sentence holding token ``i``."""
+        k = bisect_right(self.sent_starts, i) - 1
+        return self.sent_starts[max(k, 0)], self.sent_ends[max(k, 0)]
+
+    def is_boundary(self, i: int) -> bool:
+        """A token that ends a noun phrase: punctuation other than a hyphen, a line break, a quote mark."""
+        pos = self.pos[i]
+        if pos == "SPACE":
+            return True
+        return pos == "PUNCT" and self.text[i] not in ("-", "&", "'s", "’s")
+
+    def is_speech_verb(self, i: int) -> bool:
+        """A verb of saying (tagged as a verb, so 'the report' and 'a claim' are not)."""
+        return self.pos[i] == "VERB" and self.lemma[i].lower() in SPEECH_LEMMAS
+
+    def is_according(self, i: int) -> bool:
+        """The first token of 'according to'."""
+        return self.lower[i] == "according" and i + 1 < len(self) and self.lower[i + 1] == "to"
+
+    def ends_sentence(self, i: int) -> bool:
+        """Punctuation that closes a sentence or clause, or a line break."""
+        return self.pos[i] == "SPACE" and "\n" in self.text[i] or self.text[i] in (".", "!", "?", ";")
+
+
+# ----------------------------------------------------------------------------------------- entities
+
+
+@dataclass
+class _Mention:
+    start: int
+    end: int
+    name: str
+    kind: str  # person, organisation, place, other
+    gender: str | None = None
+
+
+class _Entities:
+    """Entity mentions of one article with canonical names, from the entities enricher or spaCy."""
+
+    def __init__(self, doc: Document, tokens: _Tokens, quotes: Sequence[QuoteSpan]) -> None:
+        self.doc = doc
+        self.tokens = tokens
+        given = doc.results.get("entities")
+        self.mentions = self._from_results(given) if given else self._from_spacy(doc.spacy_doc)
+        self.mentions.sort(key=lambda m: m.start)
+        self.starts = [m.start for m in self.mentions]
+        self._mark_genders()
+        inside = [(q.start, q.end) for q in quotes]
+        # Antecedents for "he said" are people named outside quotes.
+        self.outside = [m for m in self.mentions if not _inside_any(m.start, inside)]
+        self.outside_starts = [m.start for m in self.outside]
+        self._roles: dict[str, set[str]] | None = None
+
+    @staticmethod
+    def _from_results(entities: list[dict[str, Any]]) -> list[_Mention]:
+        """Mentions from results["entities"] (canonical names already merged)."""
+        return [
+            _Mention(int(s), int(e), str(ent["name"]), str(ent.get("kind", "other")))
+            for ent in entities
+            for s, e in ent.get("spans", ())
+        ]
+
+    @staticmethod
+    def _from_spacy(spacy_doc: Any) -> list[_Mention]:
+        """Mentions from spaCy's entities; a surname alone takes the longest full name ending in it."""
+        mentions: list[_Mention] = []
+        full_names: dict[str, str] = {}
+        for ent in spacy_doc.ents:
+            kind = ENTITY_KINDS.get(ent.label_)
+            if kind is None:
+                continue
+            name = _clean_name(ent.text)
+            if not name:
+                continue
+            mentions.append(_Mention(ent.start_char, ent.end_char, name, kind))
+            words = name.split()
+            if kind == "person" and len(words) > 1 and len(name) > len(full_names.get(words[-1], "")):
+                full_names[words[-1]] = name
+        for mention in mentions:
+            # A surname alone, even one the small model tags as a place, is the person named in full.
+            if mention.name in full_names and (mention.kind != "organisation" or " " not in mention.name):
+                mention.name, mention.kind = full_names[mention.name], "person"
+        return mentions
+
+    def _mark_genders(self) -> None:
+        """Record a person's gender where a title gives it away (Mr, Mrs, Ms)."""
+        text = self.doc.full_text
+        known: dict[str, str] = {}
+        for m in self.mentions:
+            if m.kind != "person":
+                continue
+            title = text[max(0, m.start - 6) : m.start].split()[-1:] or [""]
+            word = title[0].rstrip(".").lower()
+            if word in ("mr", "sir", "lord"):
+                known[m.name] = "m"
+            elif word in ("mrs", "ms", "miss", "dame", "lady"):
+                known[m.name] = "f"
+        for m in self.mentions:
+            m.gender = known.get(m.name)
+
+    def overlapping(self, start: int, end: int) -> list[_Mention]:
+        """Mentions that overlap the character range."""
+        k = bisect_left(self.starts, end)
+        found = []
+        for m in reversed(self.mentions[max(0, k - 8) : k]):  # mentions do not nest, so few to check
+            if m.end > start:
+                found.append(m)
+        return found[::-1]
+
+    def antecedent(
+        self, before: int, kinds: tuple[str, ...], gender: str | None = None, window: int = 3000
+    ) -> _Mention | None:
+        """The last mention of a compatible kind (and gender) named outside quotes before ``before``."""
+        k = bisect_left(self.outside_starts, before)
+        for m in reversed(self.outside[:k]):
+            if before - m.start > window:
+                return None
+            if m.kind in kinds and (gender is None or m.gender in (None, gender)):
+                return m
+        return None
+
+    def by_role(self, role: str) -> list[str]:
+        """People whose title or appositive in this article uses ``role`` ("minister", "ambassador")."""
+        if self._roles is None:
+            self._roles = self._collect_roles()
+        return sorted(self._roles.get(role, ()))
+
+    def _collect_roles(self) -> dict[str, set[str]]:
+        """Map title words next to each person mention (within a few tokens) to the person."""
+        roles: dict[str, set[str]] = {}
+        tokens = self.tokens
+        for m in self.mentions:
+            if m.kind != "person":
+                continue
+            first, last = tokens.at(m.start), tokens.at(m.end)
+            for i in list(range(max(0, first - 3), first)) + list(range(last, min(len(tokens), last + 6))):
+                if tokens.pos[i] in ("NOUN", "PROPN") and i not in range(first, last):
+                    roles.setdefault(tokens.lower[i], set()).add(m.name)
+        return roles
+
+    def full_name(self, name: str) -> str | None:
+        """The one longer person name in the article that ends with ``name`` ("Peter Novak" for "Novak")."""
+        last = name.split()[-1]
+        found = {
+            m.name
+            for m in self.mentions
+            if m.kind != "organisation" and m.name.endswith(f" {last}") and m.name != name
+        }
+        return found.pop() if len(found) == 1 else None
+
+    def organisations_named(self, noun: str) -> list[str]:
+        """Organisations whose canonical name holds ``noun`` ("Ministry of Defence" for "ministry")."""
+        return sorted(
+            {m.name for m in self.mentions if m.kind == "organisation" and noun in m.name.lower().split()}
+        )
+
+
+def _clean_name(text: str) -> str:
+    """An entity's text without a leading article, possessive ending or line breaks."""
+    name = " ".join(text.split())
+    name = re.sub(r"(?:'s|’s|'|’)$", "", name)
+    return re.sub(r"^(?:the|The)\s+", "", name).strip(" ,.")
+
+
+def _inside_any(pos: int, spans: Sequence[tuple[int, int]]) -> bool:
+    """Whether ``pos`` lies inside one of the sorted spans."""
+    k = bisect_right(spans, (pos, 1 << 62)) - 1
+    return k >= 0 and spans[k][0] <= pos < spans[k][1]
+
+
+# ----------------------------------------------------------------------------------------- speakers
+
+
+@dataclass
+class _Speaker:
+    """Who a cue points at: a resolved name, or a description of an unnamed source."""
+
+    name: str | None
+    kind: str | None
+    anonymous: bool
+    description: str | None
+    span: tuple[int, int]
+    cue: str
+
+
+class _Attributor:
+    """The cue and speaker rules for one article."""
+
+    def __init__(self, doc: Document, tokens: _Tokens, entities: _Entities) -> None:
+        self.text = doc.full_text
+        self.tokens = tokens
+        self.entities = entities
+
+    # --- phrases
+
+    def subject_before(self, verb: int, floor: int) -> tuple[int, int] | None:
+        """Token range of the speaker phrase ending just before ``verb`` ("X said", "X, the envoy, said")."""
+        t = self.tokens
+        if t.tag[verb] == "VBG" and verb - 1 > floor and t.text[verb - 1] == ",":
+            return self.sentence_subject(verb, floor)  # "X attacked Y, saying ...": X speaks
+        end = verb
+        while (
+            end > floor
+            and verb - end < 3
+            and t.pos[end - 1] in SKIPPABLE_BEFORE_VERB
+            and t.lower[end - 1] not in ("not", "n't")
+        ):
+            end -= 1
+        start = end
+        while start > floor and end - start < MAX_PHRASE_TOKENS and not t.is_boundary(start - 1):
+            if (
+                t.lower[start - 1] in CLAUSE_WORDS
+                or t.pos[start - 1] == "VERB"
+                and not self._in_description(start - 1, end)
+            ):
+                break
+            start -= 1
+        while start < end and t.lower[start] in LEADING_TRIM:
+            start += 1
+        if start == end or t.lower[start] in ("who", "which"):
+            # "X, who ..., said" or "X, the envoy, said": the speaker ends before a comma
+            head = self._head_before_comma(self._before_relative_clause(start - 1, floor), floor)
+            return self._unapposed(head, floor) if head else None
+        return self._unapposed((start, end), floor)
+
+    def _unapposed(self, phrase: tuple[int, int], floor: int) -> tuple[int, int]:
+        """The name an appositive description follows ("Nebenzia" for "Nebenzia, Russia's envoy")."""
+        t = self.tokens
+        start, end = phrase
+        if start - 1 > floor and t.text[start - 1] == "," and self._is_description(start, end):
+            apposed = self._head_before_comma(start - 1, floor)
+            if apposed and (self._names_in(*apposed) or all(t.pos[i] == "PROPN" for i in range(*apposed))):
+                return apposed
+        return phrase
+
+    def sentence_subject(self, verb: int, floor: int) -> tuple[int, int] | None:
+        """The first noun phrase of the sentence before ``verb``, after a leading adjunct ("On Friday, ")."""
+        t = self.tokens
+        first = max(floor + 1, t.sentence_of(verb)[0])
+        while first < verb and t.pos[first] in ("PUNCT", "SPACE", "CCONJ"):
+            first += 1
+        if first < verb and t.pos[first] in ("ADP", "ADV", "SCONJ"):
+            comma = next((k for k in range(first, verb - 1) if t.text[k] == ","), None)
+            if comma is None:
+                return None
+            first = comma + 1
+        phrase = self.phrase_after(first, verb)
+        return (
+            phrase if phrase and t.pos[phrase[0]] in ("DET", "PROPN", "NOUN", "PRON", "ADJ", "NUM") else None
+        )
+
+    def _before_relative_clause(self, comma: int, floor: int) -> int:
+        """The comma before ", who/which ...," when the clause ends at ``comma``; else ``comma``.
+
+        "A senior official, who spoke on condition of anonymity, said": the speaker is the
+        phrase before the clause, not its last words.
+        """
+        t = self.tokens
+        for k in range(comma - 1, max(floor, comma - 16), -1):
+            if t.is_boundary(k) and t.text[k] != ",":
+                break
+            if t.lower[k] in ("who", "which") and k - 1 > floor and t.text[k - 1] == ",":
+                return k - 1
+        return comma
+
+    def _head_before_comma(self, comma: int, floor: int) -> tuple[int, int] | None:
+        """The noun phrase that ends right before the comma at token ``comma``."""
+        t = self.tokens
+        if comma <= floor or t.text[comma] != ",":
+            return None
+        start = comma
+        while (
+            start > floor
+            and comma - start < 8
+            and not t.is_boundary(start - 1)
+            and t.lower[start - 1] not in CLAUSE_WORDS
+        ):
+            if t.pos[start - 1] in ("VERB", "AUX", "ADP"):
+                break
+            start -= 1
+        return (start, comma) if start < comma else None
+
+    def _in_description(self, i: int, end: int) -> bool:
+        """Whether the verb at ``i`` belongs to an unnamed-source description ("people briefed on")."""
+        t = self.tokens
+        return (
+            i > 0
+            and (t.lower[i - 1] in ANONYMOUS_HEADS or t.lower[i - 1] == "who")
+            or t.lower[i]
+            in (
+                "briefed",
+                "speaking",
+                "spoke",
+                "requested",
+                "asked",
+                "declined",
+                "insisted",
+                "authorized",
+                "authorised",
+                "involved",
+            )
+        )
+
+    def phrase_after(self, i: int, stop: int) -> tuple[int, int] | None:
+        """Token range of the speaker phrase starting at ``i`` ("said a senior official who ...")."""
+        t = self.tokens
+        end = i
+        described = False
+        while end < stop and end - i < MAX_PHRASE_TOKENS and not t.is_boundary(end):
+            low = t.lower[end]
+            if low in ANONYMOUS_HEADS or low in ANONYMOUS_MARKERS or low == "who":
+                described = True
+            if (
+                not described
+                and end > i
+                and (low in TRIM_WORDS or low in CLAUSE_WORDS or t.pos[end] in ("VERB", "AUX"))
+            ):
+                break
+            end += 1
+        return (i, end) if end > i and t.pos[i] not in ("VERB", "AUX", "ADP", "SCONJ", "CCONJ") else None
+
+    def _is_description(self, start: int, end: int) -> bool:
+        """Whether a phrase names no person and ends in a common noun ("Russia's ambassador to the UN")."""
+        t = self.tokens
+        people = [
+            m for m in self.entities.overlapping(t.starts[start], t.ends[end - 1]) if m.kind == "person"
+        ]
+        return not people and any(t.pos[i] == "NOUN" for i in range(start, end))
+
+    def _names_in(self, start: int, end: int) -> bool:
+        """Whether the token range holds a named person, organisation or place."""
+        t = self.tokens
+        return bool(self.entities.overlapping(t.starts[start], t.ends[end - 1]))
+
+    # --- resolution
+
+    def resolve(self, start: int, end: int, cue: str, anchor: int) -> _Speaker | None:
+        """Turn a speaker phrase into a name, a pronoun's antecedent, or an unnamed description."""
+        t = self.tokens
+        s, e = t.starts[start], t.ends[end - 1]
+        phrase = " ".join(self.text[s:e].split())
+        words = [w for w in t.lower[start:end]]
+        if len(words) == 1 and words[0] in PRONOUNS_PERSON:
+            found = self.entities.antecedent(min(anchor, s), ("person",), PRONOUNS_PERSON[words[0]])
+            return (
+                self._named(found, (s, e), cue, None)
+                if found
+                else _Speaker(None, None, False, None, (s, e), cue)
+            )
+        if len(words) == 1 and words[0] in PRONOUNS_GROUP:
+            found = self.entities.antecedent(min(anchor, s), ("organisation", "place"), window=600)
+            return self._named(found, (s, e), cue, None) if found else None
+        if len(words) == 1 and words[0] in PRONOUNS_OTHER:
+            return None
+        head_at = self._head(start, end)
+        head = t.lower[head_at] if head_at >= 0 else ""
+        mentions = self.entities.overlapping(s, e)
+        if head_at >= 0 and t.pos[head_at] == "NOUN":
+            # "a Trump aide", "Clinton's campaign": a name before a common head only qualifies it
+            named = [m for m in mentions if m.end > t.starts[head_at]]
+        else:
+            named = mentions
+        people = [m for m in named if m.kind == "person"]
+        anonymous_at = next(
+            (i for i, w in enumerate(words) if w in ANONYMOUS_MARKERS or w == head and w in ANONYMOUS_HEADS),
+            None,
+        )
+        if people and (anonymous_at is None or t.starts[start + anonymous_at] > people[0].start):
+            return self._named(people[0], (people[0].start, people[0].end), cue, phrase)
+        if anonymous_at is not None:
+            if head in ("spokesman", "spokeswoman", "spokesperson") and mentions and not _has_marker(words):
+                return self._named(
+                    mentions[0], (s, e), cue, phrase
+                )  # "a Kremlin spokesman" speaks for the Kremlin
+            return _Speaker(None, None, True, phrase, (s, e), cue)
+        if named and named[0].kind in SPEAKER_KINDS:
+            return self._named(named[0], (named[0].start, named[0].end), cue, phrase)
+        return self._described(start, end, head, phrase, cue, anchor)
+
+    def _described(
+        self, start: int, end: int, head: str, phrase: str, cue: str, anchor: int
+    ) -> _Speaker | None:
+        """A speaker named by a description: an organisation or role in the article, a bare name, or unnamed."""
+        t = self.tokens
+        s, e = t.starts[start], t.ends[end - 1]
+        if head in ORGANISATION_NOUNS:
+            named = self.entities.organisations_named(head)
+            if len(named) == 1:
+                return _Speaker(named[0], "organisation", False, phrase, (s, e), cue)
+            if head in GENERIC_ORGANISATION_NOUNS:
+                found = self.entities.antecedent(anchor, ("organisation",), window=1500)
+                if found:
+                    return self._named(found, (s, e), cue, phrase)
+        elif head and t.lower[start] in ("the", "a", "an") or head in ("president", "minister"):
+            people = self.entities.by_role(head)
+            if len(people) == 1 and t.lower[start] == "the":
+                return _Speaker(people[0], "person", False, phrase, (s, e), cue)
+        proper = [i for i in range(start, end) if t.pos[i] == "PROPN"]
+        if proper and all(t.pos[i] in ("PROPN", "DET", "PUNCT") for i in range(start, end)):
+            name = _clean_name(phrase)
+            outlet = find_outlet(name)
+            if outlet is not None:
+                return _Speaker(outlet.name, "organisation", False, None, (s, e), cue)
+            full = self.entities.full_name(name)
+            if full is not None:
+                return _Speaker(full, "person", False, None, (s, e), cue)
+            return _Speaker(name, None, False, None, (s, e), cue)  # a name spaCy did not tag
+        if not head:
+            return None
+        return _Speaker(None, None, False, phrase, (s, e), cue)
+
+    def _head(self, start: int, end: int) -> int:
+        """Token index of a phrase's head noun: the last noun before a preposition, relative or verb; -1 if none."""
+        t = self.tokens
+        head = -1
+        for i in range(start, end):
+            if t.pos[i] in ("ADP", "VERB", "AUX") or t.lower[i] in ("who", "that", "which"):
+                break
+            if t.pos[i] in ("NOUN", "PROPN", "PRON"):
+                head = i
+        return head
+
+    def _named(self, mention: _Mention, span: tuple[int, int], cue: str, phrase: str | None) -> _Speaker:
+        """A speaker resolved to an entity's canonical name."""
+        description = None
+        if phrase:
+            rest = phrase.replace(self.text[mention.start : mention.end], " ").lower().split()
+            if any(w.strip(".,'’s") not in TITLES for w in rest):
+                description = phrase
+        name = mention.name
+        if mention.kind != "person":
+            outlet = find_outlet(name)
+            name = outlet.name if outlet else name  # "the NYT said" speaks for The New York Times
+        return _Speaker(name, SPEAKER_KINDS.get(mention.kind), False, description, span, cue)
+
+    # --- cues
+
+    def cue_after(
+        self, first: int, quote_end_char: int, short: bool = False
+    ) -> tuple[_Speaker | None, int | None]:
+        """A cue right after a closing mark (", he said", ", said X", ", according to X").
+
+        A one- or two-word quote takes only a cue that follows at once after a comma ('"Never," he said').
+        """
+        t = self.tokens
+        i = first
+        while i < len(t) and t.text[i] in (",", "—", "–", "-"):
+            i += 1
+        last = self.text[:quote_end_char].rstrip()[-1:]
+        if short and i == first and last not in (",", "?", "!"):
+            return None, None
+        if i == first and last == "." and i < len(t) and not t.text[i][:1].islower():
+            return None, None  # a quote that ended its sentence; what follows is a new sentence
+        stop = i
+        while (
+            stop < len(t)
+            and stop - i < (3 if short else MAX_CUE_DISTANCE)
+            and not t.ends_sentence(stop)
+            and t.text[stop] not in QUOTE_CHARS
+            and t.text[stop] != ":"
+        ):
+            stop += 1
+        for v in range(i, stop):
+            if t.is_according(v):
+                phrase = self.phrase_after(v + 2, stop)
+                return (self.resolve(*phrase, "according to", quote_end_char) if phrase else None), v
+            if not t.is_speech_verb(v):
+                continue
+            lead = i
+            while lead < v and t.pos[lead] in SKIPPABLE_BEFORE_VERB:
+                lead += 1
+            comma = next((k for k in range(i, v) if t.text[k] == ","), None)
+            if lead == v:  # inverted: ", said X"
+                phrase = self.phrase_after(v + 1, stop)
+            elif comma is not None and 0 < comma - i <= MAX_SUBJECT_TOKENS:
+                phrase = (i, comma)  # "X, the envoy, said" or "X, who ..., said": X comes first
+            elif v - i > MAX_SUBJECT_TOKENS + 2:
+                return None, None  # too far to be this quote's cue
+            else:
+                phrase = self.subject_before(v, i - 1)
+                if phrase and phrase[0] < i:
+                    phrase = None
+            return (self.resolve(*phrase, t.text[v], quote_end_char) if phrase else None), v
+        return None, None
+
+    def cue_before(self, mark: int, short: bool) -> tuple[_Speaker | None, int | None]:
+        """A cue before an opening mark ("X said:", "X told reporters on Monday that", "according to X,")."""
+        t = self.tokens
+        reach = 3 if short else MAX_BEFORE_DISTANCE
+        if short and (mark == 0 or t.text[mark - 1] not in (":", ",")):
+            return None, None
+        floor = mark - 1
+        while (
+            floor >= 0
+            and mark - floor <= reach
+            and not t.ends_sentence(floor)
+            and not (floor < mark - 1 and t.text[floor] in QUOTE_CHARS)
+        ):
+            floor -= 1
+        for v in range(mark - 1, floor, -1):
+            if v + 1 < len(t) and t.is_according(v):
+                phrase = self.phrase_after(v + 2, mark)
+                return (self.resolve(*phrase, "according to", t.starts[mark]) if phrase else None), v
+            if not t.is_speech_verb(v):
+                continue
+            phrase = self.subject_before(v, floor)
+            if phrase is None and t.text[mark - 1] == ":":
+                phrase = self.phrase_after(v + 1, mark - 1)  # "Said Mr. X: ..."
+            return (self.resolve(*phrase, t.text[v], t.starts[mark]) if phrase else None), v
+        return None, None
+
+
+def _opens_sentence(text: str, pos: int) -> bool:
+    """Whether the mark at ``pos`` follows the end of a sentence or another quote."""
+    before = text[max(0, pos - 3) : pos].rstrip()
+    return not before or before[-1] in ".!?\"”’'"
+
+
+def _has_marker(words: Sequence[str]) -> bool:
+    """Whether a description says outright that the source is unnamed or background."""
+    return any(w in ANONYMOUS_MARKERS and w != "senior" for w in words)
+
+
+# ----------------------------------------------------------------------------------------- quotes
+
+
+def _word_count(text: str) -> int:
+    return len(text.split())
+
+
+def _is_title(text: str) -> bool:
+    """A quoted title ("Gone With the Wind"): every long word capitalised, no sentence punctuation."""
+    words = [w for w in text.split() if len(w) > 3]
+    return bool(words) and all(w[0].isupper() for w in words) and not re.search(r"[.!?,;]", text)
+
+
+def _merge_broken(quotes: list[QuoteSpan], text: str, tokens: _Tokens) -> list[QuoteSpan]:
+    """Join a quote broken by a cue ('"We will," he said, "win."') into one."""
+    merged: list[QuoteSpan] = []
+    for quote in quotes:
+        if merged:
+            last = merged[-1]
+            gap_start, gap_end = last.close_end, quote.open_mark
+            gap = text[gap_start:gap_end]
+            if 0 < len(gap) <= 90 and _is_break(gap, text[last.start : last.end], tokens, gap_start, gap_end):
+                last.parts.extend(quote.parts)
+                last.gaps.append((gap_start, gap_end))
+                last.close_end = quote.close_end
+                continue
+        merged.append(QuoteSpan(list(quote.parts), quote.open_mark, quote.close_end, list(quote.gaps)))
+    return merged
+
+
+def _is_break(gap: str, before: str, tokens: _Tokens, start: int, end: int) -> bool:
+    """Whether the words between two quotes are only a cue that interrupts one sentence."""
+    stripped = gap.strip()
+    if "\n" in gap or not stripped.endswith((",", ":")) or re.search(r"[.!?;]", stripped[:-1]):
+        return False
+    if not (before.rstrip().endswith(",") or stripped.startswith(",")):
+        return False
+    return any(tokens.is_speech_verb(i) for i in range(tokens.at(start), tokens.at(end)))
+
+
+def _quote_record(text: str, quote: QuoteSpan, speaker: _Speaker | None) -> dict[str, Any]:
+    """The JSON shape of one direct quote."""
+    return {
+        "text": quote.text(text),
+        "speaker": speaker.name if speaker else None,
+        "speaker_kind": speaker.kind if speaker else None,
+        "anonymous": bool(speaker and speaker.anonymous),
+        "speaker_description": speaker.description if speaker else None,
+        "direct": True,
+        "cue": speaker.cue if speaker else None,
+        "start": quote.start,
+        "end": quote.end,
+        "speaker_span": list(speaker.span) if speaker else None,
+    }
+
+
+def _direct_quotes(
+    doc: Document, tokens: _Tokens, quotes: list[QuoteSpan], rules: _Attributor
+) -> tuple[list[dict[str, Any]], set[int]]:
+    """Records of the direct quotes and the token indices of the cue verbs they used."""
+    text = doc.full_text
+    records: list[dict[str, Any]] = []
+    used: set[int] = set()
+    paragraphs = _Paragraphs(text)
+    previous: tuple[_Speaker, int] | None = None  # the last attributed quote and its paragraph
+    for quote in quotes:
+        words = _word_count(quote.text(text))
+        short = words <= 2
+        speaker, verb = None, None
+        for gap_start, _ in quote.gaps:
+            speaker, verb = rules.cue_after(tokens.at(gap_start), quote.end)
+            if verb is not None:
+                break
+        if verb is None:
+            speaker, verb = rules.cue_after(tokens.at(quote.close_end), quote.end, short)
+        if verb is None:
+            speaker, verb = rules.cue_before(tokens.at(quote.open_mark), short)
+        para = paragraphs.index(quote.start)
+        if (
+            verb is None
+            and previous
+            and para - previous[1] <= 1
+            and not short
+            and (
+                paragraphs.opens_with(quote.open_mark)
+                or para == previous[1]
+                and _opens_sentence(text, quote.open_mark)
+            )
+        ):
+            speaker = _Speaker(
+                previous[0].name,
+                previous[0].kind,
+                previous[0].anonymous,
+                previous[0].description,
+                previous[0].span,
+                previous[0].cue,
+            )
+            verb = -1  # carried over from the quote before: the same speaker goes on
+        if verb is None and (short or _is_title(quote.text(text)) or not _LETTERS.search(quote.text(text))):
+            continue  # a scare-quoted term or a title, not a quote
+        if verb is not None and verb >= 0:
+            used.add(verb)
+        if speaker:
+            previous = (speaker, paragraphs.index(quote.end))
+        records.append(_quote_record(text, quote, speaker))
+    return records, used
+
+
+def _reported(
+    doc: Document, tokens: _Tokens, quotes: list[QuoteSpan], used: set[int], rules: _Attributor
+) -> list[dict[str, Any]]:
+    """Reported speech with a clear cue ("X said that ...", "..., officials said", "according to X, ...")."""
+    inside = [(q.open_mark, q.close_end) for q in quotes]
+    records = []
+    for v in range(len(tokens)):
+        if v in used or _inside_any(tokens.starts[v], inside):
+            continue
+        if tokens.is_according(v):
+            found = _according(tokens, v, rules)
+        elif tokens.is_speech_verb(v) and tokens.lemma[v].lower() not in QUOTE_ONLY_LEMMAS:
+            found = _said(tokens, v, rules)
+        else:
+            continue
+        if found is None:
+            continue
+        speaker, (cs, ce) = found
+        if _inside_any(cs, inside):
+            continue  # the content is a direct quote, recorded already
+        k = bisect_right(inside, (cs, 1 << 62))
+        if k < len(inside) and inside[k][0] < ce:
+            ce = inside[k][0]  # reported speech stops where a direct quote begins
+            if len(doc.full_text[cs:ce].split()) < 3:
+                continue
+        records.append(_reported_record(doc.full_text, speaker, cs, ce))
+    return records
+
+
+def _reported_record(text: str, speaker: _Speaker, start: int, end: int) -> dict[str, Any]:
+    """The JSON shape of one reported statement."""
+    return {
+        "text": " ".join(text[start:end].split()),
+        "speaker": speaker.name,
+        "speaker_kind": speaker.kind,
+        "anonymous": speaker.anonymous,
+        "speaker_description": speaker.description,
+        "direct": False,
+        "cue": speaker.cue,
+        "start": start,
+        "end": end,
+        "speaker_span": list(speaker.span),
+    }
+
+
+def _content(tokens: _Tokens, start: int, end: int) -> tuple[int, int] | None:
+    """Character span of a token range that reads like a clause (a few words with a verb)."""
+    while start < end and (tokens.pos[start] in ("PUNCT", "SPACE") and tokens.text[start] not in QUOTE_CHARS):
+        start += 1
+    while (
+        end > start and tokens.pos[end - 1] in ("PUNCT", "SPACE") and tokens.text[end - 1] not in QUOTE_CHARS
+    ):
+        end -= 1
+    if end - start < 4 or not any(tokens.pos[i] in ("VERB", "AUX") for i in range(start, end)):
+        return None
+    return tokens.starts[start], tokens.ends[end - 1]
+
+
+def _according(tokens: _Tokens, v: int, rules: _Attributor) -> tuple[_Speaker, tuple[int, int]] | None:
+    """'According to X, CLAUSE.' or 'CLAUSE, according to X.'"""
+    s_start, s_end = tokens.sentence_of(v)
+    phrase = rules.phrase_after(v + 2, s_end)
+    if phrase is None:
+        return None
+    speaker = rules.resolve(*phrase, "according to", tokens.starts[v])
+    if speaker is None:
+        return None
+    after = phrase[1]
+    if after < s_end and tokens.text[after] == "," and v <= s_start + 1:
+        content = _content(tokens, after + 1, s_end)
+    elif v > s_start and tokens.text[v - 1] == ",":
+        content = _content(tokens, s_start, v - 1)
+    else:
+        return None
+    return (speaker, content) if content else None
+
+
+def _said(tokens: _Tokens, v: int, rules: _Attributor) -> tuple[_Speaker, tuple[int, int]] | None:
+    """'X said (that) CLAUSE', 'CLAUSE, X said.' or 'CLAUSE, said X.'"""
+    s_start, s_end = tokens.sentence_of(v)
+    weak = tokens.lemma[v].lower() in WEAK_REPORT_LEMMAS
+    subject = rules.subject_before(v, s_start - 1)
+    if subject is not None:
+        trailing = _trailing(tokens, v + 1, s_end)
+        if subject[0] > s_start and tokens.text[subject[0] - 1] == "," and trailing:
+            content = _content(tokens, s_start, subject[0] - 1)  # "CLAUSE, X said."
+        else:
+            content = _complement(tokens, v, s_end, weak)  # "X said (that) CLAUSE"
+    elif v > s_start and tokens.text[v - 1] == ",":
+        subject = rules.phrase_after(v + 1, s_end)  # "CLAUSE, said X."
+        content = (
+            _content(tokens, s_start, v - 1) if subject and _trailing(tokens, subject[1], s_end) else None
+        )
+    else:
+        return None
+    if subject is None or content is None:
+        return None
+    speaker = rules.resolve(*subject, tokens.text[v], tokens.starts[v])
+    return (speaker, content) if speaker else None
+
+
+def _trailing(tokens: _Tokens, i: int, stop: int) -> bool:
+    """Whether only an adjunct ("on Tuesday", "in a statement") is left before the sentence ends."""
+    n = 0
+    while i < stop and not tokens.ends_sentence(i):
+        if tokens.text[i] in QUOTE_CHARS or n > 8 or tokens.lower[i] == "that":
+            return False
+        i += 1
+        n += 1
+    return True
+
+
+def _complement(tokens: _Tokens, v: int, stop: int, weak: bool) -> tuple[int, int] | None:
+    """The clause a verb of saying reports: after "that", or after an addressee and an adjunct."""
+    i = v + 1
+    skipped = 0
+    while i < stop and skipped < 6 and tokens.lower[i] != "that":
+        if (
+            tokens.lower[i] in TRIM_WORDS
+            or tokens.pos[i] in ("ADV", "NUM", "PROPN", "DET", "NOUN", "PRON", "ADJ")
+            and skipped < 3
+            and tokens.lemma[v] == "tell"
+        ):
+            i += 1
+            skipped += 1
+            continue
+        if tokens.lower[i] in ("in", "on", "at", "during", "last", "this", "earlier", "yesterday", "today"):
+            i += 1
+            skipped += 1
+            continue
+        break
+    if i < stop and tokens.lower[i] == "that":
+        i += 1
+    elif weak or i < stop and tokens.pos[i] not in ("DET", "PRON", "PROPN", "NOUN", "ADJ", "NUM"):
+        return None
+    return _content(tokens, i, stop)
+
+
+def find_quotes(doc: Document) -> list[dict[str, Any]]:
+    """Direct quotes and reported speech of one parsed document, in text order.
+
+    Raises ValueError when the document has not been through the "nlp" enricher.
+    """
+    if doc.spacy_doc is None:
+        raise ValueError("find_quotes needs doc.spacy_doc: run the 'nlp' enricher first")
+    text = doc.full_text
+    tokens = _Tokens(doc.spacy_doc)
+    spans = quote_spans(text)
+    entities = _Entities(doc, tokens, spans)
+    rules = _Attributor(doc, tokens, entities)
+    spans = _merge_broken(spans, text, tokens)
+    direct, used = _direct_quotes(doc, tokens, spans, rules)
+    reported = _reported(doc, tokens, spans, used, rules)
+    return sorted(direct + reported, key=lambda r: r["start"])
+
+
+class QuoteEnricher(Enricher):
+    """Direct quotes and reported speech with speakers, anonymous sources flagged."""
+
+    name = "quotes"
+    version = "1"
+    requires = ("nlp", "entities")
+
+    def enrich(self, docs: Sequence[Document]) -> None:
+        for doc in docs:
+            doc.results[self.name] = find_quotes(doc)
+
+
+# ----------------------------------------------------------------------------------------- outlets
+
+_BEFORE_OUTLET = re.compile(
+    r"(according\s+to|(?:first\s+)?reported\s+by|cited\s+by|quoted\s+by|published\s+by|obtained\s+by|"
+    r"(?:told|tells|telling)|interview\s+with|speaking\s+(?:to|with)|spoke\s+(?:to|with)|said\s+to|"
+    r"(?:wrote|writing)\s+(?:in|for)|op-ed\s+(?:in|for)|reports?\s+(?:by|in|from)|article\s+in|story\s+in|"
+    r"confirmed\s+to|appearance\s+on|appearing\s+on|broadcast\s+by)\s+(?:the\s+)?$",
+    re.IGNORECASE,
+)
+_AFTER_OUTLET = re.compile(
+    r"^(?:'s|’s)?\s*(?:,\s*)?(?:also\s+|first\s+|previously\s+|later\s+|earlier\s+)?"
+    r"(reported|reports|has\s+reported|had\s+reported|said|says|wrote|writes|cited|cites|citing|quoted|quotes|"
+    r"revealed|reveals|learned|has\s+learned|obtained|published|confirmed|broke\s+the\s+news|"
+    r"report(?:ed|ing)?|story|article|investigation|interview|analysis|poll)\b",
+)
+_NEWS_WORDS = _words(
+    "times post journal news herald tribune gazette daily telegraph chronicle magazine radio tv "
+    "television agency press mail observer independent guardian review kommersant vedomosti izvestia "
+    "interfax"
+)
+
+
+@cache
+def _outlet_pattern() -> re.Pattern[str]:
+    """One regex over every outlet name and name alias in the registry, longest first, case-sensitive."""
+    names = {
+        alias for outlet in load_outlets() for alias in (outlet.name, *outlet.alias_names) if len(alias) > 1
+    }
+    names |= {name.removeprefix("The ") for name in names}
+    ordered = sorted(names, key=len, reverse=True)
+    return re.compile(r"(?<![\w.])(?:" + "|".join(re.escape(n) for n in ordered) + r")(?![\w])")
+
+
+def _outlet_candidates(doc: Document) -> list[tuple[int, int, str, OutletFact | None]]:
+    """Outlet mentions: registry names found in the text, and spaCy entities that match or read like outlets."""
+    text = doc.full_text
+    found: dict[int, tuple[int, int, str, OutletFact | None]] = {}
+    for m in _outlet_pattern().finditer(text):
+        found[m.start()] = (m.start(), m.end(), m.group(), find_outlet(m.group()))
+    for ent in doc.spacy_doc.ents if doc.spacy_doc is not None else ():
+        if ent.start_char in found or ent.label_ not in ("ORG", "PERSON", "GPE", "WORK_OF_ART", "NORP"):
+            continue
+        name = _clean_name(ent.text)
+        outlet = find_outlet(name)
+        if outlet is not None or ent.label_ == "ORG" and _NEWS_WORDS & set(name.lower().split()):
+            found[ent.start_char] = (ent.start_char, ent.end_char, name, outlet)
+    return [found[k] for k in sorted(found)]
+
+
+def find_attributions(doc: Document) -> list[dict[str, Any]]:
+    """Outlets the article cites ("according to Politico", "the NYT reported"), first mention first, once each."""
+    text = doc.full_text
+    own = find_outlet(doc.source) if doc.source else None
+    seen: set[str] = set()
+    records: list[dict[str, Any]] = []
+    for start, end, name, outlet in _outlet_candidates(doc):
+        before = _BEFORE_OUTLET.search(text, max(0, start - 40), start)
+        after = None if before else _AFTER_OUTLET.match(text[end : end + 60])
+        if not before and not after:
+            continue
+        canonical = outlet.name if outlet else name
+        if canonical in seen or (own is not None and outlet == own):
+            continue
+        seen.add(canonical)
+        cue = before.group(1) if before else after.group(1)  # type: ignore[union-attr]
+        records.append(
+            {
+                "outlet": canonical,
+                "domain": outlet.domain if outlet else None,
+                "cue": " ".join(cue.lower().split()),
+            }
+        )
+    return records
+
+
+class AttributionEnricher(Enricher):
+    """Links an article to the outlets it cites as its sources."""
+
+    name = "attributions"
+    version = "1"
+    requires = ("nlp",)
+
+    def enrich(self, docs: Sequence[Document]) -> None:
+        for doc in docs:
+            doc.results[self.name] = find_attributions(doc)

@@ -1,0 +1,414 @@
+"""Online story clustering: each new article joins the best recent story or starts one.
+
+``StoryClusterer.add`` places one article at a time and never re-clusters the whole set. An
+article's vector blends its title (weighted more) with its body, so headline-only items work too.
+It joins the active story (one with a member within ``window_hours`` of it) whose centroid is
+most similar, when that similarity (plus a bonus for shared entities, when the item lists them)
+reaches ``join_threshold``; otherwise it starts a new story. Two more moves keep stories right as
+they grow, both cheap and local:
+
+* MERGE: after a story takes an article, its centroid is compared with the other active
+  centroids; one within ``merge_threshold`` is folded in. The absorbed label keeps resolving to the
+  survivor, so a label handed out earlier stays valid (``resolve``).
+* SPLIT: when a story reaches a size of 2**k (from ``split_min_size``), a two-means pass over its
+  members looks for two well-separated groups (their centroids' cosine under ``split_threshold``,
+  each group big enough); the smaller group becomes a new story. Amortised, this costs O(1)
+  vector operations per article.
+
+State is saved to and loaded from one ``.npz`` file, or rebuilt from stored rows of
+(id, vector, story id, time) with ``StoryClusterer.rebuild``.
+
+Measured (``python bench/stories.py``, defaults tuned on the first half of the UCI stream by
+time, see that script's docstring for the table).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections import Counter
+from collections.abc import Hashable, Iterable, Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from newsdesk.pipeline.embed import Embedder, HashingEmbedder, Vectors, normalise_rows
+
+ItemId = Hashable
+
+
+@dataclass(frozen=True)
+class StoryItem:
+    """One article as the clusterer sees it; ``text`` may be empty (headline only)."""
+
+    id: ItemId
+    title: str
+    text: str = ""
+    published_at: datetime | None = None
+    source: str | None = None
+    entities: Sequence[str] = ()  # canonical entity names or keyphrases, when known
+
+
+@dataclass
+class ClusterConfig:
+    """The clusterer's knobs; the defaults are the tuned ones."""
+
+    # Headline-only items have few words, so their similarities run lower than those of full texts,
+    # which share the common vocabulary of news: each kind gets its own thresholds.
+    join_threshold: float = 0.15  # headline only (tuned on the first half of the UCI stream)
+    merge_threshold: float = 0.2
+    text_join_threshold: float = 0.2  # items with a body (tuned on the first half of wikinews)
+    text_merge_threshold: float = 0.3
+    split_threshold: float = 0.1
+    split_min_size: int = 8
+    window_hours: float = 72.0
+    title_weight: float = 0.6  # share of the title in an article's vector when it has a body
+    entity_weight: float = 0.1  # bonus for an item whose entities all occur in the story already
+    half_life_hours: float = 24.0  # similarity to a story fades with the time since its last article (0: off)
+    body_chars: int = 2000  # the lead of the body carries the event; the rest adds noise and time
+
+
+@dataclass
+class _Story:
+    id: int
+    total: npt.NDArray[np.float64]
+    first_seen: float
+    last_seen: float
+    members: list[ItemId] = field(default_factory=list)
+    vectors: list[Vectors] = field(default_factory=list)
+    entities: Counter[str] = field(default_factory=Counter)
+    with_text: int = 0  # members that had a body
+    slot: int = -1  # its row in the clusterer's centroid matrix
+    centroid: Vectors = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.refresh()
+
+    def refresh(self) -> None:
+        """Recompute the unit centroid after ``total`` changed (kept, as every placement reads it)."""
+        norm = float(np.linalg.norm(self.total))
+        self.centroid = (self.total / norm if norm else self.total).astype(np.float32)
+
+
+def _timestamp(moment: datetime | None) -> float | None:
+    if moment is None:
+        return None
+    if moment.tzinfo is None:  # naive times are taken as UTC, as feeds without zones mostly mean it
+        moment = moment.replace(tzinfo=UTC)
+    return moment.timestamp()
+
+
+class StoryClusterer:
+    """Incremental story clustering with merge and split; see the module docstring."""
+
+    def __init__(self, embedder: Embedder | None = None, config: ClusterConfig | None = None) -> None:
+        self.embedder = embedder or HashingEmbedder()
+        self.config = config or ClusterConfig()
+        self._stories: dict[int, _Story] = {}
+        self._alias: dict[int, int] = {}  # absorbed story id -> the story it merged into
+        self._label: dict[ItemId, int] = {}  # item -> story id at the time it was (re)placed
+        self._times: dict[ItemId, float] = {}
+        self._next_id = 1
+        self._now = 0.0
+        # Centroids and time spans of all stories as arrays, so scoring an item is one product.
+        self._slots: list[_Story | None] = []
+        self._centroids = np.zeros((64, self.embedder.dimensions), dtype=np.float32)
+        self._spans = np.zeros((64, 2))  # first_seen, last_seen
+
+    # --- public API -------------------------------------------------------------------------------
+
+    def vector(self, item: StoryItem) -> Vectors:
+        """The vector the clusterer uses for ``item``: title and body lead blended, normalised."""
+        return self.vectors([item])[0]
+
+    def vectors(self, items: Sequence[StoryItem]) -> Vectors:
+        """Vectors of many items, embedded in batches."""
+        titles = self.embedder.embed([item.title for item in items])
+        with_body = [i for i, item in enumerate(items) if item.text.strip()]
+        if not with_body:  # headline-only streams skip the body pass entirely
+            return titles
+        bodies = np.zeros_like(titles)
+        bodies[with_body] = self.embedder.embed([items[i].text[: self.config.body_chars] for i in with_body])
+        has_title = np.linalg.norm(titles, axis=1, keepdims=True) > 0
+        has_body = np.linalg.norm(bodies, axis=1, keepdims=True) > 0
+        weight = np.where(has_title & has_body, self.config.title_weight, np.where(has_title, 1.0, 0.0))
+        return normalise_rows(weight * titles + (1.0 - weight) * bodies)
+
+    def add(self, item: StoryItem, vector: Vectors | None = None) -> int:
+        """Place ``item`` in a story and return that story's id; raises ValueError on a repeated id."""
+        if item.id in self._label:
+            raise ValueError(f"item {item.id!r} was already added")
+        vec = self.vector(item) if vector is None else np.asarray(vector, dtype=np.float32)
+        moment = _timestamp(item.published_at)
+        # Undated items are taken as news of now: the latest time seen so far.
+        t = self._now if moment is None else moment
+        self._now = max(self._now, t)
+        has_text = bool(item.text.strip())
+        story = self._best_story(vec, t, item.entities, has_text)
+        if story is None:
+            story = self._new_story(t)
+        self._place(story, item.id, vec, t, item.entities)
+        story.with_text += has_text
+        survivor = self._maybe_merge(story)
+        self._maybe_split(survivor)
+        return self.resolve(self._label[item.id])
+
+    def add_many(self, items: Iterable[StoryItem], batch_size: int = 256) -> list[int]:
+        """Add items in the order given (embedding them in batches); return their story ids."""
+        out: list[int] = []
+        batch: list[StoryItem] = []
+        for item in items:
+            batch.append(item)
+            if len(batch) >= batch_size:
+                out.extend(self._add_batch(batch))
+                batch = []
+        out.extend(self._add_batch(batch))
+        return out
+
+    def resolve(self, story_id: int) -> int:
+        """The story a label now stands for, following merges (labels handed out stay valid)."""
+        root = story_id
+        while root in self._alias:
+            root = self._alias[root]
+        while story_id != root:  # shorten the path for the next look-up
+            self._alias[story_id], story_id = root, self._alias[story_id]
+        return root
+
+    def labels(self) -> dict[ItemId, int]:
+        """Every item's current story id, merges resolved."""
+        return {item: self.resolve(story) for item, story in self._label.items()}
+
+    def stories(self) -> dict[int, list[ItemId]]:
+        """Current stories and their members, in the order they were added."""
+        out: dict[int, list[ItemId]] = {}
+        for item, story in self.labels().items():
+            out.setdefault(story, []).append(item)
+        return out
+
+    def __len__(self) -> int:
+        return len(self._label)
+
+    # --- placement --------------------------------------------------------------------------------
+
+    def _add_batch(self, batch: Sequence[StoryItem]) -> list[int]:
+        if not batch:
+            return []
+        vecs = self.vectors(batch)
+        return [self.add(item, vec) for item, vec in zip(batch, vecs, strict=True)]
+
+    def _active(self, t: float) -> npt.NDArray[np.intp]:
+        """Slots of the stories with a member within the window of ``t``."""
+        span = self.config.window_hours * 3600.0
+        count = len(self._slots)
+        first, last = self._spans[:count, 0], self._spans[:count, 1]
+        alive = np.array([story is not None for story in self._slots], dtype=bool)
+        return np.flatnonzero(alive & (first - span <= t) & (t <= last + span))
+
+    def _scores(self, slots: npt.NDArray[np.intp], vec: Vectors, t: float, entities: Sequence[str]) -> npt.NDArray[np.float64]:
+        sims = (self._centroids[slots] @ vec).astype(np.float64)
+        if self.config.half_life_hours:
+            ages = np.maximum(0.0, t - self._spans[slots, 1]) / 3600.0
+            sims *= np.power(0.5, ages / self.config.half_life_hours)
+        if entities:
+            stories = [self._slots[slot] for slot in slots]
+            sims += self.config.entity_weight * np.array([_overlap(entities, s.entities) for s in stories if s])
+        return sims
+
+    def _best_story(self, vec: Vectors, t: float, entities: Sequence[str], has_text: bool) -> _Story | None:
+        slots = self._active(t)
+        if not len(slots) or not np.any(vec):
+            return None
+        sims = self._scores(slots, vec, t, entities)
+        best = int(np.argmax(sims))
+        threshold = self.config.text_join_threshold if has_text else self.config.join_threshold
+        return self._slots[slots[best]] if sims[best] >= threshold else None
+
+    def _sync(self, story: _Story) -> None:
+        """Copy a story's centroid and time span into the arrays."""
+        if story.slot < 0:
+            story.slot = len(self._slots)
+            self._slots.append(story)
+            if story.slot >= len(self._centroids):  # grow by doubling
+                self._centroids = np.vstack([self._centroids, np.zeros_like(self._centroids)])
+                self._spans = np.vstack([self._spans, np.zeros_like(self._spans)])
+        self._centroids[story.slot] = story.centroid
+        self._spans[story.slot] = (story.first_seen, story.last_seen)
+
+    def _new_story(self, t: float) -> _Story:
+        story = _Story(self._next_id, np.zeros(self.embedder.dimensions), t, t)
+        self._stories[story.id] = story
+        self._sync(story)
+        self._next_id += 1
+        return story
+
+    def _place(self, story: _Story, item: ItemId, vec: Vectors, t: float, entities: Sequence[str]) -> None:
+        story.total += vec
+        story.refresh()
+        story.members.append(item)
+        story.vectors.append(vec)
+        story.entities.update(set(entities))
+        story.first_seen = min(story.first_seen, t)
+        story.last_seen = max(story.last_seen, t)
+        self._label[item] = story.id
+        self._times[item] = t
+        self._sync(story)
+
+    # --- merge and split --------------------------------------------------------------------------
+
+    def _maybe_merge(self, story: _Story) -> _Story:
+        slots = self._active(story.last_seen)
+        slots = slots[slots != story.slot]
+        if not len(slots):
+            return story
+        sims = self._centroids[slots] @ story.centroid
+        best = int(np.argmax(sims))
+        other = self._slots[slots[best]]
+        assert other is not None
+        textual = 2 * story.with_text > len(story.members) or 2 * other.with_text > len(other.members)
+        if sims[best] < (self.config.text_merge_threshold if textual else self.config.merge_threshold):
+            return story
+        # The bigger (then the older) story survives, so most labels stay as they are.
+        keep, gone = (story, other) if (len(story.members), -story.id) >= (len(other.members), -other.id) else (other, story)
+        keep.total += gone.total
+        keep.with_text += gone.with_text
+        keep.refresh()
+        keep.members.extend(gone.members)
+        keep.vectors.extend(gone.vectors)
+        keep.entities.update(gone.entities)
+        keep.first_seen = min(keep.first_seen, gone.first_seen)
+        keep.last_seen = max(keep.last_seen, gone.last_seen)
+        self._alias[gone.id] = keep.id
+        del self._stories[gone.id]
+        self._slots[gone.slot] = None
+        self._sync(keep)
+        return keep
+
+    def _maybe_split(self, story: _Story) -> None:
+        size = len(story.members)
+        if size < self.config.split_min_size or size & (size - 1):  # only at sizes 2**k
+            return
+        groups = _two_means(np.stack(story.vectors))
+        if groups is None:
+            return
+        small, large = groups
+        min_group = max(3, size // 5)
+        if len(small) < min_group:
+            return
+        matrix = np.stack(story.vectors)
+        centroid_a, centroid_b = normalise_rows(np.stack([matrix[small].sum(0), matrix[large].sum(0)]))
+        if float(centroid_a @ centroid_b) >= self.config.split_threshold:
+            return
+        self._split_off(story, set(small.tolist()))
+
+    def _split_off(self, story: _Story, moving: set[int]) -> None:
+        members, vectors = story.members, story.vectors
+        fresh = self._new_story(story.last_seen)
+        story.members, story.vectors, story.total = [], [], np.zeros_like(story.total)
+        story.refresh()
+        story.first_seen, story.last_seen = math.inf, -math.inf
+        fresh.first_seen, fresh.last_seen = math.inf, -math.inf
+        for index, (item, vec) in enumerate(zip(members, vectors, strict=True)):
+            target = fresh if index in moving else story
+            self._place(target, item, vec, self._times[item], ())
+        # Entity and body counts are not kept per member: share them out approximately.
+        fresh.with_text = round(story.with_text * len(moving) / len(members))
+        story.with_text -= fresh.with_text
+
+    # --- persistence ------------------------------------------------------------------------------
+
+    def save(self, path: str | Path) -> None:
+        """Write the whole state (config, items, vectors, labels, merges) to one ``.npz`` file."""
+        items = [(item, story.id) for story in self._stories.values() for item in story.members]
+        vectors = [vec for story in self._stories.values() for vec in story.vectors]
+        meta = {
+            "config": asdict(self.config),
+            "embedder": self.embedder.name,
+            "items": [[item, story, self._times[item]] for item, story in items],
+            "labels": [[item, story] for item, story in self._label.items()],
+            "alias": [[gone, keep] for gone, keep in self._alias.items()],
+            "stories": [[s.id, dict(s.entities), s.with_text] for s in self._stories.values()],
+            "next_id": self._next_id,
+            "now": self._now,
+        }
+        matrix = np.stack(vectors) if vectors else np.zeros((0, self.embedder.dimensions), np.float32)
+        with open(path, "wb") as handle:
+            np.savez_compressed(handle, vectors=matrix, meta=np.array(json.dumps(meta)))
+
+    @classmethod
+    def load(cls, path: str | Path, embedder: Embedder | None = None) -> StoryClusterer:
+        """A clusterer in the state ``save`` wrote; raises OSError or ValueError on a bad file."""
+        with np.load(path, allow_pickle=False) as data:
+            meta = json.loads(str(data["meta"]))
+            matrix = data["vectors"]
+        clusterer = cls(embedder, ClusterConfig(**meta["config"]))
+        rows = [(item, matrix[i], story, t) for i, (item, story, t) in enumerate(meta["items"])]
+        clusterer._restore(rows)
+        clusterer._label.update({item: story for item, story in meta["labels"]})
+        clusterer._alias.update({gone: keep for gone, keep in meta["alias"]})
+        for story_id, entities, with_text in meta["stories"]:
+            clusterer._stories[story_id].entities.update(entities)
+            clusterer._stories[story_id].with_text = with_text
+        clusterer._next_id = max(clusterer._next_id, meta["next_id"])
+        clusterer._now = max(clusterer._now, meta["now"])
+        return clusterer
+
+    @classmethod
+    def rebuild(
+        cls,
+        rows: Iterable[tuple[ItemId, npt.ArrayLike, int, datetime | float | None]],
+        embedder: Embedder | None = None,
+        config: ClusterConfig | None = None,
+    ) -> StoryClusterer:
+        """A clusterer holding stored rows of (item id, vector, story id, time) as they were assigned."""
+        clusterer = cls(embedder, config)
+        clusterer._restore(rows)
+        return clusterer
+
+    def _restore(self, rows: Iterable[tuple[ItemId, npt.ArrayLike, int, datetime | float | None]]) -> None:
+        for item, vector, story_id, moment in rows:
+            t = moment if isinstance(moment, float | int) else _timestamp(moment)
+            t = self._now if t is None else float(t)
+            story = self._stories.get(story_id)
+            if story is None:
+                story = _Story(story_id, np.zeros(self.embedder.dimensions), t, t)
+                self._stories[story_id] = story
+                self._sync(story)
+            self._place(story, item, np.asarray(vector, dtype=np.float32), t, ())
+            self._now = max(self._now, t)
+            self._next_id = max(self._next_id, story_id + 1)
+
+
+def _overlap(entities: Sequence[str], story_entities: Counter[str]) -> float:
+    """Share of ``entities`` the story has seen already."""
+    if not entities or not story_entities:
+        return 0.0
+    names = set(entities)
+    return sum(1 for name in names if name in story_entities) / len(names)
+
+
+def _two_means(
+    matrix: Vectors, iterations: int = 8
+) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.intp]] | None:
+    """Indices of the smaller and larger group of a spherical two-means split, or None if degenerate."""
+    centroid = normalise_rows(matrix.sum(0, keepdims=True))[0]
+    # Seeds: the member least like the whole, and the member least like that one.
+    first = int(np.argmin(matrix @ centroid))
+    second = int(np.argmin(matrix @ matrix[first]))
+    seeds = matrix[[first, second]]
+    assign = np.zeros(len(matrix), dtype=np.intp)
+    for _ in range(iterations):
+        new_assign = np.argmax(matrix @ seeds.T, axis=1)
+        if np.array_equal(new_assign, assign) and _ > 0:
+            break
+        assign = new_assign
+        if assign.min() == assign.max():
+            return None
+        seeds = normalise_rows(np.stack([matrix[assign == 0].sum(0), matrix[assign == 1].sum(0)]))
+    a, b = np.flatnonzero(assign == 0), np.flatnonzero(assign == 1)
+    if not len(a) or not len(b):
+        return None
+    return (a, b) if len(a) <= len(b) else (b, a)

@@ -1,0 +1,221 @@
+"""Nearest-neighbour search over article vectors behind one small interface.
+
+``VectorIndex`` keeps integer ids (article primary keys) with unit vectors and answers cosine
+queries. ``USearchIndex`` is the embedded default (an HNSW graph in one file under a folder,
+e.g. ``NEWSDESK_HOME``); ``ExactIndex`` is numpy brute force for small sets and tests. A
+pgvector backend fits the same five methods.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+
+Match = tuple[int, float]
+
+
+class VectorIndexError(RuntimeError):
+    """A vector has the wrong shape, or an index file cannot be read."""
+
+
+def _as_matrix(vectors: npt.ArrayLike, dimensions: int) -> npt.NDArray[np.float32]:
+    matrix = np.asarray(vectors, dtype=np.float32)
+    if matrix.ndim == 1:
+        matrix = matrix[None, :]
+    if matrix.ndim != 2 or matrix.shape[1] != dimensions:
+        raise VectorIndexError(f"expected vectors of {dimensions} components, got shape {matrix.shape}")
+    return matrix
+
+
+class VectorIndex(ABC):
+    """Integer ids with vectors; ``search`` returns (id, cosine similarity), best first."""
+
+    def __init__(self, dimensions: int) -> None:
+        self.dimensions = dimensions
+
+    @abstractmethod
+    def add(self, ids: Sequence[int], vectors: npt.ArrayLike) -> None:
+        """Add or replace the vectors of ``ids``; raises VectorIndexError on a shape mismatch."""
+
+    @abstractmethod
+    def remove(self, ids: Iterable[int]) -> None:
+        """Forget ``ids``; unknown ids are ignored."""
+
+    @abstractmethod
+    def search(self, vector: npt.ArrayLike, k: int = 10, exclude: Iterable[int] = ()) -> list[Match]:
+        """Up to ``k`` (id, similarity) pairs nearest ``vector``, leaving out ``exclude``."""
+
+    @abstractmethod
+    def save(self) -> None:
+        """Write the index to its file (a no-op for memory-only indexes)."""
+
+    @abstractmethod
+    def __len__(self) -> int: ...
+
+    def __contains__(self, item_id: int) -> bool:
+        return item_id in self.ids()
+
+    @abstractmethod
+    def ids(self) -> set[int]:
+        """Every id held."""
+
+
+class ExactIndex(VectorIndex):
+    """Brute-force cosine search in numpy; optional ``path`` (an ``.npz`` file) persists it."""
+
+    def __init__(self, dimensions: int, path: str | Path | None = None) -> None:
+        super().__init__(dimensions)
+        self.path = Path(path) if path else None
+        self._ids: list[int] = []
+        self._rows: dict[int, int] = {}
+        self._matrix = np.zeros((0, dimensions), dtype=np.float32)
+        if self.path and self.path.exists():
+            self._load(self.path)
+
+    def add(self, ids: Sequence[int], vectors: npt.ArrayLike) -> None:
+        """Add or replace the vectors of ``ids``; raises VectorIndexError on a shape mismatch."""
+        matrix = _normalised(_as_matrix(vectors, self.dimensions))
+        if len(ids) != len(matrix):
+            raise VectorIndexError(f"{len(ids)} ids for {len(matrix)} vectors")
+        self.remove(ids)
+        start = len(self._ids)
+        self._ids.extend(int(i) for i in ids)
+        self._rows.update({int(i): start + n for n, i in enumerate(ids)})
+        self._matrix = np.vstack([self._matrix, matrix])
+
+    def remove(self, ids: Iterable[int]) -> None:
+        """Forget ``ids``; unknown ids are ignored."""
+        gone = {int(i) for i in ids} & self._rows.keys()
+        if not gone:
+            return
+        keep = [row for row, item in enumerate(self._ids) if item not in gone]
+        self._ids = [self._ids[row] for row in keep]
+        self._matrix = self._matrix[keep]
+        self._rows = {item: row for row, item in enumerate(self._ids)}
+
+    def search(self, vector: npt.ArrayLike, k: int = 10, exclude: Iterable[int] = ()) -> list[Match]:
+        """Up to ``k`` (id, similarity) pairs nearest ``vector``, leaving out ``exclude``."""
+        if not self._ids or k <= 0:
+            return []
+        query = _normalised(_as_matrix(vector, self.dimensions))[0]
+        scores = self._matrix @ query
+        skip = {int(i) for i in exclude}
+        order = np.argsort(-scores, kind="stable")
+        out: list[Match] = []
+        for row in order:
+            item = self._ids[row]
+            if item not in skip:
+                out.append((item, float(scores[row])))
+                if len(out) == k:
+                    break
+        return out
+
+    def save(self) -> None:
+        """Write ids and vectors to ``path`` when one was given."""
+        if self.path is None:
+            return
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with open(self.path, "wb") as handle:
+            np.savez(handle, ids=np.array(self._ids, dtype=np.int64), vectors=self._matrix)
+
+    def _load(self, path: Path) -> None:
+        try:
+            with np.load(path) as data:
+                ids, matrix = data["ids"].tolist(), data["vectors"]
+        except (OSError, KeyError, ValueError) as exc:
+            raise VectorIndexError(f"cannot read vector index {path}: {exc}") from exc
+        self.add(ids, matrix)
+
+    def ids(self) -> set[int]:
+        """Every id held."""
+        return set(self._ids)
+
+    def __len__(self) -> int:
+        return len(self._ids)
+
+
+class USearchIndex(VectorIndex):
+    """An HNSW index (usearch, cosine) kept in ``folder/name``; loaded from there when present."""
+
+    def __init__(
+        self,
+        dimensions: int,
+        folder: str | Path,
+        name: str = "vectors.usearch",
+        dtype: str = "f32",
+        connectivity: int = 16,
+        expansion_search: int = 64,
+    ) -> None:
+        """Open or create the index file; raises VectorIndexError when the file does not fit."""
+        from usearch.index import Index  # imported here so the default install stays light to import
+
+        super().__init__(dimensions)
+        self.path = Path(folder) / name
+        self._index = Index(
+            ndim=dimensions,
+            metric="cos",
+            dtype=dtype,
+            connectivity=connectivity,
+            expansion_search=expansion_search,
+        )
+        if self.path.exists():
+            try:
+                self._index.load(str(self.path))
+            except (RuntimeError, ValueError) as exc:
+                raise VectorIndexError(f"cannot read vector index {self.path}: {exc}") from exc
+            if self._index.ndim != dimensions:
+                raise VectorIndexError(f"{self.path} holds {self._index.ndim}-d vectors, not {dimensions}")
+
+    def add(self, ids: Sequence[int], vectors: npt.ArrayLike) -> None:
+        """Add or replace the vectors of ``ids``; raises VectorIndexError on a shape mismatch."""
+        matrix = _as_matrix(vectors, self.dimensions)
+        keys = np.asarray(ids, dtype=np.uint64)
+        if len(keys) != len(matrix):
+            raise VectorIndexError(f"{len(keys)} ids for {len(matrix)} vectors")
+        if not len(keys):
+            return
+        self.remove(keys.tolist())  # usearch would keep both vectors of a key otherwise
+        self._index.add(keys, matrix)
+
+    def remove(self, ids: Iterable[int]) -> None:
+        """Forget ``ids``; unknown ids are ignored."""
+        present = [int(i) for i in ids if int(i) in self._index]
+        if present:
+            self._index.remove(np.asarray(present, dtype=np.uint64))
+
+    def search(self, vector: npt.ArrayLike, k: int = 10, exclude: Iterable[int] = ()) -> list[Match]:
+        """Up to ``k`` (id, similarity) pairs nearest ``vector``, leaving out ``exclude``."""
+        if len(self._index) == 0 or k <= 0:
+            return []
+        query = _as_matrix(vector, self.dimensions)[0]
+        skip = {int(i) for i in exclude}
+        matches = self._index.search(query, k + len(skip))
+        out: list[Match] = []
+        for key, distance in zip(matches.keys.tolist(), matches.distances.tolist(), strict=True):
+            if key not in skip:
+                out.append((int(key), 1.0 - float(distance)))  # usearch's cosine distance is 1 - similarity
+        return out[:k]
+
+    def save(self) -> None:
+        """Write the index file (creating its folder)."""
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._index.save(str(self.path))
+
+    def ids(self) -> set[int]:
+        """Every id held."""
+        return {int(key) for key in self._index.keys}
+
+    def __contains__(self, item_id: int) -> bool:
+        return int(item_id) in self._index
+
+    def __len__(self) -> int:
+        return len(self._index)
+
+
+def _normalised(matrix: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
+    norms = np.linalg.norm(matrix, axis=1, keepdims=True)
+    return np.divide(matrix, norms, out=np.zeros_like(matrix), where=norms > 0)

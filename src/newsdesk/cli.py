@@ -93,6 +93,10 @@ def cmd_up(args: argparse.Namespace) -> int:
             f"Subscribed {count} default feeds of major public outlets (--no-default-feeds skips this).",
             file=sys.stderr,
         )
+    from django.contrib.auth import get_user_model
+
+    if not get_user_model().objects.filter(is_superuser=True).exists():
+        print("No admin yet: run `newsdesk createadmin` to make one (then sign in at /admin/).", file=sys.stderr)
     runner = make_runner()
     scheduler = Scheduler(runner)
     scheduler.start()
@@ -412,6 +416,29 @@ def cmd_reenrich(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_createadmin(args: argparse.Namespace) -> int:
+    """Make the first admin account (asks for what the flags do not give)."""
+    setup_django()
+    migrate()
+    from django.core.management import call_command
+    from django.core.management.base import CommandError as DjangoCommandError
+
+    options: dict[str, Any] = {}
+    if args.username:
+        options["username"] = args.username
+    if args.email:
+        options["email"] = args.email
+    if args.password_from_env:
+        options["password_from_env"] = args.password_from_env
+    if args.no_input:
+        options["interactive"] = False
+    try:
+        call_command("createadmin", **options)
+    except DjangoCommandError as error:
+        raise CommandError(str(error)) from None
+    return EXIT_OK
+
+
 def cmd_manage(args: argparse.Namespace) -> int:
     """Run a Django management command (createsuperuser, shell, ...)."""
     setup_django()
@@ -492,6 +519,13 @@ def build_parser() -> argparse.ArgumentParser:
     reenrich.add_argument("--since", help="only articles published since this ISO time")
     reenrich.add_argument("--json", action="store_true")
     reenrich.set_defaults(func=cmd_reenrich)
+
+    admin = commands.add_parser("createadmin", help="make the first admin account")
+    admin.add_argument("--username")
+    admin.add_argument("--email")
+    admin.add_argument("--password-from-env", metavar="NAME", help="read the password from this variable")
+    admin.add_argument("--no-input", action="store_true", help="fail instead of asking")
+    admin.set_defaults(func=cmd_createadmin)
 
     manage = commands.add_parser("manage", help="run a Django management command")
     manage.add_argument("rest", nargs=argparse.REMAINDER)

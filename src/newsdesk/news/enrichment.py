@@ -28,6 +28,7 @@ from newsdesk.news.models import (
     Source,
     Tag,
 )
+from newsdesk.news.signals import article_enriched
 from newsdesk.pipeline.enrich.base import Document, Enricher, resolve_order, run_enrichers
 from newsdesk.pipeline.outlets import find_outlet
 
@@ -112,6 +113,7 @@ def store_results(article: Article, doc: Document, enrichers: Sequence[Enricher]
     """Replace an article's stored enrichment with this run's results, in one transaction."""
     results = doc.results
     with transaction.atomic():
+        first_time = not Enrichment.objects.filter(article=article).exists()
         Enrichment.objects.filter(article=article).delete()
         Enrichment.objects.bulk_create(
             [
@@ -126,6 +128,7 @@ def store_results(article: Article, doc: Document, enrichers: Sequence[Enricher]
         article.ai_summary = results.get("summary") or ""
         article.enriched_at = timezone.now()
         Article.objects.filter(pk=article.pk).update(ai_summary=article.ai_summary, enriched_at=article.enriched_at)
+    article_enriched.send(sender=Article, article=article, created=first_time)
 
 
 def _jsonable(value: Any) -> Any:

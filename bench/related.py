@@ -90,8 +90,12 @@ def main(argv: list[str] | None = None) -> int:
     if args.json:
         print(json.dumps(report, indent=2))
     else:
-        print(f"{'vectors':>9} {'dims':>5} {'build s':>8} {'adds/s':>8} {'median ms':>10} {'p95 ms':>7} {'recall@' + str(args.k):>9}")
-        print(f"{args.n:>9} {args.dimensions:>5} {build_s:>8.1f} {args.n / build_s:>8.0f} {median:>10.3f} {p95:>7.3f} {recall:>9.3f}")
+        print(
+            f"{'vectors':>9} {'dims':>5} {'build s':>8} {'adds/s':>8} {'median ms':>10} {'p95 ms':>7} {'recall@' + str(args.k):>9}"
+        )
+        print(
+            f"{args.n:>9} {args.dimensions:>5} {build_s:>8.1f} {args.n / build_s:>8.0f} {median:>10.3f} {p95:>7.3f} {recall:>9.3f}"
+        )
     if median > args.target_ms:
         print(f"FAIL: median {median:.2f} ms > target {args.target_ms} ms", file=sys.stderr)
         return 1

@@ -98,7 +98,10 @@ def wikinews_stream() -> tuple[list[StoryItem], dict[Hashable, str]]:
     with open(path, encoding="utf-8") as handle:
         # handpicked.json is a separate, hand-made set (see PROVENANCE.txt); the 581 are the benchmark.
         rows = [r for r in map(json.loads, handle) if r["source_file"] != "handpicked.json"]
-    items = [StoryItem(id=n, title=r["title"] or "", text=r["text"] or "", source=r["host"]) for n, r in enumerate(rows)]
+    items = [
+        StoryItem(id=n, title=r["title"] or "", text=r["text"] or "", source=r["host"])
+        for n, r in enumerate(rows)
+    ]
     return items, {n: r["event_id"] for n, r in enumerate(rows)}
 
 
@@ -110,7 +113,16 @@ def run(name: str, items: Sequence[StoryItem], gold: dict[Hashable, str], make: 
     labels = make.labels()
     kept = {item.id: gold[item.id] for item in items}
     precision, recall, f1 = bcubed(labels, kept)
-    return Result(name, len(items), len(set(kept.values())), len(set(labels.values())), precision, recall, f1, len(items) / seconds)
+    return Result(
+        name,
+        len(items),
+        len(set(kept.values())),
+        len(set(labels.values())),
+        precision,
+        recall,
+        f1,
+        len(items) / seconds,
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -118,7 +130,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--limit", type=int, default=0, help="only the first N items of each stream")
     parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
     parser.add_argument("--embedder", default="hashing", help="embedder name (default: hashing)")
-    parser.add_argument("--st-thresholds", default="0.4,0.5", help="join,merge thresholds for a model embedder")
+    parser.add_argument(
+        "--st-thresholds", default="0.4,0.5", help="join,merge thresholds for a model embedder"
+    )
     args = parser.parse_args(argv)
 
     embedder = get_embedder(args.embedder)
@@ -139,16 +153,39 @@ def main(argv: list[str] | None = None) -> int:
     measured = {"uci_f1": results[0].f1, "wikinews_f1": results[-1].f1}
     floors = json.loads(FLOORS_FILE.read_text()).get(FLOOR_KEY, {}) if FLOORS_FILE.exists() else {}
     checked = not args.limit and args.embedder == "hashing"
-    failures = [f"{key} {measured[key]:.3f} < floor {floor}" for key, floor in floors.items() if checked and key in measured and measured[key] < floor]
+    failures = [
+        f"{key} {measured[key]:.3f} < floor {floor}"
+        for key, floor in floors.items()
+        if checked and key in measured and measured[key] < floor
+    ]
 
     if args.json:
-        print(json.dumps({"embedder": args.embedder, "results": [asdict(r) for r in results], "floors": floors, "failures": failures}, indent=2))
+        print(
+            json.dumps(
+                {
+                    "embedder": args.embedder,
+                    "results": [asdict(r) for r in results],
+                    "floors": floors,
+                    "failures": failures,
+                },
+                indent=2,
+            )
+        )
     else:
         print(f"embedder: {args.embedder}  config: {asdict(config)}")
         print(f"{'set':<13} {'items':>6} {'gold':>5} {'found':>6} {'P':>6} {'R':>6} {'F1':>6} {'items/s':>8}")
         for r in results:
-            print(f"{r.name:<13} {r.items:>6} {r.gold_stories:>5} {r.stories:>6} {r.precision:>6.3f} {r.recall:>6.3f} {r.f1:>6.3f} {r.items_per_s:>8.0f}")
-        print("floors: " + (", ".join(f"{k} >= {v}" for k, v in floors.items()) if checked else "not checked (--limit or another embedder)"))
+            print(
+                f"{r.name:<13} {r.items:>6} {r.gold_stories:>5} {r.stories:>6} {r.precision:>6.3f} {r.recall:>6.3f} {r.f1:>6.3f} {r.items_per_s:>8.0f}"
+            )
+        print(
+            "floors: "
+            + (
+                ", ".join(f"{k} >= {v}" for k, v in floors.items())
+                if checked
+                else "not checked (--limit or another embedder)"
+            )
+        )
     for failure in failures:
         print(f"FAIL: {failure}", file=sys.stderr)
     return 1 if failures else 0

@@ -5,7 +5,6 @@ They use the same enrichers and the same online clusterer as the running desk.
 
 from __future__ import annotations
 
-import json
 import sys
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
@@ -69,7 +68,9 @@ def analysis_record(raw: str, doc: Document) -> dict[str, Any]:
     }
 
 
-def analyze_inputs(inputs: Sequence[str], *, batch_size: int = 32, progress: bool = False) -> Iterator[dict[str, Any]]:
+def analyze_inputs(
+    inputs: Sequence[str], *, batch_size: int = 32, progress: bool = False
+) -> Iterator[dict[str, Any]]:
     """Analyze every input in one process, in batches; a bad input yields {"input", "error"}."""
     enrichers = enrichers_from_settings()
     for start in range(0, len(inputs), batch_size):

@@ -96,7 +96,9 @@ def cmd_up(args: argparse.Namespace) -> int:
     from django.contrib.auth import get_user_model
 
     if not get_user_model().objects.filter(is_superuser=True).exists():
-        print("No admin yet: run `newsdesk createadmin` to make one (then sign in at /admin/).", file=sys.stderr)
+        print(
+            "No admin yet: run `newsdesk createadmin` to make one (then sign in at /admin/).", file=sys.stderr
+        )
     runner = make_runner()
     scheduler = Scheduler(runner)
     scheduler.start()
@@ -504,8 +506,12 @@ def build_parser() -> argparse.ArgumentParser:
     arts.add_argument("--source", help="an outlet's id or domain")
     arts.set_defaults(func=cmd_articles)
 
-    analyze = commands.add_parser("analyze", help="hashtags, entities, places, quotes, summary of article files")
-    analyze.add_argument("inputs", nargs="+", metavar="FILE", help="plain text or HTML; - reads standard input")
+    analyze = commands.add_parser(
+        "analyze", help="hashtags, entities, places, quotes, summary of article files"
+    )
+    analyze.add_argument(
+        "inputs", nargs="+", metavar="FILE", help="plain text or HTML; - reads standard input"
+    )
     analyze.add_argument("--json", action="store_true", help="one JSON object per input, one per line")
     analyze.add_argument("--batch-size", type=int, default=32)
     analyze.set_defaults(func=cmd_analyze)

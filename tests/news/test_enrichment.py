@@ -54,7 +54,9 @@ def test_it_stores_what_the_enrichers_found(article: Article) -> None:
     assert 3 <= len(tags) <= 8
     assert "VolodymyrZelensky" in tags and "Zelensky" not in tags
     quotes = list(Quote.objects.filter(article=article))
-    assert any(q.speaker_name == "Volodymyr Zelensky" and "more systems" in q.text and q.direct for q in quotes)
+    assert any(
+        q.speaker_name == "Volodymyr Zelensky" and "more systems" in q.text and q.direct for q in quotes
+    )
     assert any(q.speaker_name == "Friedrich Merz" and "waver" in q.text for q in quotes)  # "he added"
     assert any(q.speaker_name == "Friedrich Merz" and not q.direct and "batteries" in q.text for q in quotes)
     assert any(q.anonymous and q.speaker_description == "A senior German official" for q in quotes)
@@ -95,7 +97,9 @@ def test_it_shows_the_ai_panel_and_hashtags_in_constant_queries(article: Article
     assert "Politico" in body
 
 
-def test_it_lists_an_entity_with_its_quotes_and_a_tag_with_its_articles(article: Article, client: Client) -> None:
+def test_it_lists_an_entity_with_its_quotes_and_a_tag_with_its_articles(
+    article: Article, client: Client
+) -> None:
     enrich_articles()
     merz = Entity.objects.get(name="Friedrich Merz")
     body = client.get(f"/entities/{merz.pk}/").content.decode()

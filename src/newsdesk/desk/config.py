@@ -169,7 +169,9 @@ OPTIONS: tuple[Option, ...] = (
         _parse_list,
         "Enrichers to run, in order (each also brings those it requires).",
     ),
-    Option("NEWSDESK_SPACY_MODEL", "", str, "spaCy model package or path; empty: the installed English model."),
+    Option(
+        "NEWSDESK_SPACY_MODEL", "", str, "spaCy model package or path; empty: the installed English model."
+    ),
     Option("NEWSDESK_PAGE_SIZE", "30", _parse_int(1, 200), "Articles per page in the web UI and API."),
     Option("NEWSDESK_LOG_LEVEL", "info", _parse_choice("debug", "info", "warning", "error"), "Log level."),
     Option(
@@ -183,6 +185,33 @@ OPTIONS: tuple[Option, ...] = (
         "newsdesk@localhost",
         str,
         "Sender of password-reset and other mail.",
+    ),
+    Option(
+        "NEWSDESK_WEBHOOK_TIMEOUT",
+        "10",
+        _parse_float(0.1),
+        "Seconds one alert webhook POST may take before it counts as failed.",
+    ),
+    Option(
+        "NEWSDESK_ALERT_RETRIES",
+        "5",
+        _parse_int(0, 20),
+        "Retries of a failed alert email or webhook before giving up.",
+    ),
+    Option(
+        "NEWSDESK_ALERT_BACKOFF_SECONDS",
+        "60",
+        _parse_float(1.0),
+        "Wait before the first retry of an alert delivery; doubled at each retry.",
+    ),
+    Option(
+        "NEWSDESK_DIGEST_HOUR", "7", _parse_int(0, 23), "Hour (TIME_ZONE) after which daily digests go out."
+    ),
+    Option(
+        "NEWSDESK_UNREAD_DAYS",
+        "30",
+        _parse_int(1),
+        "My desk counts unread articles of the last this many days.",
     ),
 )
 

@@ -117,7 +117,9 @@ def store_results(article: Article, doc: Document, enrichers: Sequence[Enricher]
         Enrichment.objects.filter(article=article).delete()
         Enrichment.objects.bulk_create(
             [
-                Enrichment(article=article, name=e.name, version=e.version, result=_jsonable(results.get(e.name)))
+                Enrichment(
+                    article=article, name=e.name, version=e.version, result=_jsonable(results.get(e.name))
+                )
                 for e in enrichers
             ]
         )
@@ -127,7 +129,9 @@ def store_results(article: Article, doc: Document, enrichers: Sequence[Enricher]
         _store_attributions(article, results.get("attributions") or [])
         article.ai_summary = results.get("summary") or ""
         article.enriched_at = timezone.now()
-        Article.objects.filter(pk=article.pk).update(ai_summary=article.ai_summary, enriched_at=article.enriched_at)
+        Article.objects.filter(pk=article.pk).update(
+            ai_summary=article.ai_summary, enriched_at=article.enriched_at
+        )
     article_enriched.send(sender=Article, article=article, created=first_time)
 
 
@@ -141,7 +145,9 @@ def _jsonable(value: Any) -> Any:
     return str(value)
 
 
-def _store_entities(article: Article, found: list[dict[str, Any]], places: list[dict[str, Any]]) -> dict[str, Entity]:
+def _store_entities(
+    article: Article, found: list[dict[str, Any]], places: list[dict[str, Any]]
+) -> dict[str, Entity]:
     """Upsert the article's entities by canonical key and kind; returns them by name."""
     from newsdesk.pipeline.enrich.entities import canonical_key
 
@@ -165,7 +171,10 @@ def _store_entities(article: Article, found: list[dict[str, Any]], places: list[
     if by_name:
         ids = [e.pk for e in by_name.values()]
         counts = (
-            ArticleEntity.objects.filter(entity=OuterRef("pk")).values("entity").annotate(n=Count("id")).values("n")
+            ArticleEntity.objects.filter(entity=OuterRef("pk"))
+            .values("entity")
+            .annotate(n=Count("id"))
+            .values("n")
         )
         Entity.objects.filter(pk__in=ids).update(article_count=Subquery(counts))
     return by_name
@@ -225,5 +234,6 @@ def _store_attributions(article: Article, attributions: list[dict[str, Any]]) ->
         if source.pk != article.source_id:
             sources.setdefault(source.pk, (item.get("cue") or "")[:300])
     Attribution.objects.bulk_create(
-        [Attribution(article=article, source_id=pk, cue=cue) for pk, cue in sources.items()], ignore_conflicts=True
+        [Attribution(article=article, source_id=pk, cue=cue) for pk, cue in sources.items()],
+        ignore_conflicts=True,
     )

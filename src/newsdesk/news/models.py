@@ -104,9 +104,15 @@ class Article(models.Model):
     # Filled by enrichment (None: not enriched yet, or changed since).
     enriched_at = models.DateTimeField(null=True, blank=True, db_index=True)
     ai_summary = models.TextField(blank=True)
-    story = models.ForeignKey("Story", on_delete=models.SET_NULL, null=True, blank=True, related_name="articles")
+    story = models.ForeignKey(
+        "Story", on_delete=models.SET_NULL, null=True, blank=True, related_name="articles"
+    )
     duplicate_of = models.ForeignKey(
-        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="copies",
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="copies",
         help_text="a near-copy (syndicated or lightly edited) of that article",
     )
 
@@ -238,7 +244,9 @@ class Quote(models.Model):
 
     article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="quotes")
     text = models.TextField()
-    speaker = models.ForeignKey(Entity, on_delete=models.SET_NULL, null=True, blank=True, related_name="quotes")
+    speaker = models.ForeignKey(
+        Entity, on_delete=models.SET_NULL, null=True, blank=True, related_name="quotes"
+    )
     speaker_name = models.CharField(max_length=300, blank=True)
     anonymous = models.BooleanField(default=False)
     speaker_description = models.CharField(max_length=300, blank=True)
@@ -286,7 +294,9 @@ class Story(models.Model):
     article_count = models.PositiveIntegerField(default=0)
     source_count = models.PositiveIntegerField(default=0)
     developing = models.BooleanField(default=False)
-    merged_into = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    merged_into = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
 
     class Meta:
         verbose_name_plural = "stories"

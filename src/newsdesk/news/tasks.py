@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from typing import Any
-
-import threading
 
 from django.db import close_old_connections
 
 from newsdesk.news import jobs
+from newsdesk.readers import tasks as reader_tasks
 
 # Enrichment and story assignment run in one lane per process: the online clusterer sees
 # articles one at a time, and a second pass over the same pending batch would only repeat work.
@@ -43,6 +43,8 @@ TASKS: dict[str, Callable[..., Any]] = {
     "refresh_feed": refresh_feed,
     "ingest_page": ingest_page,
     "enrich_pending": enrich_pending,
+    "deliver_notifications": reader_tasks.deliver_notifications,
+    "send_digests": reader_tasks.send_digests,
 }
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
 from django.db.models import Count, Q
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 
 from newsdesk.news.models import (
@@ -51,14 +51,20 @@ def ai_panel(article: Article) -> dict[str, object]:
         return {"copies": _copies(article)}
     tags = list(Tag.objects.filter(article_tags__article=article).order_by("article_tags__rank"))
     links = list(
-        ArticleEntity.objects.filter(article=article).select_related("entity").order_by("-mentions", "entity__name")
+        ArticleEntity.objects.filter(article=article)
+        .select_related("entity")
+        .order_by("-mentions", "entity__name")
     )
     quotes = list(Quote.objects.filter(article=article).select_related("speaker").order_by("position"))
-    cited = list(Attribution.objects.filter(article=article).select_related("source").order_by("source__name"))
+    cited = list(
+        Attribution.objects.filter(article=article).select_related("source").order_by("source__name")
+    )
     by_kind: dict[str, list[Entity]] = {}
     for link in links:
         by_kind.setdefault(link.entity.kind, []).append(link.entity)
-    named = {q.speaker_name or q.speaker_id for q in quotes if not q.anonymous and (q.speaker_name or q.speaker_id)}
+    named = {
+        q.speaker_name or q.speaker_id for q in quotes if not q.anonymous and (q.speaker_name or q.speaker_id)
+    }
     return {
         "tags": tags,
         "people": by_kind.get(EntityKind.PERSON, [])[:8],
@@ -123,7 +129,11 @@ def entity_detail(request: HttpRequest, entity_id: int) -> HttpResponse:
         .order_by("-sort_at", "-id")
     )
     page = Paginator(articles, _page_size()).get_page(request.GET.get("page"))
-    quotes = Quote.objects.filter(speaker=entity).select_related("article__source").order_by("-article__sort_at")[:50]
+    quotes = (
+        Quote.objects.filter(speaker=entity)
+        .select_related("article__source")
+        .order_by("-article__sort_at")[:50]
+    )
     return render(request, "news/entity.html", {"entity": entity, "page": page, "quotes": quotes})
 
 
@@ -139,7 +149,10 @@ def story_detail(request: HttpRequest, story_id: int) -> HttpResponse:
 def story_coverage(story: Story) -> dict[str, object]:
     """What the story page shows, in a fixed number of queries."""
     timeline = list(
-        Article.objects.filter(story=story).select_related("source").defer("html", "text").order_by("sort_at", "id")
+        Article.objects.filter(story=story)
+        .select_related("source")
+        .defer("html", "text")
+        .order_by("sort_at", "id")
     )
     by_outlet: dict[str, int] = {}
     by_country: dict[str, int] = {}
@@ -151,9 +164,13 @@ def story_coverage(story: Story) -> dict[str, object]:
         by_country[country] = by_country.get(country, 0) + 1
         ownership = source.get_ownership_display()
         by_ownership[ownership] = by_ownership.get(ownership, 0) + 1
-    quotes = list(Quote.objects.filter(article__story=story).select_related("speaker", "article__source")[:200])
+    quotes = list(
+        Quote.objects.filter(article__story=story).select_related("speaker", "article__source")[:200]
+    )
     places = list(
-        Entity.objects.filter(kind=EntityKind.PLACE, latitude__isnull=False, article_entities__article__story=story)
+        Entity.objects.filter(
+            kind=EntityKind.PLACE, latitude__isnull=False, article_entities__article__story=story
+        )
         .annotate(mentions=Count("article_entities"))
         .order_by("-mentions", "name")[:50]
     )

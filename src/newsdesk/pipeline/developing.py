@@ -8,6 +8,7 @@ their own in the text. A phrase inside ordinary prose ("the country's developing
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 # --- Rules (data) --------------------------------------------------------------------------------
 
@@ -93,7 +94,8 @@ _TEXT_MARKER_RE = re.compile(
     + r"$",
     re.IGNORECASE,
 )
-_SENTENCE_SPLIT_RE = re.compile(r"(?<=[.!?…])\s+|\n+")
+# Sentences, and the parts of a banner joined by a spaced dash ("DEVELOPING STORY — updates follow").
+_SENTENCE_SPLIT_RE = re.compile(r"(?<=[.!?…])\s+|\n+|\s[–—-]\s")
 # Markers in text are looked for at the top and the bottom: that is where editors place them.
 _EDGE_LINES = 8
 
@@ -114,8 +116,16 @@ def _candidate_sentences(text: str) -> list[str]:
     return sentences
 
 
-def is_developing(title: str, text: str) -> bool:
-    """Return True when the title or text carries a developing-story marker."""
+def is_developing(title: str, text: str, banners: Iterable[str] = ()) -> bool:
+    """Return True when the title, the text, or a banner beside the text carries a developing-story marker.
+
+    ``banners`` are short texts that stand alone on the page near the article (an update note
+    above the body): extraction often drops them as boilerplate, but they say the story is live.
+    """
     if title and _title_is_developing(title):
         return True
-    return any(_TEXT_MARKER_RE.match(sentence) for sentence in _candidate_sentences(text or ""))
+    if any(_TEXT_MARKER_RE.match(sentence) for sentence in _candidate_sentences(text or "")):
+        return True
+    return any(
+        _TEXT_MARKER_RE.match(part) for banner in banners for part in _SENTENCE_SPLIT_RE.split(banner) if part
+    )

@@ -926,6 +926,7 @@ def _extract_from_html(html: str, url: str | None, rules: frozenset[str]) -> Ext
     }
     if published is None:
         published = _htmldate_fallback(tree, url)
+    banners = _banners(tree)
     if _COUNT_ELEMENTS(tree) <= MAX_CLEAN_ELEMENTS:
         preclean_tree(tree, rules)
     body = _main_text(tree, url, rules)
@@ -943,5 +944,27 @@ def _extract_from_html(html: str, url: str | None, rules: frozenset[str]) -> Ext
         text=text,
         html=_body_html(body, base),
         lead_image=metadata["lead_image"],
-        developing=is_developing(title or "", text),
+        developing=is_developing(title or "", text, banners),
     )
+
+
+# Update notes sit in short elements of the article itself; links, menus and lists are other stories.
+_BANNER_SCOPE = "//article | //main | //*[@role='main']"
+_BANNER_SKIP = {"a", "nav", "aside", "footer", "li", "ul", "ol", "script", "style", "form", "button"}
+_BANNER_MAX_CHARS = 200
+
+
+def _banners(tree: HtmlElement) -> list[str]:
+    """Short standalone texts inside the article or main element (update notes, live markers)."""
+    scopes = tree.xpath(_BANNER_SCOPE)[:3]
+    found: list[str] = []
+    for scope in scopes:
+        for element in scope.iter("p", "div", "span", "strong", "b", "em", "h2", "h3", "h4", "h5", "h6"):
+            if any(ancestor.tag in _BANNER_SKIP for ancestor in element.iterancestors()):
+                continue
+            text = " ".join(element.text_content().split())
+            if 0 < len(text) <= _BANNER_MAX_CHARS:
+                found.append(text)
+            if len(found) > 200:
+                return found
+    return found

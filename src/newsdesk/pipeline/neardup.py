@@ -120,7 +120,9 @@ def _edited_copies(text: str) -> dict[str, str]:
         "byline": f"{byline}\n{text}",
         "typos": fixed,
         "trimmed": trimmed,
-        "all": "\n".join([intro, byline, re.sub(r"\b(the|and|with)\b", lambda m: typos[m.group()], trimmed, count=6)]),
+        "all": "\n".join(
+            [intro, byline, re.sub(r"\b(the|and|with)\b", lambda m: typos[m.group()], trimmed, count=6)]
+        ),
     }
 
 
@@ -151,13 +153,23 @@ if __name__ == "__main__":  # python -m newsdesk.pipeline.neardup [articles.json
 
     import numpy as np
 
-    default = Path(os.environ.get("NEWSDESK_SHARED_DATA", Path(__file__).resolve().parents[4] / "shared" / "data"))
-    source = Path(sys.argv[1]) if len(sys.argv) > 1 else default / "clustering-wikinews-events" / "articles.jsonl"
+    default = Path(
+        os.environ.get("NEWSDESK_SHARED_DATA", Path(__file__).resolve().parents[4] / "shared" / "data")
+    )
+    source = (
+        Path(sys.argv[1]) if len(sys.argv) > 1 else default / "clustering-wikinews-events" / "articles.jsonl"
+    )
     with open(source, encoding="utf-8") as handle:
         records = [json.loads(line) for line in handle]
     scores = measure((r["event_id"], r["text"]) for r in records)
     edited, same = np.array(scores["edited_copy"]), np.array(scores["same_event"])
-    print(f"edited copies  n={len(edited)} min={edited.min():.2f} p5={np.quantile(edited, 0.05):.2f} median={np.median(edited):.2f}")
-    print(f"same event     n={len(same)} max={same.max():.2f} p99={np.quantile(same, 0.99):.2f} median={np.median(same):.2f}")
+    print(
+        f"edited copies  n={len(edited)} min={edited.min():.2f} p5={np.quantile(edited, 0.05):.2f} median={np.median(edited):.2f}"
+    )
+    print(
+        f"same event     n={len(same)} max={same.max():.2f} p99={np.quantile(same, 0.99):.2f} median={np.median(same):.2f}"
+    )
     for threshold in (0.3, 0.4, 0.5, 0.6, 0.7):
-        print(f"threshold {threshold}: copies found {np.mean(edited >= threshold):.3f}, same-event taken {np.mean(same >= threshold):.4f}")
+        print(
+            f"threshold {threshold}: copies found {np.mean(edited >= threshold):.3f}, same-event taken {np.mean(same >= threshold):.4f}"
+        )

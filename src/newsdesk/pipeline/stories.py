@@ -31,7 +31,6 @@ from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -208,14 +207,18 @@ class StoryClusterer:
         alive = np.array([story is not None for story in self._slots], dtype=bool)
         return np.flatnonzero(alive & (first - span <= t) & (t <= last + span))
 
-    def _scores(self, slots: npt.NDArray[np.intp], vec: Vectors, t: float, entities: Sequence[str]) -> npt.NDArray[np.float64]:
+    def _scores(
+        self, slots: npt.NDArray[np.intp], vec: Vectors, t: float, entities: Sequence[str]
+    ) -> npt.NDArray[np.float64]:
         sims = (self._centroids[slots] @ vec).astype(np.float64)
         if self.config.half_life_hours:
             ages = np.maximum(0.0, t - self._spans[slots, 1]) / 3600.0
             sims *= np.power(0.5, ages / self.config.half_life_hours)
         if entities:
             stories = [self._slots[slot] for slot in slots]
-            sims += self.config.entity_weight * np.array([_overlap(entities, s.entities) for s in stories if s])
+            sims += self.config.entity_weight * np.array(
+                [_overlap(entities, s.entities) for s in stories if s]
+            )
         return sims
 
     def _best_story(self, vec: Vectors, t: float, entities: Sequence[str], has_text: bool) -> _Story | None:
@@ -272,7 +275,11 @@ class StoryClusterer:
         if sims[best] < (self.config.text_merge_threshold if textual else self.config.merge_threshold):
             return story
         # The bigger (then the older) story survives, so most labels stay as they are.
-        keep, gone = (story, other) if (len(story.members), -story.id) >= (len(other.members), -other.id) else (other, story)
+        keep, gone = (
+            (story, other)
+            if (len(story.members), -story.id) >= (len(other.members), -other.id)
+            else (other, story)
+        )
         keep.total += gone.total
         keep.with_text += gone.with_text
         keep.refresh()

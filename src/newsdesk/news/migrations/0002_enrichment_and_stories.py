@@ -6,152 +6,296 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('news', '0001_initial'),
+        ("news", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Tag',
+            name="Tag",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=100)),
-                ('slug', models.SlugField(max_length=100, unique=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=100)),
+                ("slug", models.SlugField(max_length=100, unique=True)),
             ],
         ),
         migrations.AddField(
-            model_name='article',
-            name='ai_summary',
+            model_name="article",
+            name="ai_summary",
             field=models.TextField(blank=True),
         ),
         migrations.AddField(
-            model_name='article',
-            name='duplicate_of',
-            field=models.ForeignKey(blank=True, help_text='a near-copy (syndicated or lightly edited) of that article', null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='copies', to='news.article'),
+            model_name="article",
+            name="duplicate_of",
+            field=models.ForeignKey(
+                blank=True,
+                help_text="a near-copy (syndicated or lightly edited) of that article",
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="copies",
+                to="news.article",
+            ),
         ),
         migrations.AddField(
-            model_name='article',
-            name='enriched_at',
+            model_name="article",
+            name="enriched_at",
             field=models.DateTimeField(blank=True, db_index=True, null=True),
         ),
         migrations.CreateModel(
-            name='Entity',
+            name="Entity",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=300)),
-                ('kind', models.CharField(choices=[('person', 'Person'), ('organisation', 'Organisation'), ('place', 'Place'), ('other', 'Other')], max_length=20)),
-                ('key', models.CharField(help_text='casefolded, accent-folded name', max_length=300)),
-                ('latitude', models.FloatField(blank=True, null=True)),
-                ('longitude', models.FloatField(blank=True, null=True)),
-                ('country', models.CharField(blank=True, max_length=2)),
-                ('article_count', models.PositiveIntegerField(default=0)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=300)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("person", "Person"),
+                            ("organisation", "Organisation"),
+                            ("place", "Place"),
+                            ("other", "Other"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("key", models.CharField(help_text="casefolded, accent-folded name", max_length=300)),
+                ("latitude", models.FloatField(blank=True, null=True)),
+                ("longitude", models.FloatField(blank=True, null=True)),
+                ("country", models.CharField(blank=True, max_length=2)),
+                ("article_count", models.PositiveIntegerField(default=0)),
             ],
             options={
-                'verbose_name_plural': 'entities',
-                'constraints': [models.UniqueConstraint(fields=('key', 'kind'), name='entity_unique_key_kind')],
+                "verbose_name_plural": "entities",
+                "constraints": [
+                    models.UniqueConstraint(fields=("key", "kind"), name="entity_unique_key_kind")
+                ],
             },
         ),
         migrations.CreateModel(
-            name='Quote',
+            name="Quote",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('text', models.TextField()),
-                ('speaker_name', models.CharField(blank=True, max_length=300)),
-                ('anonymous', models.BooleanField(default=False)),
-                ('speaker_description', models.CharField(blank=True, max_length=300)),
-                ('direct', models.BooleanField(default=True)),
-                ('position', models.PositiveIntegerField(default=0, help_text='character offset in the article')),
-                ('article', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='quotes', to='news.article')),
-                ('speaker', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='quotes', to='news.entity')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("text", models.TextField()),
+                ("speaker_name", models.CharField(blank=True, max_length=300)),
+                ("anonymous", models.BooleanField(default=False)),
+                ("speaker_description", models.CharField(blank=True, max_length=300)),
+                ("direct", models.BooleanField(default=True)),
+                (
+                    "position",
+                    models.PositiveIntegerField(default=0, help_text="character offset in the article"),
+                ),
+                (
+                    "article",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="quotes", to="news.article"
+                    ),
+                ),
+                (
+                    "speaker",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="quotes",
+                        to="news.entity",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['article', 'position'],
+                "ordering": ["article", "position"],
             },
         ),
         migrations.CreateModel(
-            name='Story',
+            name="Story",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('headline', models.CharField(max_length=1000)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('first_published_at', models.DateTimeField(blank=True, null=True)),
-                ('last_published_at', models.DateTimeField(blank=True, db_index=True, null=True)),
-                ('article_count', models.PositiveIntegerField(default=0)),
-                ('source_count', models.PositiveIntegerField(default=0)),
-                ('developing', models.BooleanField(default=False)),
-                ('merged_into', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='news.story')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("headline", models.CharField(max_length=1000)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("first_published_at", models.DateTimeField(blank=True, null=True)),
+                ("last_published_at", models.DateTimeField(blank=True, db_index=True, null=True)),
+                ("article_count", models.PositiveIntegerField(default=0)),
+                ("source_count", models.PositiveIntegerField(default=0)),
+                ("developing", models.BooleanField(default=False)),
+                (
+                    "merged_into",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="news.story",
+                    ),
+                ),
             ],
             options={
-                'verbose_name_plural': 'stories',
+                "verbose_name_plural": "stories",
             },
         ),
         migrations.AddField(
-            model_name='article',
-            name='story',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='articles', to='news.story'),
+            model_name="article",
+            name="story",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="articles",
+                to="news.story",
+            ),
         ),
         migrations.CreateModel(
-            name='ArticleTag',
+            name="ArticleTag",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('rank', models.PositiveSmallIntegerField(default=0)),
-                ('article', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='article_tags', to='news.article')),
-                ('tag', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='article_tags', to='news.tag')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("rank", models.PositiveSmallIntegerField(default=0)),
+                (
+                    "article",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="article_tags",
+                        to="news.article",
+                    ),
+                ),
+                (
+                    "tag",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="article_tags",
+                        to="news.tag",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['rank'],
+                "ordering": ["rank"],
             },
         ),
         migrations.CreateModel(
-            name='Attribution',
+            name="Attribution",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('cue', models.CharField(blank=True, max_length=300)),
-                ('article', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='attributions', to='news.article')),
-                ('source', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='cited_by', to='news.source')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("cue", models.CharField(blank=True, max_length=300)),
+                (
+                    "article",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="attributions",
+                        to="news.article",
+                    ),
+                ),
+                (
+                    "source",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="cited_by", to="news.source"
+                    ),
+                ),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('article', 'source'), name='attribution_unique')],
+                "constraints": [
+                    models.UniqueConstraint(fields=("article", "source"), name="attribution_unique")
+                ],
             },
         ),
         migrations.CreateModel(
-            name='Enrichment',
+            name="Enrichment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=50)),
-                ('version', models.CharField(max_length=20)),
-                ('result', models.JSONField(default=dict)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('article', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='enrichments', to='news.article')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=50)),
+                ("version", models.CharField(max_length=20)),
+                ("result", models.JSONField(default=dict)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "article",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="enrichments",
+                        to="news.article",
+                    ),
+                ),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('article', 'name'), name='enrichment_unique')],
+                "constraints": [
+                    models.UniqueConstraint(fields=("article", "name"), name="enrichment_unique")
+                ],
             },
         ),
         migrations.CreateModel(
-            name='ArticleEntity',
+            name="ArticleEntity",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('mentions', models.PositiveIntegerField(default=1)),
-                ('article', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='article_entities', to='news.article')),
-                ('entity', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='article_entities', to='news.entity')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("mentions", models.PositiveIntegerField(default=1)),
+                (
+                    "article",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="article_entities",
+                        to="news.article",
+                    ),
+                ),
+                (
+                    "entity",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="article_entities",
+                        to="news.entity",
+                    ),
+                ),
             ],
             options={
-                'indexes': [models.Index(fields=['entity', 'article'], name='entity_articles')],
-                'constraints': [models.UniqueConstraint(fields=('article', 'entity'), name='article_entity_unique')],
+                "indexes": [models.Index(fields=["entity", "article"], name="entity_articles")],
+                "constraints": [
+                    models.UniqueConstraint(fields=("article", "entity"), name="article_entity_unique")
+                ],
             },
         ),
         migrations.AddIndex(
-            model_name='story',
-            index=models.Index(fields=['-source_count', '-last_published_at'], name='story_top'),
+            model_name="story",
+            index=models.Index(fields=["-source_count", "-last_published_at"], name="story_top"),
         ),
         migrations.AddIndex(
-            model_name='articletag',
-            index=models.Index(fields=['tag', 'article'], name='tag_articles'),
+            model_name="articletag",
+            index=models.Index(fields=["tag", "article"], name="tag_articles"),
         ),
         migrations.AddConstraint(
-            model_name='articletag',
-            constraint=models.UniqueConstraint(fields=('article', 'tag'), name='article_tag_unique'),
+            model_name="articletag",
+            constraint=models.UniqueConstraint(fields=("article", "tag"), name="article_tag_unique"),
         ),
     ]

@@ -1,0 +1,34 @@
+"""The quality floors CI enforces must exist and may only go up.
+
+The minima below are a second record of each floor: lowering one takes editing both files,
+in a commit that says why (never silently).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+FLOORS = Path(__file__).resolve().parents[1] / "bench" / "floors.json"
+
+MINIMA: dict[str, dict[str, float]] = {
+    "extraction": {"f1": 0.925},
+    "keyphrases": {"f10_validation": 0.20},
+    "quotes": {"direct_speaker_f1": 0.58, "all_speaker_f1": 0.46},
+    "entities": {
+        "with_people_or_orgs": 0.95,
+        "with_places": 0.85,
+        "places_in_range": 1.0,
+        "with_summary": 0.95,
+    },
+}
+
+
+@pytest.mark.parametrize("bench", sorted(MINIMA))
+def test_it_keeps_every_floor_at_or_above_its_minimum(bench: str) -> None:
+    floors = json.loads(FLOORS.read_text())
+    assert bench in floors, f"bench/floors.json lost the {bench!r} floors"
+    for key, minimum in MINIMA[bench].items():
+        assert floors[bench][key] >= minimum, f"{bench}.{key} was lowered below {minimum}"

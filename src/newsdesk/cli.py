@@ -99,7 +99,10 @@ def cmd_up(args: argparse.Namespace) -> int:
         print(
             "No admin yet: run `newsdesk createadmin` to make one (then sign in at /admin/).", file=sys.stderr
         )
+    from newsdesk.readers.dispatch import use_runner
+
     runner = make_runner()
+    use_runner(runner)  # alert deliveries share the scheduler's runner
     scheduler = Scheduler(runner)
     scheduler.start()
     try:

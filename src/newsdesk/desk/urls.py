@@ -7,5 +7,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", include("newsdesk.api.urls")),
     path("", include("newsdesk.community.urls")),
+    path("", include("newsdesk.readers.urls")),
     path("", include("newsdesk.news.urls")),
 ]

@@ -105,12 +105,14 @@ class Scheduler(threading.Thread):
     def tick(self) -> int:
         """Claim due feeds and submit a refresh for each, and an enrichment pass if articles wait; returns feeds."""
         from newsdesk.news.enrichment import pending_articles
+        from newsdesk.readers.schedule import tick as readers_tick
 
         feeds = jobs.claim_due_feeds()
         for feed in feeds:
             self.runner.submit("refresh_feed", feed_id=feed.pk)
         if pending_articles().exists():
             self.runner.submit("enrich_pending")
+        readers_tick(self.runner)  # alert deliveries to retry, digests due
         return len(feeds)
 
     def stop(self) -> None:

@@ -18,7 +18,7 @@ import math
 import re
 import unicodedata
 from abc import ABC, abstractmethod
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from functools import cache
 from importlib.metadata import entry_points
@@ -363,10 +363,10 @@ def tokens(text: str) -> list[tuple[str, bool]]:
     return out
 
 
-def features(text: str, name_boost: float = 2.0, bigram_weight: float = 0.6) -> Counter[str]:
+def features(text: str, name_boost: float = 2.0, bigram_weight: float = 0.6) -> dict[str, float]:
     """Weighted sparse features of ``text``: unigrams (names boosted) and adjacent-content-word bigrams."""
     toks = tokens(text)
-    counts: Counter[str] = Counter()
+    counts: defaultdict[str, float] = defaultdict(float)
     for word, is_name in toks:
         counts[word] += name_boost if is_name else 1.0
     for (first, _), (second, _) in zip(toks, toks[1:], strict=False):

@@ -34,14 +34,20 @@ class AlertRuleForm(forms.ModelForm):
     source_name = forms.CharField(
         label="Outlet", required=False, max_length=253, help_text="For an outlet rule: its name or domain."
     )
+    webhook_url = forms.URLField(
+        label="Webhook URL",
+        required=False,
+        max_length=2000,
+        assume_scheme="https",
+        help_text="Optional: Newsdesk POSTs each match as JSON there, signed with this rule's secret.",
+    )
 
     class Meta:
         model = AlertRule
         fields = ["name", "kind", "keyword", "email", "webhook_url", "active"]
-        labels = {"webhook_url": "Webhook URL", "email": "Email"}
+        labels = {"email": "Email"}
         help_texts = {
             "keyword": "For a keyword rule: a word or phrase, matched as whole words in the title or text.",
-            "webhook_url": "Optional: Newsdesk POSTs each match as JSON there, signed with this rule's secret.",
         }
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

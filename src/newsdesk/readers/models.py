@@ -108,7 +108,8 @@ class Follow(models.Model):
     @property
     def target(self) -> models.Model | None:
         """The followed thing (its field is filled by select_related on every list)."""
-        return getattr(self, FOLLOW_FIELDS[self.kind])  # type: ignore[no-any-return]
+        thing: models.Model | None = getattr(self, FOLLOW_FIELDS[self.kind])
+        return thing
 
 
 class AlertKind(models.TextChoices):

@@ -105,7 +105,8 @@ def history(user: Any) -> QuerySet[ReadState]:
 def follow(user: Any, target: models.Model) -> Follow:
     """Follow a thing (idempotent); raises KeyError for a model that cannot be followed."""
     kind = follow_kind_of(target)
-    made, _ = Follow.objects.get_or_create(user=user, kind=kind, **{FOLLOW_FIELDS[kind]: target})
+    thing: dict[str, Any] = {FOLLOW_FIELDS[kind]: target}
+    made, _ = Follow.objects.get_or_create(user=user, kind=kind, **thing)
     return made
 
 

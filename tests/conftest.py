@@ -22,3 +22,15 @@ def server() -> Iterator[FixtureServer]:
 @pytest.fixture
 def site(server: FixtureServer) -> NewsSite:
     return NewsSite(server)
+
+
+@pytest.fixture(autouse=True)
+def _own_home(tmp_path: Path, settings) -> Iterator[None]:  # type: ignore[no-untyped-def]
+    """Each test keeps story state and vector indexes in its own folder, and starts with none."""
+    from newsdesk.news.storydesk import reset_story_desk
+
+    settings.HOME = tmp_path / "home"
+    settings.HOME.mkdir()
+    reset_story_desk()
+    yield
+    reset_story_desk()

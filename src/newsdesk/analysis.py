@@ -5,6 +5,7 @@ They use the same enrichers and the same online clusterer as the running desk.
 
 from __future__ import annotations
 
+import json
 import sys
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
@@ -101,3 +102,51 @@ def parse_time(value: Any) -> datetime | None:
         return datetime.fromtimestamp(seconds, tz=UTC)
     moment = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def read_stream(path: Path | None) -> list[dict[str, Any]]:
+    """JSON lines of articles; raises ValueError naming the line of a bad one."""
+    handle = sys.stdin if path is None else path.open(encoding="utf-8")
+    rows = []
+    with handle:
+        for number, line in enumerate(handle, 1):
+            if not line.strip():
+                continue
+            try:
+                row = json.loads(line)
+            except json.JSONDecodeError as error:
+                raise ValueError(f"line {number} is not JSON: {error.msg}") from None
+            if not isinstance(row, dict) or "id" not in row or not (row.get("title") or row.get("text")):
+                raise ValueError(f"line {number} needs an id and a title or text")
+            rows.append(row)
+    return rows
+
+
+def cluster_jsonl(path: Path | None) -> dict[str, int]:
+    """Story labels for a JSON-lines stream, placed one by one in time order (file order for ties or undated items)."""
+    from newsdesk.pipeline.embed import get_embedder
+    from newsdesk.pipeline.stories import StoryClusterer, StoryItem
+
+    rows = read_stream(path)
+    try:
+        timed = [(parse_time(row.get("published_at")), index, row) for index, row in enumerate(rows)]
+    except ValueError as error:
+        raise ValueError(f"a published_at is not an ISO 8601 time: {error}") from None
+    # A stream where every item is dated is placed in time order; otherwise in file order.
+    if all(moment for moment, _, _ in timed):
+        timed.sort(key=lambda entry: (entry[0].timestamp() if entry[0] else 0.0, entry[1]))
+    order = timed
+    clusterer = StoryClusterer(get_embedder(config.load()["NEWSDESK_EMBEDDER"]))
+    items = [
+        StoryItem(
+            id=str(row["id"]),
+            title=str(row.get("title") or ""),
+            text=str(row.get("text") or ""),
+            published_at=moment,
+            source=str(row.get("source") or "") or None,
+        )
+        for moment, _, row in order
+    ]
+    clusterer.add_many(items)
+    labels = clusterer.labels()
+    return {str(row["id"]): labels[str(row["id"])] for row in rows}

@@ -159,6 +159,9 @@ def cmd_add(args: argparse.Namespace) -> int:
     except (PipelineError, ValueError) as error:
         raise CommandError(f"cannot add {args.url}: {error}", code=EXIT_PARTIAL) from None
     report = None if args.no_fetch else jobs.refresh_feed(feed.pk)
+    if report is not None and not args.no_enrich:
+        enrich_now(report.changed_ids, quiet=args.json)
+
     if args.json:
         from newsdesk.api.records import feed_record
 
@@ -193,6 +196,8 @@ def cmd_fetch(args: argparse.Namespace) -> int:
         Feed.objects.filter(disabled_reason="").update(next_fetch_at=timezone.now())
     feeds = jobs.claim_due_feeds(limit=100_000)
     reports = [jobs.refresh_feed(feed.pk) for feed in tracked(feeds, "Fetching feeds", not args.json)]
+    if not args.no_enrich:
+        enrich_now([pk for r in reports for pk in r.changed_ids], quiet=args.json)
     if args.json:
         emit_json(
             [
@@ -215,6 +220,17 @@ def cmd_fetch(args: argparse.Namespace) -> int:
         if not reports:
             print("No feed is due (use --all to fetch every feed now).")
     return EXIT_PARTIAL if any(r.error for r in reports) else EXIT_OK
+
+
+def enrich_now(article_ids: list[int], *, quiet: bool) -> None:
+    """Enrich what a command just stored, in batches, with a progress bar on a terminal."""
+    from newsdesk.news.enrichment import BATCH_SIZE, enrich_articles
+
+    with progress("Enriching", len(article_ids), not quiet) as advance:
+        for start in range(0, len(article_ids), BATCH_SIZE):
+            enrich_articles(article_ids[start : start + BATCH_SIZE])
+            for _ in article_ids[start : start + BATCH_SIZE]:
+                advance()
 
 
 def cmd_feeds(args: argparse.Namespace) -> int:
@@ -475,6 +491,7 @@ def build_parser() -> argparse.ArgumentParser:
     add.add_argument("url")
     add.add_argument("--no-fetch", action="store_true", help="subscribe only; fetch later")
     add.add_argument("--json", action="store_true")
+    add.add_argument("--no-enrich", action="store_true", help="store only; the runner enriches later")
     add.set_defaults(func=cmd_add)
 
     imp = commands.add_parser("import", help="import OPML, feed files, saved HTML pages, WARC files")
@@ -492,6 +509,7 @@ def build_parser() -> argparse.ArgumentParser:
     fetch = commands.add_parser("fetch", help="one refresh pass of the due feeds now")
     fetch.add_argument("--all", action="store_true", help="refresh every active feed, due or not")
     fetch.add_argument("--json", action="store_true")
+    fetch.add_argument("--no-enrich", action="store_true", help="store only; the runner enriches later")
     fetch.set_defaults(func=cmd_fetch)
 
     feeds = commands.add_parser("feeds", help="list feeds and their health")

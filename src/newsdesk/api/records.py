@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from newsdesk.news.models import Article, Feed, Source
+from newsdesk.news.models import Article, Feed, Source, Story
 
 
 def iso(moment: datetime | None) -> str | None:
@@ -58,3 +58,18 @@ def feed_record(feed: Feed) -> dict[str, Any]:
         "last_error": feed.last_error or None,
         "disabled_reason": feed.disabled_reason or None,
     }
+
+
+def story_record(story: Story, *, articles: list[Article] | None = None) -> dict[str, Any]:
+    record: dict[str, Any] = {
+        "id": story.pk,
+        "headline": story.headline,
+        "article_count": story.article_count,
+        "source_count": story.source_count,
+        "first_published_at": iso(story.first_published_at),
+        "last_published_at": iso(story.last_published_at),
+        "developing": story.developing,
+    }
+    if articles is not None:
+        record["articles"] = [article_record(a, with_text=False) for a in articles]
+    return record

@@ -13,8 +13,10 @@ from django.utils.dateparse import parse_datetime
 from django.utils.timezone import is_naive, make_aware
 from django.views.decorators.http import require_GET
 
-from newsdesk.api.records import article_record
-from newsdesk.news.models import Article
+from newsdesk.api.records import article_record, story_record
+from newsdesk.news.models import Article, Quote, Story
+from newsdesk.news.related import related_articles
+from newsdesk.news.views import story_coverage
 
 
 class BadRequest(ValueError):
@@ -52,6 +54,83 @@ def article_detail(request: HttpRequest, article_id: int) -> JsonResponse:
     return JsonResponse(article_record(article))
 
 
+@require_GET
+def article_related(request: HttpRequest, article_id: int) -> JsonResponse:
+    """GET /api/articles/<id>/related — articles to read next, best first."""
+    article = Article.objects.select_related("source").filter(pk=article_id).first()
+    if article is None:
+        return error(f"no article {article_id}", status=404)
+    try:
+        limit = _limit(request, default=10)
+    except BadRequest as problem:
+        return error(str(problem))
+    return JsonResponse(
+        {"results": [article_record(a, with_text=False) for a in related_articles(article, limit)]}
+    )
+
+
+@require_GET
+def story_list(request: HttpRequest) -> JsonResponse:
+    """GET /api/stories?limit=&offset= — top stories: most outlets, then most recent."""
+    try:
+        limit = _limit(request)
+        offset = _offset(request)
+    except BadRequest as problem:
+        return error(str(problem))
+    ranked = Story.objects.filter(merged_into__isnull=True, article_count__gt=0).order_by(
+        "-source_count", "-last_published_at", "-id"
+    )
+    stories = list(ranked[offset : offset + limit + 1])
+    more = len(stories) > limit
+    return JsonResponse(
+        {
+            "results": [story_record(s) for s in stories[:limit]],
+            "next_offset": offset + limit if more else None,
+        }
+    )
+
+
+@require_GET
+def story_detail(request: HttpRequest, story_id: int) -> JsonResponse:
+    """GET /api/stories/<id> — the story with its articles, coverage, quotes and places."""
+    story = Story.objects.filter(pk=story_id).first()
+    if story is None:
+        return error(f"no story {story_id}", status=404)
+    coverage = story_coverage(story)
+    record = story_record(story, articles=coverage.timeline)
+    record["merged_into"] = story.merged_into_id
+    record["first_reported_by"] = coverage.first.source.name if coverage.first else None
+    record["coverage"] = {
+        "by_outlet": dict(coverage.by_outlet),
+        "by_country": dict(coverage.by_country),
+        "by_ownership": dict(coverage.by_ownership),
+    }
+    record["quotes"] = [_quote_record(q) for q in coverage.quotes]
+    record["places"] = [
+        {"name": p["entity"].name, "lat": p["lat"], "lon": p["lon"], "country": p["entity"].country or None}
+        for p in coverage.places
+    ]
+    return JsonResponse(record)
+
+
+def _quote_record(quote: Quote) -> dict[str, object]:
+    return {
+        "text": quote.text,
+        "speaker": quote.speaker_name or None,
+        "anonymous": quote.anonymous,
+        "speaker_description": quote.speaker_description or None,
+        "direct": quote.direct,
+        "article_id": quote.article_id,
+    }
+
+
+def _offset(request: HttpRequest) -> int:
+    raw = request.GET.get("offset", "0")
+    if not raw.isdigit():
+        raise BadRequest("offset must be a whole number")
+    return int(raw)
+
+
 def _filtered(request: HttpRequest) -> QuerySet[Article]:
     articles = Article.objects.all()
     source = request.GET.get("source")
@@ -67,9 +146,9 @@ def _filtered(request: HttpRequest) -> QuerySet[Article]:
     return articles
 
 
-def _limit(request: HttpRequest) -> int:
+def _limit(request: HttpRequest, default: int | None = None) -> int:
     raw = request.GET.get("limit")
-    default = settings.NEWSDESK["NEWSDESK_PAGE_SIZE"]
+    default = default or settings.NEWSDESK["NEWSDESK_PAGE_SIZE"]
     if raw is None:
         return int(default)
     if not raw.isdigit() or not 1 <= int(raw) <= 200:

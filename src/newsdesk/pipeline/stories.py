@@ -34,6 +34,7 @@ With all-MiniLM-L6-v2 vectors (join 0.4, merge 0.5) the UCI first half reaches F
 from __future__ import annotations
 
 import json
+import os
 import math
 from collections import Counter
 from collections.abc import Hashable, Iterable, Sequence
@@ -90,6 +91,7 @@ class _Story:
     vectors: list[Vectors] = field(default_factory=list)
     entities: Counter[str] = field(default_factory=Counter)
     with_text: int = 0  # members that had a body
+    time_total: float = 0.0  # sum of the members' times, for their mean
     slot: int = -1  # its row in the clusterer's centroid matrix
     centroid: Vectors = field(init=False)
 
@@ -122,10 +124,13 @@ class StoryClusterer:
         self._times: dict[ItemId, float] = {}
         self._next_id = 1
         self._now = 0.0
+        import os
+
+        self._decay_col = int(os.environ.get("DECAY_COL", "1"))
         # Centroids and time spans of all stories as arrays, so scoring an item is one product.
         self._slots: list[_Story | None] = []
         self._centroids = np.zeros((64, self.embedder.dimensions), dtype=np.float32)
-        self._spans = np.zeros((64, 2))  # first_seen, last_seen
+        self._spans = np.zeros((64, 3))  # first_seen, last_seen, mean time of the members
 
     # --- public API -------------------------------------------------------------------------------
 
@@ -221,7 +226,7 @@ class StoryClusterer:
     ) -> npt.NDArray[np.float64]:
         sims = (self._centroids[slots] @ vec).astype(np.float64)
         if self.config.half_life_hours:
-            ages = np.maximum(0.0, t - self._spans[slots, 1]) / 3600.0
+            ages = np.maximum(0.0, t - self._spans[slots, self._decay_col]) / 3600.0
             sims *= np.power(0.5, ages / self.config.half_life_hours)
         if entities:
             stories = [self._slots[slot] for slot in slots]
@@ -235,7 +240,23 @@ class StoryClusterer:
         if not len(slots) or not np.any(vec):
             return None
         sims = self._scores(slots, vec, t, entities)
+        k = int(os.environ.get("TOPK", "0"))
+        if k:
+            w = float(os.environ.get("TOPW", "0.5"))
+            cand = np.argsort(-sims)[:8]
+            decay = sims[cand] / np.maximum(1e-9, (self._centroids[slots[cand]] @ vec))
+            for c, d in zip(cand, decay):
+                story = self._slots[slots[c]]
+                m = _matrix(story)
+                ms = m @ vec
+                top = np.sort(ms)[-k:].mean() if len(ms) >= 1 else 0.0
+                sims[c] = (1 - w) * sims[c] + w * top * d
         best = int(np.argmax(sims))
+        margin = float(os.environ.get("MARGIN", "0"))
+        if margin and len(sims) > 1:
+            second = np.partition(sims, -2)[-2]
+            if sims[best] - second < margin and second >= (self.config.join_threshold):
+                return None
         threshold = self.config.text_join_threshold if has_text else self.config.join_threshold
         return self._slots[slots[best]] if sims[best] >= threshold else None
 
@@ -248,7 +269,8 @@ class StoryClusterer:
                 self._centroids = np.vstack([self._centroids, np.zeros_like(self._centroids)])
                 self._spans = np.vstack([self._spans, np.zeros_like(self._spans)])
         self._centroids[story.slot] = story.centroid
-        self._spans[story.slot] = (story.first_seen, story.last_seen)
+        centre = story.time_total / len(story.members) if story.members else story.last_seen
+        self._spans[story.slot] = (story.first_seen, story.last_seen, centre)
 
     def _new_story(self, t: float) -> _Story:
         story = _Story(self._next_id, np.zeros(self.embedder.dimensions), t, t)
@@ -261,6 +283,7 @@ class StoryClusterer:
         story.total += vec
         story.refresh()
         story.members.append(item)
+        story.time_total += t
         story.vectors.append(vec)
         story.entities.update(set(entities))
         story.first_seen = min(story.first_seen, t)
@@ -276,7 +299,10 @@ class StoryClusterer:
         slots = slots[slots != story.slot]
         if not len(slots):
             return story
-        sims = self._centroids[slots] @ story.centroid
+        sims = (self._centroids[slots] @ story.centroid).astype(np.float64)
+        if self.config.half_life_hours:
+            gaps = np.maximum(0.0, story.last_seen - self._spans[slots, self._decay_col]) / 3600.0
+            sims *= np.power(0.5, gaps / self.config.half_life_hours)
         best = int(np.argmax(sims))
         other = self._slots[slots[best]]
         assert other is not None
@@ -291,6 +317,7 @@ class StoryClusterer:
         )
         keep.total += gone.total
         keep.with_text += gone.with_text
+        keep.time_total += gone.time_total
         keep.refresh()
         keep.members.extend(gone.members)
         keep.vectors.extend(gone.vectors)
@@ -326,6 +353,7 @@ class StoryClusterer:
         story.members, story.vectors, story.total = [], [], np.zeros_like(story.total)
         story.refresh()
         story.first_seen, story.last_seen = math.inf, -math.inf
+        story.time_total = fresh.time_total = 0.0
         fresh.first_seen, fresh.last_seen = math.inf, -math.inf
         for index, (item, vec) in enumerate(zip(members, vectors, strict=True)):
             target = fresh if index in moving else story
@@ -428,3 +456,15 @@ def _two_means(
     if not len(a) or not len(b):
         return None
     return (a, b) if len(a) <= len(b) else (b, a)
+
+
+def _matrix(story):
+    cache = getattr(story, "_cache", None)
+    n = len(story.vectors)
+    if cache is None or cache[1] > n or cache[2] is not story.vectors:
+        cache = [np.stack(story.vectors) if n else np.zeros((0, 1)), n, story.vectors]
+    elif cache[1] < n:
+        cache[0] = np.vstack([cache[0], np.stack(story.vectors[cache[1] :])])
+        cache[1] = n
+    story._cache = cache
+    return cache[0]

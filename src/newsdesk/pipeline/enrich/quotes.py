@@ -648,8 +648,13 @@ class _Attributor:
                     mentions[0], (s, e), cue, phrase
                 )  # "a Kremlin spokesman" speaks for the Kremlin
             return _Speaker(None, None, True, phrase, (s, e), cue)
-        if named and named[0].kind in SPEAKER_KINDS:
-            return self._named(named[0], (named[0].start, named[0].end), cue, phrase)
+        # "Turkey's disaster agency AFAD said": the speaker is the phrase's head, its last name.
+        speaking = [m for m in named if m.kind in SPEAKER_KINDS]
+        if speaking:
+            head_start = t.starts[head_at] if head_at >= 0 else -1
+            chosen = next((m for m in speaking if m.start <= head_start < m.end), speaking[-1])
+            return self._named(chosen, (chosen.start, chosen.end), cue, phrase)
+
         return self._described(start, end, head, phrase, cue, anchor)
 
     def _described(

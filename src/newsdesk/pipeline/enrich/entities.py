@@ -34,7 +34,6 @@ from typing import Any
 from newsdesk.pipeline.enrich.base import Document, Enricher
 from newsdesk.pipeline.outlets import OutletFact, find_outlet
 
-
 __all__ = [
     "KINDS",
     "EntityEnricher",

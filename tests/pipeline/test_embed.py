@@ -13,6 +13,7 @@ from newsdesk.pipeline.embed import (
     HashingEmbedder,
     Vectors,
     available_embedders,
+    features,
     get_embedder,
     stem,
     tokens,
@@ -117,3 +118,8 @@ def test_it_names_the_extra_when_sentence_transformers_is_missing(monkeypatch: p
     monkeypatch.setattr(builtins, "__import__", refuse)
     with pytest.raises(EmbedderError, match=r"pip install 'newsdesk\[ml\]'"):
         get_embedder("sentence-transformers")
+
+
+def test_it_cuts_stems_so_word_forms_meet() -> None:
+    assert "malays" in features("Malaysian jet") and "malays" in features("Malaysia plane")
+    assert "bankru" in features("Sbarro bankruptcy") and "bankru" in features("Mt. Gox goes bankrupt")

@@ -127,3 +127,21 @@ def test_it_rebuilds_from_stored_rows(clustered: StoryClusterer) -> None:
     again = StoryClusterer.rebuild(rows, embedder)
     assert again.labels() == labels
     assert again.add(item("e4", "Norland election result: Kestrel sworn in", 90)) == labels["e1"]
+
+
+def test_it_prefers_the_smaller_of_two_equally_close_stories() -> None:
+    config = ClusterConfig(join_threshold=0.5, merge_threshold=2.0, split_min_size=1000)
+    rows = [(f"big{n}", axis(0), 1, START) for n in range(8)] + [("small", axis(0), 2, START)]
+    clusterer = StoryClusterer.rebuild(rows, config=config)
+    assert clusterer.add(item("new", "x"), axis(0)) == 2  # 8 members cost log2(8) * 0.02 more
+
+
+def test_it_ages_a_story_by_the_mean_time_of_its_articles() -> None:
+    # Four articles of a day ago and one bridging article of now: the story is still mostly old.
+    config = ClusterConfig(join_threshold=0.7, size_penalty=0.0, merge_threshold=2.0)
+    now = START + timedelta(hours=24)
+    rows = [(f"old{n}", axis(0), 1, START) for n in range(4)] + [("bridge", axis(0), 1, now)]
+    clusterer = StoryClusterer.rebuild(rows, config=config)
+    assert clusterer.add(item("new", "x", minutes=24 * 60), axis(0)) != 1  # 0.5 ** (19.2 / 24) < 0.7
+    fresh = StoryClusterer.rebuild([(f"n{n}", axis(0), 1, now) for n in range(5)], config=config)
+    assert fresh.add(item("new", "x", minutes=24 * 60), axis(0)) == 1

@@ -156,13 +156,8 @@ OPTIONS: tuple[Option, ...] = (
         "How often the embedded scheduler looks for due feeds.",
     ),
     Option("NEWSDESK_WORKERS", "2", _parse_int(1, 64), "Threads of the in-process task runner."),
-    Option("NEWSDESK_TASK_RUNNER", "inprocess", _parse_choice("inprocess", "celery"), "Where tasks run."),
-    Option(
-        "NEWSDESK_BROKER_URL",
-        "redis://127.0.0.1:6379/0",
-        str,
-        "Celery broker when NEWSDESK_TASK_RUNNER=celery.",
-    ),
+    # Only the in-process runner exists so far; a Celery runner registers in news/runner.py's RUNNERS.
+    Option("NEWSDESK_TASK_RUNNER", "inprocess", _parse_choice("inprocess"), "Where tasks run."),
     Option(
         "NEWSDESK_ENRICHERS",
         "nlp,entities,places,keyphrases,hashtags,quotes,attributions,summary",

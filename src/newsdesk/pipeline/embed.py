@@ -363,9 +363,15 @@ def tokens(text: str) -> list[tuple[str, bool]]:
     return out
 
 
+# Stems are cut to this many characters: a truncation stemmer on top of the light suffix stripper,
+# so "Malaysia"/"Malaysian" and "bankrupt"/"bankruptcy" meet (B-cubed F1 on the first half of the
+# UCI stream 0.834 -> 0.842, wikinews 0.740 -> 0.748; 5 and 7 characters did worse on the first half).
+PREFIX_CHARS = 6
+
+
 def features(text: str, name_boost: float = 2.0, bigram_weight: float = 0.6) -> dict[str, float]:
     """Weighted sparse features of ``text``: unigrams (names boosted) and adjacent-content-word bigrams."""
-    toks = tokens(text)
+    toks = [(word[:PREFIX_CHARS], is_name) for word, is_name in tokens(text)]
     counts: defaultdict[str, float] = defaultdict(float)
     for word, is_name in toks:
         counts[word] += name_boost if is_name else 1.0

@@ -34,7 +34,6 @@ With all-MiniLM-L6-v2 vectors (join 0.4, merge 0.5) the UCI first half reaches F
 from __future__ import annotations
 
 import json
-import os
 import math
 from collections import Counter
 from collections.abc import Hashable, Iterable, Sequence
@@ -77,7 +76,10 @@ class ClusterConfig:
     window_hours: float = 72.0
     title_weight: float = 0.6  # share of the title in an article's vector when it has a body
     entity_weight: float = 0.1  # bonus for an item whose entities all occur in the story already
-    half_life_hours: float = 24.0  # similarity to a story fades with the time since its last article (0: off)
+    half_life_hours: float = 24.0  # similarity to a story fades with the age of its articles (0: off)
+    # A big story's centroid is a wide bag of words that an unrelated headline overlaps more easily:
+    # its join score loses this much per doubling of its size (tuned on the first half of UCI).
+    size_penalty: float = 0.02
     body_chars: int = 2000  # the lead of the body carries the event; the rest adds noise and time
 
 
@@ -124,9 +126,6 @@ class StoryClusterer:
         self._times: dict[ItemId, float] = {}
         self._next_id = 1
         self._now = 0.0
-        import os
-
-        self._decay_col = int(os.environ.get("DECAY_COL", "1"))
         # Centroids and time spans of all stories as arrays, so scoring an item is one product.
         self._slots: list[_Story | None] = []
         self._centroids = np.zeros((64, self.embedder.dimensions), dtype=np.float32)
@@ -224,10 +223,10 @@ class StoryClusterer:
     def _scores(
         self, slots: npt.NDArray[np.intp], vec: Vectors, t: float, entities: Sequence[str]
     ) -> npt.NDArray[np.float64]:
-        sims = (self._centroids[slots] @ vec).astype(np.float64)
-        if self.config.half_life_hours:
-            ages = np.maximum(0.0, t - self._spans[slots, self._decay_col]) / 3600.0
-            sims *= np.power(0.5, ages / self.config.half_life_hours)
+        sims = (self._centroids[slots] @ vec).astype(np.float64) * self._decay(slots, t)
+        if self.config.size_penalty:
+            sizes = np.array([len(story.members) if story else 1 for story in map(self._slots.__getitem__, slots)])
+            sims -= self.config.size_penalty * np.log2(np.maximum(1, sizes))
         if entities:
             stories = [self._slots[slot] for slot in slots]
             sims += self.config.entity_weight * np.array(
@@ -235,28 +234,23 @@ class StoryClusterer:
             )
         return sims
 
+    def _decay(self, slots: npt.NDArray[np.intp], t: float) -> npt.NDArray[np.float64]:
+        """How much a match with each story counts at time ``t``: it halves per half-life of age.
+
+        Age runs from the mean time of the story's members, not from its latest one, so a single
+        article that bridges a day-old story to today's news does not make the old story young again.
+        """
+        if not self.config.half_life_hours:
+            return np.ones(len(slots))
+        ages = np.abs(t - self._spans[slots, 2]) / 3600.0
+        return np.power(0.5, ages / self.config.half_life_hours)
+
     def _best_story(self, vec: Vectors, t: float, entities: Sequence[str], has_text: bool) -> _Story | None:
         slots = self._active(t)
         if not len(slots) or not np.any(vec):
             return None
         sims = self._scores(slots, vec, t, entities)
-        k = int(os.environ.get("TOPK", "0"))
-        if k:
-            w = float(os.environ.get("TOPW", "0.5"))
-            cand = np.argsort(-sims)[:8]
-            decay = sims[cand] / np.maximum(1e-9, (self._centroids[slots[cand]] @ vec))
-            for c, d in zip(cand, decay):
-                story = self._slots[slots[c]]
-                m = _matrix(story)
-                ms = m @ vec
-                top = np.sort(ms)[-k:].mean() if len(ms) >= 1 else 0.0
-                sims[c] = (1 - w) * sims[c] + w * top * d
         best = int(np.argmax(sims))
-        margin = float(os.environ.get("MARGIN", "0"))
-        if margin and len(sims) > 1:
-            second = np.partition(sims, -2)[-2]
-            if sims[best] - second < margin and second >= (self.config.join_threshold):
-                return None
         threshold = self.config.text_join_threshold if has_text else self.config.join_threshold
         return self._slots[slots[best]] if sims[best] >= threshold else None
 
@@ -299,10 +293,10 @@ class StoryClusterer:
         slots = slots[slots != story.slot]
         if not len(slots):
             return story
-        sims = (self._centroids[slots] @ story.centroid).astype(np.float64)
-        if self.config.half_life_hours:
-            gaps = np.maximum(0.0, story.last_seen - self._spans[slots, self._decay_col]) / 3600.0
-            sims *= np.power(0.5, gaps / self.config.half_life_hours)
+        # A merge is the story joining another, so the same fading applies, from the story's mean time.
+        sims = (self._centroids[slots] @ story.centroid) * self._decay(
+            slots, story.time_total / len(story.members)
+        )
         best = int(np.argmax(sims))
         other = self._slots[slots[best]]
         assert other is not None
@@ -456,15 +450,3 @@ def _two_means(
     if not len(a) or not len(b):
         return None
     return (a, b) if len(a) <= len(b) else (b, a)
-
-
-def _matrix(story):
-    cache = getattr(story, "_cache", None)
-    n = len(story.vectors)
-    if cache is None or cache[1] > n or cache[2] is not story.vectors:
-        cache = [np.stack(story.vectors) if n else np.zeros((0, 1)), n, story.vectors]
-    elif cache[1] < n:
-        cache[0] = np.vstack([cache[0], np.stack(story.vectors[cache[1] :])])
-        cache[1] = n
-    story._cache = cache
-    return cache[0]

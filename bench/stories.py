@@ -7,10 +7,12 @@ Two labelled sets from the shared data folder, each fed as a stream in one pass:
 * clustering-wikinews-events: 581 full-text articles in 178 WikiNews events. Their dates are crawl
   times, so items go undated in file order (the time window then never closes a story).
 
-Tuning protocol: the thresholds in ``ClusterConfig`` were chosen on the FIRST half of the UCI stream
-(by time) only; the second half and wikinews were not used to choose anything. Both halves and the
-whole stream are reported. The window (72 h) and the half-life (24 h) were set a priori as values
-that suit real news and were not tuned: the UCI stream spans 36 hours.
+Tuning protocol: the headline thresholds and the size penalty in ``ClusterConfig``, and the stem
+length of the hashing embedder, were chosen on the FIRST half of the UCI stream (by time) only; the
+second half and the whole stream are reported as they come. The window (72 h) and the half-life
+(24 h) were set a priori as values that suit real news and were not tuned: the UCI stream spans 36
+hours, and every gold story's headlines carry nearly the same crawl time, so a short half-life
+would score well here by fitting that artefact (see the ``stories`` module docstring).
 
 Exits non-zero when a score of the full run with the default embedder falls under its floor in
 ``bench/floors.json`` (key "stories"). ``--embedder sentence-transformers`` needs ``newsdesk[ml]``

@@ -11,7 +11,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote, urlsplit
+from urllib.parse import parse_qsl, unquote, urlsplit
+
 
 
 class ConfigError(Exception):
@@ -171,6 +172,12 @@ OPTIONS: tuple[Option, ...] = (
         "Embedder for stories and related articles: hashing (default, no PyTorch) or sentence-transformers.",
     ),
     Option(
+        "NEWSDESK_VECTOR_INDEX",
+        "auto",
+        _parse_choice("auto", "usearch", "pgvector"),
+        "Vector index for related articles: auto is pgvector where PostgreSQL has it, else usearch.",
+    ),
+    Option(
         "NEWSDESK_SPACY_MODEL", "", str, "spaCy model package or path; empty: the installed English model."
     ),
     Option("NEWSDESK_PAGE_SIZE", "30", _parse_int(1, 200), "Articles per page in the web UI and API."),
@@ -246,7 +253,8 @@ def parse_database_url(url: str) -> dict[str, Any]:
             "NAME": name,
             "USER": unquote(parts.username or ""),
             "PASSWORD": unquote(parts.password or ""),
-            "HOST": parts.hostname or "",
+            # A socket folder may come as ?host=/path (libpq's form) instead of a host name.
+            "HOST": parts.hostname or dict(parse_qsl(parts.query)).get("host", ""),
             "PORT": str(parts.port or ""),
             "CONN_MAX_AGE": 60,
             "CONN_HEALTH_CHECKS": True,

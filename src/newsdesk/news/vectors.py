@@ -13,8 +13,11 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 from django.conf import settings
+from django.db import connection
+from psycopg.conninfo import make_conninfo
 
 from newsdesk.pipeline.embed import available_embedders, get_embedder
+from newsdesk.pipeline.pgvector import PgVectorIndex
 from newsdesk.pipeline.vectorindex import Match, USearchIndex
 
 
@@ -53,7 +56,7 @@ class SharedIndex:
             return self._index.search(np.asarray(vector, dtype=np.float32), k=k, exclude=exclude)
 
 
-_indexes: dict[tuple[str, str], SharedIndex] = {}
+_indexes: dict[tuple[str, str], SharedIndex | PgVectorIndex] = {}
 _lock = threading.Lock()
 
 
@@ -61,19 +64,49 @@ def embedder_name() -> str:
     return str(settings.NEWSDESK["NEWSDESK_EMBEDDER"])
 
 
-def vector_index() -> SharedIndex:
-    """The index of the configured embedder under NEWSDESK_HOME/index."""
+def vector_index() -> SharedIndex | PgVectorIndex:
+    """The index of the configured embedder: pgvector where PostgreSQL has it, else usearch under NEWSDESK_HOME."""
     name = embedder_name()
     folder = Path(settings.HOME) / "index"
+    choice = settings.NEWSDESK["NEWSDESK_VECTOR_INDEX"]
     with _lock:
         key = (str(folder), name)
         if key not in _indexes:
             dimensions = int(available_embedders()[name].dimensions) or get_embedder(name).dimensions
-            _indexes[key] = SharedIndex(folder, name, dimensions)
+            if choice == "pgvector" or (choice == "auto" and _postgres_has_pgvector()):
+                _indexes[key] = PgVectorIndex(_dsn(), dimensions, table=f"newsdesk_vectors_{_safe(name)}")
+            else:
+                _indexes[key] = SharedIndex(folder, name, dimensions)
         return _indexes[key]
+
+
+def _postgres_has_pgvector() -> bool:
+    if connection.vendor != "postgresql":
+        return False
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1 FROM pg_available_extensions WHERE name = 'vector'")
+        return cursor.fetchone() is not None
+
+
+def _dsn() -> str:
+    db = settings.DATABASES["default"]
+    return make_conninfo(
+        dbname=db["NAME"],
+        user=db.get("USER") or None,
+        password=db.get("PASSWORD") or None,
+        host=db.get("HOST") or None,
+        port=db.get("PORT") or None,
+    )
+
+
+def _safe(name: str) -> str:
+    return "".join(ch if ch.isalnum() else "_" for ch in name)
 
 
 def reset_vector_indexes() -> None:
     """Forget the loaded indexes (tests, a change of home or embedder)."""
     with _lock:
+        for index in _indexes.values():
+            if isinstance(index, PgVectorIndex):
+                index.close()
         _indexes.clear()

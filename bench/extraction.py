@@ -19,7 +19,6 @@ from __future__ import annotations
 import argparse
 import gzip
 import json
-import os
 import statistics
 import sys
 import time
@@ -30,6 +29,7 @@ from typing import Any
 
 import trafilatura
 
+from newsdesk import shared_data
 from newsdesk.pipeline.errors import ExtractionError
 from newsdesk.pipeline.extract import RULES, extract
 
@@ -37,14 +37,6 @@ BENCH_DIR = Path(__file__).resolve().parent
 FLOORS_FILE = BENCH_DIR / "floors.json"
 DATASET = "extraction-trafilatura-eval"
 WARM_UP_PAGES = 5
-
-
-def shared_data_dir() -> Path:
-    """The shared data folder: $NEWSDESK_SHARED_DATA, else ../shared/data beside the repository."""
-    override = os.environ.get("NEWSDESK_SHARED_DATA")
-    if override:
-        return Path(override)
-    return Path(__file__).resolve().parents[1].parent / "shared" / "data"
 
 
 @dataclass
@@ -120,7 +112,7 @@ class Score:
 
 def load_pages(limit: int | None) -> list[Page]:
     """Read the annotated pages (gzip HTML) into memory, so that I/O is not timed."""
-    folder = shared_data_dir() / DATASET
+    folder = shared_data.require(DATASET)
     annotations = json.loads((folder / "evaldata.json").read_text(encoding="utf-8"))
     pages = []
     for url, entry in list(annotations.items())[:limit]:

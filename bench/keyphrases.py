@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import re
 import sys
 import time
@@ -29,13 +28,13 @@ from typing import Any
 
 import numpy as np
 
+from newsdesk import shared_data
 from newsdesk.pipeline.enrich import keyphrases as kp
 from newsdesk.pipeline.enrich.base import Document
 from newsdesk.pipeline.enrich.nlp import load_model
 
 HERE = Path(__file__).resolve().parent
-SHARED = Path(os.environ.get("NEWSDESK_SHARED_DATA", HERE.parent.parent / "shared" / "data"))
-DATASET = SHARED / "keyphrases-500N-KPCrowd"
+DATASET = "keyphrases-500N-KPCrowd"
 FLOORS = HERE / "floors.json"
 K = 10
 WORD = re.compile(r"\w+")
@@ -67,7 +66,7 @@ def read_split(name: str, limit: int | None, cache: Path | None) -> Split:
     """Read and parse one split (spaCy, as the "nlp" enricher), caching parses when asked."""
     from spacy.tokens import DocBin
 
-    paths = sorted((DATASET / name).glob("*.txt"))[:limit]
+    paths = sorted(shared_data.require(DATASET, name).glob("*.txt"))[:limit]
     docs, gold = [], []
     for path in paths:
         title, _, body = path.read_text(encoding="utf-8").strip().partition("\n")

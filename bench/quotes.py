@@ -39,7 +39,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import re
 import sys
 import time
@@ -47,6 +46,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from newsdesk import shared_data
 from newsdesk.pipeline.enrich.base import Document, Enricher
 from newsdesk.pipeline.enrich.nlp import SpacyEnricher
 from newsdesk.pipeline.enrich.quotes import QuoteEnricher
@@ -58,14 +58,6 @@ QUOTE_MARKS = "\"“”‘’'«»"
 STOP_WORDS = frozenset(
     ["the", "a", "an", "of", "and", "for", "to", "in", "on", "at", "'s", "’s", "mr", "mrs", "ms", "dr"]
 )
-
-
-def shared_data_dir() -> Path:
-    """The shared data folder: $NEWSDESK_SHARED_DATA, else ../shared/data beside the repository."""
-    override = os.environ.get("NEWSDESK_SHARED_DATA")
-    if override:
-        return Path(override)
-    return Path(__file__).resolve().parents[1].parent / "shared" / "data"
 
 
 @dataclass
@@ -144,7 +136,7 @@ def _is_direct(text: str, content: list[tuple[int, int]]) -> bool:
 
 def load_articles(split: str, limit: int | None) -> list[Article]:
     """Articles of a split with their first annotation file; raises FileNotFoundError when absent."""
-    root = shared_data_dir() / DATASET
+    root = shared_data.require(DATASET)
     splits = ["dev", "train"] if split == "all" else [split]
     articles: list[Article] = []
     for name in splits:

@@ -28,7 +28,6 @@ from __future__ import annotations
 import argparse
 import csv
 import json
-import os
 import sys
 import time
 from collections import Counter
@@ -37,18 +36,13 @@ from dataclasses import asdict, dataclass
 from datetime import datetime
 from pathlib import Path
 
+from newsdesk import shared_data
 from newsdesk.pipeline.embed import get_embedder
 from newsdesk.pipeline.stories import ClusterConfig, StoryClusterer, StoryItem
 
 BENCH_DIR = Path(__file__).resolve().parent
 FLOORS_FILE = BENCH_DIR / "floors.json"
 FLOOR_KEY = "stories"
-
-
-def shared_data_dir() -> Path:
-    """The shared data folder: $NEWSDESK_SHARED_DATA, else ../shared/data beside the repository."""
-    override = os.environ.get("NEWSDESK_SHARED_DATA")
-    return Path(override) if override else BENCH_DIR.parent.parent / "shared" / "data"
 
 
 @dataclass
@@ -77,7 +71,7 @@ def bcubed(predicted: dict[Hashable, int], gold: dict[Hashable, str]) -> tuple[f
 
 def uci_stream(split: str) -> tuple[list[StoryItem], dict[Hashable, str]]:
     """UCI headlines in time order (one half of them for ``split`` first/second), with gold stories."""
-    path = shared_data_dir() / "clustering-uci-headlines" / "articles.csv"
+    path = shared_data.require("clustering-uci-headlines", "articles.csv")
     with open(path, encoding="utf-8", newline="") as handle:
         rows = sorted(csv.DictReader(handle), key=lambda r: (int(r["timestamp_ms"]), int(r["id"])))
     half = len(rows) // 2
@@ -96,7 +90,7 @@ def uci_stream(split: str) -> tuple[list[StoryItem], dict[Hashable, str]]:
 
 def wikinews_stream() -> tuple[list[StoryItem], dict[Hashable, str]]:
     """Wikinews event articles in file order, undated, with gold events."""
-    path = shared_data_dir() / "clustering-wikinews-events" / "articles.jsonl"
+    path = shared_data.require("clustering-wikinews-events", "articles.jsonl")
     with open(path, encoding="utf-8") as handle:
         # handpicked.json is a separate, hand-made set (see PROVENANCE.txt); the 581 are the benchmark.
         rows = [r for r in map(json.loads, handle) if r["source_file"] != "handpicked.json"]

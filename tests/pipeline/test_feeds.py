@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import time
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 
@@ -17,15 +16,13 @@ from newsdesk.pipeline.feeds import (
     looks_like_html,
     parse_feed,
 )
+from tests.conftest import SHARED_DATA, needs_shared
 
-DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data"
-EDGE = DATA / "feeds-edge-cases"
-REAL = DATA / "feeds-real"
-CAPTURES = DATA / "feeds-two-captures"
+EDGE = SHARED_DATA / "feeds-edge-cases"
+REAL = SHARED_DATA / "feeds-real"
+CAPTURES = SHARED_DATA / "feeds-two-captures"
 NOW = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
 FEED_URL = "https://news.example.org/feeds/main.xml"
-
-needs_data = pytest.mark.skipif(not DATA.is_dir(), reason="shared test data not present")
 
 
 def parse(content: bytes) -> ParsedFeed:
@@ -364,7 +361,7 @@ EXPECTED_EDGE_TITLES = {
 }
 
 
-@needs_data
+@needs_shared("feeds-edge-cases")
 @pytest.mark.parametrize("name", sorted(EXPECTED_EDGE_TITLES))
 def test_it_decodes_the_edge_case_feeds(name: str) -> None:
     feed = parse_feed((EDGE / name).read_bytes(), FEED_URL, now=NOW)
@@ -374,7 +371,7 @@ def test_it_decodes_the_edge_case_feeds(name: str) -> None:
         assert feed.items[0].title == first_item
 
 
-@needs_data
+@needs_shared("feeds-edge-cases")
 def test_it_decodes_latin1_bytes_under_a_utf8_prolog_as_western_text() -> None:
     # charset-normalizer alone guesses Windows-1250 here ("Anaďs"); ties go to Windows-1252.
     text = decode_xml((EDGE / "xml-iso88591_utf8_mismatch.xml").read_bytes())
@@ -382,7 +379,7 @@ def test_it_decodes_latin1_bytes_under_a_utf8_prolog_as_western_text() -> None:
     assert "Anaïs" in decode_xml((EDGE / "xml-iso88591.xml").read_bytes())
 
 
-@needs_data
+@needs_shared("feeds-edge-cases")
 def test_it_decodes_the_larger_edge_case_feeds_cleanly() -> None:
     expected = {
         "parser-encoding_ISO-8859-1.xml": 40,
@@ -403,7 +400,7 @@ def test_it_decodes_the_larger_edge_case_feeds_cleanly() -> None:
     assert cyrillic.items[0].title.startswith("Цитата")
 
 
-@needs_data
+@needs_shared("feeds-edge-cases")
 @pytest.mark.parametrize("name", ["encoding-utf8.html", "encoding-iso-8859-1-meta-after-1024.html"])
 def test_it_recognises_the_edge_case_html_pages(name: str) -> None:
     content = (EDGE / name).read_bytes()
@@ -412,7 +409,7 @@ def test_it_recognises_the_edge_case_html_pages(name: str) -> None:
         parse_feed(content, FEED_URL, now=NOW)
 
 
-@needs_data
+@needs_shared("feeds-edge-cases")
 def test_it_parses_the_large_feeds_quickly() -> None:
     for name in ("parser-large_rss.xml", "parser-large_atom.xml"):
         content = (EDGE / name).read_bytes()
@@ -438,7 +435,7 @@ def real_feeds() -> list[tuple[str, str, int]]:
     return rows
 
 
-@needs_data
+@needs_shared("feeds-real")
 @pytest.mark.parametrize(("name", "kind", "count"), real_feeds())
 def test_it_parses_the_real_feeds_like_the_index_says(name: str, kind: str, count: int) -> None:
     feed = parse_feed((REAL / name).read_bytes(), "https://feeds.example.com/x", now=NOW)
@@ -450,7 +447,7 @@ def test_it_parses_the_real_feeds_like_the_index_says(name: str, kind: str, coun
     assert len({item.key for item in feed.items}) == len(feed.items)
 
 
-@needs_data
+@needs_shared("feeds-real")
 def test_it_gets_the_accents_of_the_latin1_real_feeds_right() -> None:
     declared = parse_feed((REAL / "rss-parser/encoding.rss").read_bytes(), FEED_URL, now=NOW)
     assert declared.title == "Jornal de Notícias - Últimas Notícias"
@@ -461,7 +458,7 @@ def test_it_gets_the_accents_of_the_latin1_real_feeds_right() -> None:
     assert undeclared.warnings == []
 
 
-@needs_data
+@needs_shared("feeds-two-captures")
 @pytest.mark.parametrize("name", ["slashdot1.xml", "slashdot2.xml"])
 def test_it_reads_the_malformed_slashdot_captures_leniently(name: str) -> None:
     feed = parse_feed((CAPTURES / name).read_bytes(), FEED_URL, now=NOW)
@@ -471,7 +468,7 @@ def test_it_reads_the_malformed_slashdot_captures_leniently(name: str) -> None:
     assert any("malformed" in w for w in feed.warnings)
 
 
-@needs_data
+@needs_shared("feeds-two-captures")
 def test_it_keeps_guids_stable_between_the_two_captures() -> None:
     first = parse_feed((CAPTURES / "gothamist_aug_2009_1.xml").read_bytes(), FEED_URL, now=NOW)
     second = parse_feed((CAPTURES / "gothamist_aug_2009_2.xml").read_bytes(), FEED_URL, now=NOW)

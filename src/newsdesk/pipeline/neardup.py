@@ -147,17 +147,17 @@ def measure(rows: Iterable[tuple[str, str]], num_perm: int = NUM_PERM) -> dict[s
 
 if __name__ == "__main__":  # python -m newsdesk.pipeline.neardup [articles.jsonl]
     import json
-    import os
     import sys
     from pathlib import Path
 
     import numpy as np
 
-    default = Path(
-        os.environ.get("NEWSDESK_SHARED_DATA", Path(__file__).resolve().parents[4] / "shared" / "data")
-    )
+    from newsdesk import shared_data
+
     source = (
-        Path(sys.argv[1]) if len(sys.argv) > 1 else default / "clustering-wikinews-events" / "articles.jsonl"
+        Path(sys.argv[1])
+        if len(sys.argv) > 1
+        else shared_data.require("clustering-wikinews-events", "articles.jsonl")
     )
     with open(source, encoding="utf-8") as handle:
         records = [json.loads(line) for line in handle]

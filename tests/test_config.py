@@ -13,10 +13,10 @@ from newsdesk.desk import config
 
 def test_it_loads_the_embedded_defaults() -> None:
     values = config.load({})
-    assert values["NEWSDESK_DATABASE_URL"] == ""
-    assert values["NEWSDESK_ALLOW_PRIVATE_ADDRESSES"] is False
-    assert values["NEWSDESK_MAX_BYTES"] == 10 * 1024 * 1024
-    assert str(values["NEWSDESK_HOME"]).endswith(".local/share/newsdesk")
+    assert values.database_url == ""
+    assert values.allow_private_addresses is False
+    assert values.max_bytes == 10 * 1024 * 1024
+    assert str(values.home).endswith(".local/share/newsdesk")
 
 
 @pytest.mark.parametrize(
@@ -70,3 +70,16 @@ def test_it_stops_the_cli_naming_the_bad_key(tmp_path: Path) -> None:
     assert done.returncode == 2
     assert "NEWSDESK_PORT" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_it_has_one_typed_attribute_per_option() -> None:
+    from dataclasses import fields
+
+    assert [f.name for f in fields(config.Settings)] == [config.attribute(o.key) for o in config.OPTIONS]
+
+
+def test_it_needs_a_broker_for_celery() -> None:
+    with pytest.raises(config.ConfigError, match="NEWSDESK_BROKER_URL"):
+        config.load({"NEWSDESK_TASK_RUNNER": "celery"})
+    with pytest.raises(config.ConfigError, match="NEWSDESK_BROKER_URL"):
+        config.load({"NEWSDESK_TASK_RUNNER": "celery", "NEWSDESK_BROKER_URL": "http://x"})

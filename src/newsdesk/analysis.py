@@ -25,7 +25,7 @@ TITLE_MAX_CHARS = 200
 
 def enrichers_from_settings() -> list[Enricher]:
     """The configured enrichers; raises ConfigError or UnknownEnricher naming the problem."""
-    names = config.load()["NEWSDESK_ENRICHERS"]
+    names = config.current().enrichers
     return [cls() for cls in resolve_order(names)]
 
 
@@ -136,7 +136,7 @@ def cluster_jsonl(path: Path | None) -> dict[str, int]:
     if all(moment for moment, _, _ in timed):
         timed.sort(key=lambda entry: (entry[0].timestamp() if entry[0] else 0.0, entry[1]))
     order = timed
-    clusterer = StoryClusterer(get_embedder(config.load()["NEWSDESK_EMBEDDER"]))
+    clusterer = StoryClusterer(get_embedder(config.current().embedder))
     items = [
         StoryItem(
             id=str(row["id"]),

@@ -83,7 +83,8 @@ def cmd_up(args: argparse.Namespace) -> int:
     from django.conf import settings
 
     from newsdesk.news.models import Feed
-    from newsdesk.news.runner import Scheduler, make_runner
+    from newsdesk.runtime.runners import make_runner
+    from newsdesk.runtime.scheduler import Scheduler
 
     print(f"Newsdesk home: {settings.HOME}", file=sys.stderr)
     migrate()
@@ -99,7 +100,7 @@ def cmd_up(args: argparse.Namespace) -> int:
         print(
             "No admin yet: run `newsdesk createadmin` to make one (then sign in at /admin/).", file=sys.stderr
         )
-    from newsdesk.readers.dispatch import use_runner
+    from newsdesk.runtime.dispatch import use_runner
 
     runner = make_runner()
     use_runner(runner)  # alert deliveries share the scheduler's runner
@@ -135,8 +136,8 @@ def serve(host: str | None, port: int | None) -> int:
 
     from newsdesk.desk.wsgi import application
 
-    host = host or settings.NEWSDESK["NEWSDESK_HOST"]
-    port = port or settings.NEWSDESK["NEWSDESK_PORT"]
+    host = host or settings.NEWSDESK.host
+    port = port or settings.NEWSDESK.port
     print(f"Newsdesk is at http://{host}:{port}/ (Ctrl-C stops it)", file=sys.stderr)
     try:
         waitress_serve(application, host=host, port=port, threads=8, _quiet=True)
@@ -341,7 +342,7 @@ def _standalone_fetcher(config: Any) -> Any:
     from newsdesk.pipeline.fetch import Fetcher
 
     try:
-        return Fetcher(config.fetch_policy(config.load()))
+        return Fetcher(config.fetch_policy(config.current()))
     except config.ConfigError as error:
         raise CommandError(f"bad setting: {error}") from None
 

@@ -10,8 +10,8 @@ from newsdesk.desk import config
 
 def test_it_prints_mail_to_the_console_by_default() -> None:
     values = config.load({})
-    assert config.email_settings(values["NEWSDESK_EMAIL_URL"])[0].endswith("console.EmailBackend")
-    assert values["NEWSDESK_DEFAULT_FROM_EMAIL"] == "newsdesk@localhost"
+    assert config.email_settings(values.email_url)[0].endswith("console.EmailBackend")
+    assert values.default_from_email == "newsdesk@localhost"
 
 
 def test_it_reads_smtp_urls() -> None:

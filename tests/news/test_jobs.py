@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
@@ -143,7 +144,7 @@ def test_it_records_feed_failures_without_raising(
 
 
 def test_it_disables_a_feed_after_too_many_failures(server: FixtureServer, settings) -> None:  # type: ignore[no-untyped-def]
-    settings.NEWSDESK = {**settings.NEWSDESK, "NEWSDESK_FEED_ERROR_LIMIT": 2}
+    settings.NEWSDESK = replace(settings.NEWSDESK, feed_error_limit=2)
     server.routes["/feed.xml"] = Answer(b"oops", 503)
     feed = jobs.add_feed_url(server.url("/feed.xml"))
     jobs.refresh_feed(feed.pk)
@@ -202,8 +203,8 @@ def test_it_adapts_the_interval_to_how_often_a_feed_publishes(settings) -> None:
         ]
 
     busy, quiet = jobs.adapted_interval(items(20)), jobs.adapted_interval(items(60 * 48))
-    low = settings.NEWSDESK["NEWSDESK_MIN_REFRESH_MINUTES"] * 60
-    high = settings.NEWSDESK["NEWSDESK_MAX_REFRESH_MINUTES"] * 60
+    low = settings.NEWSDESK.min_refresh_minutes * 60
+    high = settings.NEWSDESK.max_refresh_minutes * 60
     assert busy == max(low, 20 * 60)
     assert quiet == high
 
@@ -225,7 +226,7 @@ def test_it_loses_nothing_stored_when_a_feed_turns_hostile(site: NewsSite, serve
 
 def test_it_disables_a_feed_on_a_loopback_address_when_not_allowed(server: FixtureServer, settings) -> None:  # type: ignore[no-untyped-def]
     """The redirect case is covered in tests/pipeline/test_fetch.py; here the orchestrator's handling."""
-    settings.NEWSDESK = {**settings.NEWSDESK, "NEWSDESK_ALLOW_PRIVATE_ADDRESSES": False}
+    settings.NEWSDESK = replace(settings.NEWSDESK, allow_private_addresses=False)
     jobs.reset_fetcher()
     server.routes["/feed.xml"] = Answer(b"<rss/>", 200)
     feed = jobs.add_feed_url(server.url("/feed.xml"))

@@ -16,8 +16,10 @@ import pytest
 from newsdesk.cli import subscribe_default_feeds
 from newsdesk.news import jobs
 from newsdesk.news.models import Article, Feed
-from newsdesk.news.runner import InProcessRunner, Scheduler
+from newsdesk.runtime.runners import InProcessRunner
+from newsdesk.runtime.scheduler import Scheduler
 from newsdesk.pipeline.outlets import load_default_feeds
+from newsdesk.runtime import dispatch
 from tests.fixtures.newssite import NewsSite
 
 
@@ -25,14 +27,17 @@ from tests.fixtures.newssite import NewsSite
 def test_it_refreshes_due_feeds_in_the_task_runner(site: NewsSite) -> None:
     jobs.add_feed_url(site.feed_url)
     runner = InProcessRunner(workers=2)
+    dispatch.use_runner(runner)  # what the tasks queue next (enrichment, placement) runs here too
     try:
-        assert Scheduler(runner, interval=1).tick() == 1
-        deadline = time.monotonic() + 30
+        Scheduler(runner, interval=1).tick()
+        deadline = time.monotonic() + 60
         while runner.pending and time.monotonic() < deadline:
             time.sleep(0.05)
     finally:
         runner.shutdown()
+        dispatch.use_runner(None)
     assert Article.objects.count() == 3
+    assert Article.objects.filter(enriched_at__isnull=False, story__isnull=False).count() == 3
     feed = Feed.objects.get()
     assert feed.health == "ok" and feed.next_fetch_at > feed.last_success_at
 

@@ -11,9 +11,9 @@ import pytest
 from django.utils import timezone
 
 from newsdesk.news.models import Article, ArticleEntity, ArticleTag, Entity, Source, Tag
-from newsdesk.news.runner import TaskRunner
-from newsdesk.news.tasks import TASKS
-from newsdesk.readers import dispatch
+from newsdesk.runtime import dispatch
+from newsdesk.runtime.registry import get_task
+from newsdesk.runtime.runners import TaskRunner
 from tests.community.conftest import (  # noqa: F401  (fixtures, shared on purpose)
     PASSWORD,
     _fast_hashing,
@@ -29,7 +29,7 @@ MakeArticle = Callable[..., Article]
 
 
 class InlineRunner(TaskRunner):
-    """Runs a task when it is submitted, remembering its name (run_task would close the test's connection)."""
+    """Runs a task when it is submitted, remembering its name (execute would close the test's connection)."""
 
     name = "inline"
 
@@ -38,7 +38,7 @@ class InlineRunner(TaskRunner):
 
     def submit(self, task: str, **kwargs: Any) -> None:
         self.submitted.append(task)
-        TASKS[task](**kwargs)
+        get_task(task).func(**kwargs)
 
 
 @pytest.fixture

@@ -8,6 +8,7 @@ import hmac
 import json
 import threading
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -22,7 +23,8 @@ from django.utils import timezone
 
 from newsdesk.news.models import Article, Entity, Source, Story, Tag
 from newsdesk.news.signals import article_enriched, story_updated
-from newsdesk.readers import alerts, delivery, digest, reading, schedule
+from newsdesk.readers import alerts, delivery, digest, reading
+from newsdesk.readers import tasks as reader_tasks
 from newsdesk.readers.models import (
     AlertKind,
     AlertRule,
@@ -242,7 +244,7 @@ def test_it_creates_alert_rules_from_the_form(client_for: ClientFor, alice: User
 def test_it_refuses_webhooks_to_private_addresses_unless_allowed(
     client_for: ClientFor, alice: User, settings: Any
 ) -> None:
-    settings.NEWSDESK = {**settings.NEWSDESK, "NEWSDESK_ALLOW_PRIVATE_ADDRESSES": False}
+    settings.NEWSDESK = replace(settings.NEWSDESK, allow_private_addresses=False)
     form = {"name": "k", "kind": "keyword", "keyword": "strike", "email": "off"}
     for url in ("http://127.0.0.1:8000/hook", "http://10.0.0.5/hook", "http://[::1]/x", "ftp://example.org/"):
         response = client_for(alice).post("/alerts/", {**form, "webhook_url": url})
@@ -301,7 +303,7 @@ def test_it_posts_a_signed_webhook_to_a_real_server(
 def test_it_retries_a_failed_webhook_with_exponential_backoff(
     alice: User, make_article: MakeArticle, tag: Tag, hook: Callable[..., Hook], settings: Any
 ) -> None:
-    settings.NEWSDESK = {**settings.NEWSDESK, "NEWSDESK_ALERT_BACKOFF_SECONDS": 60.0}
+    settings.NEWSDESK = replace(settings.NEWSDESK, alert_backoff_seconds=60.0)
     receiver = hook(500, 503)
     rule(alice, AlertKind.TAG, tag=tag, webhook_url=receiver.url)
     enriched(make_article(tags=[tag]))
@@ -326,7 +328,7 @@ def test_it_retries_a_failed_webhook_with_exponential_backoff(
 def test_it_gives_up_after_the_allowed_retries(
     alice: User, make_article: MakeArticle, tag: Tag, hook: Callable[..., Hook], settings: Any
 ) -> None:
-    settings.NEWSDESK = {**settings.NEWSDESK, "NEWSDESK_ALERT_RETRIES": 1}
+    settings.NEWSDESK = replace(settings.NEWSDESK, alert_retries=1)
     receiver = hook(500, 500, 500)
     rule(alice, AlertKind.TAG, tag=tag, webhook_url=receiver.url)
     enriched(make_article(tags=[tag]))
@@ -342,7 +344,7 @@ def test_it_refuses_a_private_webhook_address_at_delivery_time(
 ) -> None:
     rule(alice, AlertKind.TAG, tag=tag, webhook_url="http://127.0.0.1:9/hook")
     enriched(make_article(tags=[tag]))
-    settings.NEWSDESK = {**settings.NEWSDESK, "NEWSDESK_ALLOW_PRIVATE_ADDRESSES": False}
+    settings.NEWSDESK = replace(settings.NEWSDESK, allow_private_addresses=False)
     assert delivery.deliver_due().failed == 1  # permanent: no retry
     assert "non-public address" in Delivery.objects.get().last_error
 
@@ -361,10 +363,10 @@ def test_it_lets_one_worker_claim_a_delivery(alice: User, make_article: MakeArti
 def test_it_queues_retries_and_digests_from_the_scheduler_tick(
     alice: User, make_article: MakeArticle, tag: Tag, runner: InlineRunner
 ) -> None:
-    assert schedule.tick(runner) == []
+    assert reader_tasks.tick(runner) == []
     rule(alice, AlertKind.TAG, tag=tag, email=EmailMode.INSTANT)
     enriched(make_article(tags=[tag]))
-    assert "deliver_notifications" in schedule.tick(runner)
+    assert "deliver_notifications" in reader_tasks.tick(runner)
     assert Delivery.objects.get(channel=Channel.EMAIL).state == DeliveryState.SENT
 
 
@@ -374,7 +376,7 @@ def test_it_queues_retries_and_digests_from_the_scheduler_tick(
 def test_it_sends_one_digest_a_day_with_the_days_matches(
     alice: User, bob: User, make_article: MakeArticle, tag: Tag, settings: Any
 ) -> None:
-    settings.NEWSDESK = {**settings.NEWSDESK, "NEWSDESK_DIGEST_HOUR": 7}
+    settings.NEWSDESK = replace(settings.NEWSDESK, digest_hour=7)
     rule(alice, AlertKind.TAG, tag=tag, email=EmailMode.DIGEST, name="Harbour digest")
     rule(bob, AlertKind.TAG, tag=tag)  # in the app only: no mail
     enriched(make_article("Morning news", tags=[tag]))

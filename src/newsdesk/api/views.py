@@ -148,7 +148,7 @@ def _filtered(request: HttpRequest) -> QuerySet[Article]:
 
 def _limit(request: HttpRequest, default: int | None = None) -> int:
     raw = request.GET.get("limit")
-    default = default or settings.NEWSDESK["NEWSDESK_PAGE_SIZE"]
+    default = default or settings.NEWSDESK.page_size
     if raw is None:
         return int(default)
     if not raw.isdigit() or not 1 <= int(raw) <= 200:

@@ -54,6 +54,30 @@ def _parse_list(raw: str) -> list[str]:
     return [part.strip() for part in raw.split(",") if part.strip()]
 
 
+def _parse_runner(raw: str) -> str:
+    from newsdesk.plugins import entry_point_names
+
+    value = raw.strip().lower()
+    names = entry_point_names("newsdesk.runners") or {"inprocess"}
+    if value not in names:
+        raise ValueError(f"expected one of {', '.join(sorted(names))}")
+    return value
+
+
+def _parse_broker_url(raw: str) -> str:
+    value = raw.strip()
+    if value and urlsplit(value).scheme not in {"redis", "rediss", "amqp", "amqps", "pyamqp", "memory"}:
+        raise ValueError("expected a redis:// or amqp:// URL")
+    return value
+
+
+def _parse_redis_url(raw: str) -> str:
+    value = raw.strip()
+    if value and urlsplit(value).scheme not in {"redis", "rediss", "unix"}:
+        raise ValueError("expected a redis:// URL")
+    return value
+
+
 def _parse_choice(*choices: str) -> Callable[[str], str]:
     def parse(raw: str) -> str:
         value = raw.strip().lower()
@@ -158,8 +182,36 @@ OPTIONS: tuple[Option, ...] = (
         "How often the embedded scheduler looks for due feeds.",
     ),
     Option("NEWSDESK_WORKERS", "2", _parse_int(1, 64), "Threads of the in-process task runner."),
-    # Only the in-process runner exists so far; a Celery runner registers in news/runner.py's RUNNERS.
-    Option("NEWSDESK_TASK_RUNNER", "inprocess", _parse_choice("inprocess"), "Where tasks run."),
+    Option(
+        "NEWSDESK_TASK_RUNNER",
+        "inprocess",
+        _parse_runner,
+        "Where tasks run: inprocess (embedded) or celery (workers; needs NEWSDESK_BROKER_URL).",
+    ),
+    Option(
+        "NEWSDESK_BROKER_URL",
+        "",
+        _parse_broker_url,
+        "Celery broker: redis://host:6379/0 or amqp://user:pass@host:5672//.",
+    ),
+    Option(
+        "NEWSDESK_REDIS_URL",
+        "",
+        _parse_redis_url,
+        "Redis for limits shared by all workers (per-host politeness); empty: the broker when it is Redis.",
+    ),
+    Option(
+        "NEWSDESK_CLAIM_SECONDS",
+        "600",
+        _parse_int(10),
+        "How long a claim on a feed refresh or an enrichment batch holds before another worker may take it.",
+    ),
+    Option(
+        "NEWSDESK_STORY_WINDOW_DAYS",
+        "7",
+        _parse_int(1, 365),
+        "Stories the placer keeps in memory: those with an article within this many days of the batch.",
+    ),
     Option(
         "NEWSDESK_ENRICHERS",
         "nlp,entities,places,keyphrases,hashtags,quotes,attributions,summary",
@@ -227,19 +279,97 @@ OPTIONS: tuple[Option, ...] = (
 OPTIONS_BY_KEY = {option.key: option for option in OPTIONS}
 
 
-def load(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
+@dataclass(frozen=True)
+class Settings:
+    """Every setting, typed: the attribute of ``NEWSDESK_SOME_KEY`` is ``some_key``.
+
+    Built once by ``load`` (Django keeps it as ``settings.NEWSDESK``; code outside Django calls
+    ``current()``); a test changes one with ``dataclasses.replace``.
+    """
+
+    home: Path
+    database_url: str
+    secret_key: str
+    debug: bool
+    allowed_hosts: list[str]
+    host: str
+    port: int
+    allow_private_addresses: bool
+    fetch_timeout: float
+    connect_timeout: float
+    max_bytes: int
+    per_host_delay: float
+    per_host_concurrency: int
+    min_refresh_minutes: int
+    max_refresh_minutes: int
+    feed_error_limit: int
+    scheduler_seconds: int
+    workers: int
+    task_runner: str
+    broker_url: str
+    redis_url: str
+    claim_seconds: int
+    story_window_days: int
+    enrichers: list[str]
+    embedder: str
+    vector_index: str
+    spacy_model: str
+    page_size: int
+    log_level: str
+    email_url: str
+    default_from_email: str
+    webhook_timeout: float
+    alert_retries: int
+    alert_backoff_seconds: float
+    digest_hour: int
+    unread_days: int
+
+    @property
+    def shared_redis_url(self) -> str:
+        """The Redis that holds limits shared by workers: NEWSDESK_REDIS_URL, else a Redis broker."""
+        if self.redis_url:
+            return self.redis_url
+        return self.broker_url if self.broker_url.startswith(("redis://", "rediss://")) else ""
+
+
+def attribute(key: str) -> str:
+    """The ``Settings`` attribute of an environment key: NEWSDESK_PAGE_SIZE -> page_size."""
+    return key.removeprefix("NEWSDESK_").lower()
+
+
+def load(environ: Mapping[str, str] | None = None) -> Settings:
     """Read and check every option; raises ConfigError naming the first bad key."""
     env = os.environ if environ is None else environ
     values: dict[str, Any] = {}
     for option in OPTIONS:
         raw = env.get(option.key, option.default)
         try:
-            values[option.key] = option.parse(raw)
+            values[attribute(option.key)] = option.parse(raw)
         except (ValueError, TypeError) as error:
             raise ConfigError(f"{option.key}={raw!r} is not valid: {error}") from None
-    if values["NEWSDESK_MIN_REFRESH_MINUTES"] > values["NEWSDESK_MAX_REFRESH_MINUTES"]:
+    if values["min_refresh_minutes"] > values["max_refresh_minutes"]:
         raise ConfigError("NEWSDESK_MIN_REFRESH_MINUTES must not exceed NEWSDESK_MAX_REFRESH_MINUTES")
-    return values
+    if values["task_runner"] == "celery" and not values["broker_url"]:
+        raise ConfigError("NEWSDESK_TASK_RUNNER=celery needs NEWSDESK_BROKER_URL (redis:// or amqp://)")
+    return Settings(**values)
+
+
+def current() -> Settings:
+    """The settings in force: Django's ``settings.NEWSDESK`` when Django is set up, else read once."""
+    global _current
+    try:
+        from django.conf import settings as django_settings
+
+        if django_settings.configured:
+            return django_settings.NEWSDESK
+    except ImportError:  # pragma: no cover - Django is a dependency
+        pass
+    if _current is None:
+        _current = load()
+    return _current
+
+
+_current: Settings | None = None
 
 
 def parse_database_url(url: str) -> dict[str, Any]:
@@ -306,13 +436,13 @@ def sqlite_database(path: Path) -> dict[str, Any]:
     }
 
 
-def fetch_policy(values: Mapping[str, Any]) -> FetchPolicy:
-    """The fetcher's policy from loaded settings (``load()`` or Django's ``settings.NEWSDESK``)."""
+def fetch_policy(values: Settings) -> FetchPolicy:
+    """The fetcher's policy from the settings."""
     return FetchPolicy(
-        timeout_connect=values["NEWSDESK_CONNECT_TIMEOUT"],
-        timeout_read=values["NEWSDESK_FETCH_TIMEOUT"],
-        max_bytes=values["NEWSDESK_MAX_BYTES"],
-        allow_private_addresses=values["NEWSDESK_ALLOW_PRIVATE_ADDRESSES"],
-        per_host_concurrency=values["NEWSDESK_PER_HOST_CONCURRENCY"],
-        per_host_delay=values["NEWSDESK_PER_HOST_DELAY"],
+        timeout_connect=values.connect_timeout,
+        timeout_read=values.fetch_timeout,
+        max_bytes=values.max_bytes,
+        allow_private_addresses=values.allow_private_addresses,
+        per_host_concurrency=values.per_host_concurrency,
+        per_host_delay=values.per_host_delay,
     )

@@ -18,7 +18,7 @@ try:
 except config.ConfigError as error:
     raise ImproperlyConfigured(str(error)) from None
 
-HOME: Path = NEWSDESK["NEWSDESK_HOME"]
+HOME: Path = NEWSDESK.home
 try:
     HOME.mkdir(parents=True, exist_ok=True)
 except OSError as error:
@@ -26,8 +26,8 @@ except OSError as error:
 
 
 def _secret_key() -> str:
-    if NEWSDESK["NEWSDESK_SECRET_KEY"]:
-        return str(NEWSDESK["NEWSDESK_SECRET_KEY"])
+    if NEWSDESK.secret_key:
+        return str(NEWSDESK.secret_key)
     path = HOME / "secret_key"
     if not path.exists():
         path.write_text(secrets.token_urlsafe(50))
@@ -36,8 +36,8 @@ def _secret_key() -> str:
 
 
 SECRET_KEY = _secret_key()
-DEBUG = NEWSDESK["NEWSDESK_DEBUG"]
-ALLOWED_HOSTS = NEWSDESK["NEWSDESK_ALLOWED_HOSTS"]
+DEBUG = NEWSDESK.debug
+ALLOWED_HOSTS = NEWSDESK.allowed_hosts
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "newsdesk.runtime",
     "newsdesk.news",
     "newsdesk.community",
     "newsdesk.readers",
@@ -84,8 +85,8 @@ TEMPLATES = [
     },
 ]
 
-if NEWSDESK["NEWSDESK_DATABASE_URL"]:
-    DATABASES = {"default": config.parse_database_url(NEWSDESK["NEWSDESK_DATABASE_URL"])}
+if NEWSDESK.database_url:
+    DATABASES = {"default": config.parse_database_url(NEWSDESK.database_url)}
 else:
     DATABASES = {"default": config.sqlite_database(HOME / "newsdesk.sqlite3")}
 DATABASES["default"]["TEST"] = {
@@ -140,14 +141,14 @@ COMMUNITY_COMMENT_WINDOW = 60
 COMMUNITY_EDIT_MINUTES = 15
 
 # Mail (password resets): the console backend by default, SMTP from NEWSDESK_EMAIL_URL.
-EMAIL_BACKEND, _email = config.email_settings(NEWSDESK["NEWSDESK_EMAIL_URL"])
+EMAIL_BACKEND, _email = config.email_settings(NEWSDESK.email_url)
 EMAIL_HOST = _email.get("host", "localhost")
 EMAIL_PORT = _email.get("port", 25)
 EMAIL_HOST_USER = _email.get("user", "")
 EMAIL_HOST_PASSWORD = _email.get("password", "")
 EMAIL_USE_TLS = _email.get("tls", False)
 EMAIL_USE_SSL = _email.get("ssl", False)
-DEFAULT_FROM_EMAIL = NEWSDESK["NEWSDESK_DEFAULT_FROM_EMAIL"]
+DEFAULT_FROM_EMAIL = NEWSDESK.default_from_email
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 SESSION_COOKIE_HTTPONLY = True
@@ -163,7 +164,7 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "loggers": {
-        "newsdesk": {"handlers": ["console"], "level": NEWSDESK["NEWSDESK_LOG_LEVEL"].upper()},
+        "newsdesk": {"handlers": ["console"], "level": NEWSDESK.log_level.upper()},
         # trafilatura and htmldate log every odd page; keep them to real problems.
         "trafilatura": {"level": "ERROR"},
         "htmldate": {"level": "ERROR"},

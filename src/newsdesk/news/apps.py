@@ -8,6 +8,8 @@ class NewsConfig(AppConfig):
     verbose_name = "News"
 
     def ready(self) -> None:
+        from newsdesk.news import tasks
         from newsdesk.news.registry import seed_sources
 
         post_migrate.connect(seed_sources, sender=self)
+        tasks.register()

@@ -1,51 +1,54 @@
-"""The enrichment orchestrator: run the enrichers over a batch of articles and store what they found.
+"""The enrichment orchestrator: analyse articles with the enrichers, then place them in stories.
 
-``enrich_articles`` is the one function the task runner, the CLI (``newsdesk reenrich``) and the
-admin call. It is idempotent: enriching an article again replaces its earlier results.
+Enrichment has two steps, each safe to run in any number of processes at once:
+
+1. ``analyse_pending``: claim a batch of articles waiting for the enrichers (a conditional UPDATE
+   with an expiry, so no two workers take the same article and a dead worker's batch is taken
+   over), run the enrichers, store their results (``analysed_at``). CPU bound: one per core.
+2. ``place_pending``: under the database lease ``stories`` (one placer anywhere), embed the
+   analysed articles in time order, mark near-copies, put each in its story and set
+   ``enriched_at``, all in one transaction per batch.
+
+``enrich_articles`` (explicit ids, ``newsdesk reenrich``) and ``finish_pending`` (everything
+waiting, what ``fetch``, ``import`` and the workers call) are the entry points. An article
+killed between the steps stays analysed but not enriched, and the next run finishes it.
 """
 
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.conf import settings
-from django.db import transaction
-from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
-from django.utils import timezone
+from django.db.models import Count, Q, QuerySet
 
-from newsdesk.news.models import (
-    Article,
-    ArticleEntity,
-    ArticleTag,
-    Attribution,
-    Enrichment,
-    Entity,
-    Quote,
-    Source,
-    Tag,
-)
-from newsdesk.news.signals import article_enriched
+from newsdesk.desk.config import current
+from newsdesk.news.enrichstore import store_results
+from newsdesk.news.models import Article, Enrichment
 from newsdesk.pipeline.enrich.base import Document, Enricher, resolve_order, run_enrichers
-from newsdesk.pipeline.outlets import find_outlet
+from newsdesk.runtime import claims, leases
 
 log = logging.getLogger(__name__)
 
 BATCH_SIZE = 32
+PLACE_BATCH_SIZE = 64
+STORY_LEASE = "stories"
+STORY_LEASE_SECONDS = 120.0
 
 
 @dataclass
 class EnrichReport:
     articles: int = 0
     batches: int = 0
+    placed: int = 0
 
 
 def configured_enrichers() -> list[Enricher]:
     """Instances of the enrichers the settings name, each after those it requires."""
-    return [cls() for cls in resolve_order(settings.NEWSDESK["NEWSDESK_ENRICHERS"])]
+    return [cls() for cls in resolve_order(current().enrichers)]
 
 
 def enricher_versions(enrichers: Sequence[Enricher]) -> dict[str, str]:
@@ -53,7 +56,7 @@ def enricher_versions(enrichers: Sequence[Enricher]) -> dict[str, str]:
 
 
 def pending_articles(since: datetime | None = None, *, stale: bool = False) -> QuerySet[Article]:
-    """Articles never enriched (or changed since); with ``stale``, also those enriched by older versions."""
+    """Articles not fully enriched (or changed since); with ``stale``, also those enriched by older versions."""
     articles = Article.objects.all()
     if since is not None:
         articles = articles.filter(sort_at__gte=since)
@@ -61,6 +64,18 @@ def pending_articles(since: datetime | None = None, *, stale: bool = False) -> Q
     if stale:
         condition |= ~Q(pk__in=_ids_with_all_current(configured_enrichers()))
     return articles.filter(condition)
+
+
+def to_analyse() -> QuerySet[Article]:
+    """Articles waiting for the enrichers, oldest first (stories are placed in time order)."""
+    return Article.objects.filter(analysed_at__isnull=True).order_by("sort_at", "id")
+
+
+def to_place() -> QuerySet[Article]:
+    """Analysed articles waiting for their story and vector, oldest first."""
+    return Article.objects.filter(analysed_at__isnull=False, enriched_at__isnull=True).order_by(
+        "sort_at", "id"
+    )
 
 
 def _ids_with_all_current(enrichers: Sequence[Enricher]) -> QuerySet[Any]:
@@ -77,37 +92,95 @@ def _ids_with_all_current(enrichers: Sequence[Enricher]) -> QuerySet[Any]:
     )
 
 
-def enrich_articles(article_ids: Iterable[int] | None = None, *, limit: int | None = None) -> EnrichReport:
-    """Enrich the given articles (default: every pending one), in batches; returns counts."""
+def analyse(ids: Sequence[int], enrichers: Sequence[Enricher] | None = None) -> int:
+    """Run the enrichers over these articles and store the results; returns how many."""
+    enrichers = enrichers if enrichers is not None else configured_enrichers()
+    batch = list(Article.objects.select_related("source").filter(pk__in=ids).order_by("sort_at", "id"))
+    if not batch:
+        return 0
+    docs = [document_of(article) for article in batch]
+    run_enrichers(docs, enrichers)
+    for article, doc in zip(batch, docs, strict=True):
+        store_results(article, doc, enrichers)
+    return len(batch)
+
+
+def analyse_pending(limit: int | None = None) -> int:
+    """Claim and analyse batches of waiting articles until none is free (or ``limit``); returns how many."""
     enrichers = configured_enrichers()
-    if article_ids is None:
-        ids = list(pending_articles().order_by("-sort_at").values_list("id", flat=True)[:limit])
-    else:
-        ids = list(article_ids)
+    seconds = current().claim_seconds
+    done = 0
+    while limit is None or done < limit:
+        size = BATCH_SIZE if limit is None else min(BATCH_SIZE, limit - done)
+        token, ids = claims.claim(to_analyse(), size, seconds)
+        if not ids:
+            break
+        try:
+            done += analyse(ids, enrichers)
+        finally:
+            claims.release(Article, token)  # whatever was not stored is free for the next worker
+    return done
+
+
+def place_pending(*, wait: float = 0.0, limit: int | None = None) -> int:
+    """Place analysed articles in stories under the story lease; returns how many were placed.
+
+    When another process holds the lease, waits up to ``wait`` seconds for it (or for the
+    articles to be placed by that process), then returns.
+    """
+    from newsdesk.news.storydesk import story_desk
+
+    deadline = time.monotonic() + wait
+    placed = 0
+    while True:
+        generation = leases.acquire(STORY_LEASE, STORY_LEASE_SECONDS)
+        if generation is not None:
+            break
+        if time.monotonic() >= deadline or not to_place().exists():
+            return 0
+        time.sleep(0.2)
+    try:
+        desk = story_desk()
+        desk.adopt(generation)
+        while limit is None or placed < limit:
+            size = PLACE_BATCH_SIZE if limit is None else min(PLACE_BATCH_SIZE, limit - placed)
+            batch = list(to_place().select_related("source")[:size])
+            if not batch:
+                break
+            desk.place(batch)
+            placed += len(batch)
+            if leases.acquire(STORY_LEASE, STORY_LEASE_SECONDS) != generation:  # renew; lost it: stop
+                desk.forget()
+                break
+    finally:
+        leases.release(STORY_LEASE)
+    return placed
+
+
+def finish_pending(*, wait: float = 60.0) -> EnrichReport:
+    """Analyse and place everything waiting (this run's articles and what an earlier run left)."""
     report = EnrichReport()
-    for start in range(0, len(ids), BATCH_SIZE):
-        batch = list(Article.objects.select_related("source").filter(pk__in=ids[start : start + BATCH_SIZE]))
-        if not batch:
-            continue
-        docs = [document_of(article) for article in batch]
-        run_enrichers(docs, enrichers)
-        for article, doc in zip(batch, docs, strict=True):
-            store_results(article, doc, enrichers)
-        place_in_stories(batch)
-        report.articles += len(batch)
-        report.batches += 1
+    report.articles = analyse_pending()
+    report.placed = place_pending(wait=wait)
     return report
 
 
-def place_in_stories(batch: list[Article]) -> None:
-    """Embed the batch, mark near-copies, and put each article in its story."""
-    from newsdesk.news.storydesk import article_entity_names, story_desk
-
-    story_desk().place(batch, article_entity_names([a.pk for a in batch]))
+def enrich_articles(article_ids: Iterable[int] | None = None, *, limit: int | None = None) -> EnrichReport:
+    """Enrich the given articles again (default: every pending one) and place them; returns counts."""
+    report = EnrichReport()
+    if article_ids is None:
+        report.articles = analyse_pending(limit)
+    else:
+        ids = list(article_ids)
+        enrichers = configured_enrichers()
+        for start in range(0, len(ids), BATCH_SIZE):
+            report.articles += analyse(ids[start : start + BATCH_SIZE], enrichers)
+            report.batches += 1
+    report.placed = place_pending(wait=STORY_LEASE_SECONDS)
+    return report
 
 
 def document_of(article: Article) -> Document:
-
     return Document(
         id=article.pk,
         title=article.title,
@@ -115,134 +188,4 @@ def document_of(article: Article) -> Document:
         language=article.language or None,
         source=article.source.name,
         published_at=article.published_at,
-    )
-
-
-def store_results(article: Article, doc: Document, enrichers: Sequence[Enricher]) -> None:
-    """Replace an article's stored enrichment with this run's results, in one transaction."""
-    results = doc.results
-    with transaction.atomic():
-        first_time = not Enrichment.objects.filter(article=article).exists()
-        Enrichment.objects.filter(article=article).delete()
-        Enrichment.objects.bulk_create(
-            [
-                Enrichment(
-                    article=article, name=e.name, version=e.version, result=_jsonable(results.get(e.name))
-                )
-                for e in enrichers
-            ]
-        )
-        entities = _store_entities(article, results.get("entities") or [], results.get("places") or [])
-        _store_tags(article, results.get("hashtags") or [])
-        _store_quotes(article, results.get("quotes") or [], entities)
-        _store_attributions(article, results.get("attributions") or [])
-        article.ai_summary = results.get("summary") or ""
-        article.enriched_at = timezone.now()
-        Article.objects.filter(pk=article.pk).update(
-            ai_summary=article.ai_summary, enriched_at=article.enriched_at
-        )
-    article_enriched.send(sender=Article, article=article, created=first_time)
-
-
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {str(k): _jsonable(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_jsonable(v) for v in value]
-    if isinstance(value, (str, int, float, bool)) or value is None:
-        return value
-    return str(value)
-
-
-def _store_entities(
-    article: Article, found: list[dict[str, Any]], places: list[dict[str, Any]]
-) -> dict[str, Entity]:
-    """Upsert the article's entities by canonical key and kind; returns them by name."""
-    from newsdesk.pipeline.enrich.entities import canonical_key
-
-    geo = {p["name"]: p for p in places}
-    ArticleEntity.objects.filter(article=article).delete()
-    by_name: dict[str, Entity] = {}
-    links = []
-    for item in found:
-        kind = item.get("kind") or "other"
-        name = item["name"][:300]
-        key = canonical_key(name, kind)[:300]
-        entity, created = Entity.objects.get_or_create(key=key, kind=kind, defaults={"name": name})
-        place = geo.get(item["name"])
-        if place and entity.latitude is None:
-            entity.latitude, entity.longitude = place.get("lat"), place.get("lon")
-            entity.country = (place.get("country") or "")[:2]
-            entity.save(update_fields=["latitude", "longitude", "country"])
-        by_name[item["name"]] = entity
-        links.append(ArticleEntity(article=article, entity=entity, mentions=int(item.get("count") or 1)))
-    ArticleEntity.objects.bulk_create(links, ignore_conflicts=True)
-    if by_name:
-        ids = [e.pk for e in by_name.values()]
-        counts = (
-            ArticleEntity.objects.filter(entity=OuterRef("pk"))
-            .values("entity")
-            .annotate(n=Count("id"))
-            .values("n")
-        )
-        Entity.objects.filter(pk__in=ids).update(article_count=Subquery(counts))
-    return by_name
-
-
-def _store_tags(article: Article, hashtags: list[str]) -> None:
-    from newsdesk.pipeline.enrich.hashtags import slugify_tag
-
-    ArticleTag.objects.filter(article=article).delete()
-    links = []
-    for rank, name in enumerate(hashtags):
-        slug = slugify_tag(name)[:100]
-        if not slug:
-            continue
-        tag, _ = Tag.objects.get_or_create(slug=slug, defaults={"name": name[:100]})
-        links.append(ArticleTag(article=article, tag=tag, rank=rank))
-    ArticleTag.objects.bulk_create(links, ignore_conflicts=True)
-
-
-def _store_quotes(article: Article, quotes: list[dict[str, Any]], entities: dict[str, Entity]) -> None:
-    Quote.objects.filter(article=article).delete()
-    Quote.objects.bulk_create(
-        [
-            Quote(
-                article=article,
-                text=q["text"],
-                speaker=entities.get(q.get("speaker") or ""),
-                speaker_name=(q.get("speaker") or "")[:300],
-                anonymous=bool(q.get("anonymous")),
-                speaker_description=(q.get("speaker_description") or "")[:300],
-                direct=bool(q.get("direct", True)),
-                position=int(q.get("start") or 0),
-            )
-            for q in quotes
-            if q.get("text")
-        ]
-    )
-
-
-def _store_attributions(article: Article, attributions: list[dict[str, Any]]) -> None:
-    Attribution.objects.filter(article=article).delete()
-    sources: dict[int, str] = {}
-    for item in attributions:
-        fact = find_outlet(item.get("domain") or item.get("outlet") or "")
-        if fact is None:
-            continue
-        source, _ = Source.objects.get_or_create(
-            domain=fact.domain,
-            defaults={
-                "name": fact.name,
-                "homepage": fact.homepage,
-                "country": fact.country,
-                "language": fact.language,
-                "ownership": fact.ownership,
-            },
-        )
-        if source.pk != article.source_id:
-            sources.setdefault(source.pk, (item.get("cue") or "")[:300])
-    Attribution.objects.bulk_create(
-        [Attribution(article=article, source_id=pk, cue=cue) for pk, cue in sources.items()],
-        ignore_conflicts=True,
     )

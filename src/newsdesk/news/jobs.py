@@ -197,7 +197,7 @@ def _parse_or_explain(content: bytes, url: str, content_type: str | None, charse
 def adapted_interval(items: list[FeedItem]) -> int:
     """Seconds until the next refresh: the median gap between recent items, within set bounds."""
     cfg = settings.NEWSDESK
-    low, high = cfg["NEWSDESK_MIN_REFRESH_MINUTES"] * 60, cfg["NEWSDESK_MAX_REFRESH_MINUTES"] * 60
+    low, high = cfg.min_refresh_minutes * 60, cfg.max_refresh_minutes * 60
     dates = sorted((i.published_at for i in items if i.published_at), reverse=True)[:20]
     if len(dates) < 2:
         return max(low, min(high, 3600))
@@ -221,9 +221,9 @@ def _record_failure(feed: Feed, now: datetime, error: PipelineError, retry_after
     feed.last_error = str(error)[:2000]
     if error.permanent:
         feed.disabled_reason = str(error)[:2000]
-    elif feed.consecutive_errors >= cfg["NEWSDESK_FEED_ERROR_LIMIT"]:
+    elif feed.consecutive_errors >= cfg.feed_error_limit:
         feed.disabled_reason = f"{feed.consecutive_errors} failures in a row; last: {error}"[:2000]
-    high = cfg["NEWSDESK_MAX_REFRESH_MINUTES"] * 60
+    high = cfg.max_refresh_minutes * 60
     backoff = min(high, feed.fetch_interval * 2 ** min(feed.consecutive_errors - 1, 10))
     if retry_after:
         backoff = min(high, max(backoff, int(retry_after)))

@@ -101,8 +101,13 @@ class Article(models.Model):
     developing = models.BooleanField(default=False)
     # Kept beside the text so that lists never load whole articles.
     excerpt = models.CharField(max_length=300, blank=True, editable=False)
-    # Filled by enrichment (None: not enriched yet, or changed since).
+    # Enrichment goes in two steps: the enrichers' results stored (analysed_at), then the story,
+    # near-copy and vector placed (enriched_at). An article counts as enriched only after both;
+    # None: not yet, or changed since. A worker claims articles to analyse (claimed_by, until).
+    analysed_at = models.DateTimeField(null=True, blank=True)
     enriched_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    claimed_by = models.CharField(max_length=100, blank=True, default="", editable=False)
+    claimed_until = models.DateTimeField(null=True, blank=True, editable=False)
     ai_summary = models.TextField(blank=True)
     story = models.ForeignKey(
         "Story", on_delete=models.SET_NULL, null=True, blank=True, related_name="articles"
@@ -121,6 +126,7 @@ class Article(models.Model):
         indexes = [
             models.Index(fields=["-sort_at", "-id"], name="article_newest"),
             models.Index(fields=["source", "-sort_at", "-id"], name="article_source_newest"),
+            models.Index(fields=["analysed_at", "sort_at", "id"], name="article_to_analyse"),
         ]
 
     def __str__(self) -> str:
@@ -298,7 +304,8 @@ class Story(models.Model):
         "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
 
-    # The online clusterer's label for this story (see news/storydesk.py).
+    # The online clusterer's label for this story: its own id for every story placed since labels
+    # came from the database (see news/storydesk.py); older stories keep the label they had.
     cluster_label = models.BigIntegerField(null=True, blank=True, unique=True)
 
     class Meta:

@@ -141,7 +141,7 @@ def _update(article: Article, draft: ArticleDraft, digest: str) -> bool:
         article.updated_at = draft.updated_at or timezone.now()
         article.fetched_at = timezone.now()
         article.developing = draft.developing
-        article.enriched_at = None  # the enrichers see the new text on their next pass
+        article.enriched_at = article.analysed_at = None  # the enrichers see the new text on their next pass
     elif draft.text:
         # Same content: a developing marker can only change with the text.
         article.developing = draft.developing

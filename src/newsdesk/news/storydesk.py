@@ -1,9 +1,15 @@
-"""Stories, near-copies and the vector index, kept up to date one enrichment batch at a time.
+"""Stories, near-copies and the vector index, kept up to date one placement batch at a time.
 
-One ``StoryDesk`` per process holds the embedder, the online story clusterer, the near-duplicate
-index and the vector index. Only the enrichment lane calls ``place`` (see news/tasks.py), so
-articles reach the clusterer one at a time and in time order. The clusterer's state is saved under
-NEWSDESK_HOME after each batch and rebuilt from the stored vectors when that file is missing.
+Placement is single work: ``news.enrichment.place_pending`` holds the database lease ``stories``
+while it calls ``StoryDesk.place``, so one placer at a time works anywhere, whatever the number
+of processes. Story labels are Story rows' ids, handed out by the database, never by a process.
+
+The clusterer's working state is the stories near the articles being placed (within
+NEWSDESK_STORY_WINDOW_DAYS of them), loaded from stored vectors as the placer moves through time
+and forgotten behind it: memory follows the window, not the archive, and nothing is saved to a
+file, so a crash loses nothing and a kill leaves nothing torn. When the lease changes hands
+(another process placed in between), the state is dropped and loaded again from the database.
+Each batch is one transaction: vectors, near-copies, stories and ``enriched_at`` together.
 """
 
 from __future__ import annotations
@@ -11,8 +17,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Sequence
-from datetime import timedelta
-from pathlib import Path
+from datetime import datetime, timedelta
 
 import numpy as np
 from django.conf import settings
@@ -21,82 +26,120 @@ from django.db.models import Count, Max, Min, Q
 from django.utils import timezone
 
 from newsdesk.news.models import Article, ArticleEntity, ArticleVector, Story
-from newsdesk.news.signals import story_updated
+from newsdesk.news.nearcopies import NearCopyFinder
+from newsdesk.news.signals import article_enriched, story_updated
 from newsdesk.news.vectors import reset_vector_indexes, vector_index
 from newsdesk.pipeline.embed import Embedder, get_embedder
-from newsdesk.pipeline.neardup import NearDuplicateIndex
 from newsdesk.pipeline.stories import StoryClusterer, StoryItem
 
 log = logging.getLogger(__name__)
 
-# Near-copies are looked for among recent articles: syndicated copies appear within days.
-NEAR_COPY_WINDOW = timedelta(days=7)
-
 
 class StoryDesk:
-    """The per-process state behind stories, near-copies and related articles."""
+    """The placer's state: embedder, a windowed clusterer, near-copies and the vector index."""
 
-    def __init__(self, home: Path, embedder: Embedder) -> None:
-        self.home = home
+    def __init__(self, embedder: Embedder, window: timedelta) -> None:
         self.embedder = embedder
-        self.state_path = home / f"stories-{embedder.name}.npz"
+        self.window = window
         self.index = vector_index()
-        self.clusterer = self._load_clusterer()
-        self.near = self._load_near_copies()
-        # article id -> clusterer label as last written to the database
-        self.synced: dict[int, int] = {
-            pk: int(label or 0)
-            for pk, label in Article.objects.filter(story__isnull=False).values_list(
-                "id", "story__cluster_label"
-            )
-        }
+        self.generation: int | None = None
+        self._reset()
 
-    # --- loading ---------------------------------------------------------------------------------
+    def _reset(self) -> None:
+        self.clusterer = StoryClusterer(self.embedder, new_label=_new_story_label)
+        self.near = NearCopyFinder()
+        self.stored: dict[int, int] = {}  # loaded article -> its story id as stored
+        self.start: datetime | None = None  # the window of stories loaded
+        self.end: datetime | None = None
 
-    def _load_clusterer(self) -> StoryClusterer:
-        if self.state_path.exists():
-            try:
-                return StoryClusterer.load(self.state_path, self.embedder)
-            except (OSError, ValueError, KeyError) as error:
-                log.warning(
-                    "story state %s unreadable (%s); rebuilding from the database", self.state_path, error
-                )
-        rows = [
-            (article_id, np.frombuffer(vector, dtype=np.float32), int(label or 0), published)
-            for article_id, vector, label, published in ArticleVector.objects.filter(
-                embedder=self.embedder.name, article__story__isnull=False
-            )
+    def adopt(self, generation: int) -> None:
+        """Take the story lease's generation: when another holder worked since, reload from the database."""
+        if generation != self.generation:
+            self._reset()
+            self.generation = generation
+
+    def forget(self) -> None:
+        """Drop the working state (the lease was lost, or a batch failed): it is loaded again next time."""
+        self.generation = None
+        self._reset()
+
+    # --- the working window -----------------------------------------------------------------------
+
+    def _cover(self, start: datetime, end: datetime) -> None:
+        """Hold every story with an article within the window around [start, end]; forget the rest."""
+        span = self.clusterer.config.window_hours * 3600.0
+        if (
+            self.start is not None
+            and self.end is not None
+            and self.start.timestamp() <= start.timestamp() - span
+            and end.timestamp() + span <= self.end.timestamp()
+        ):
+            return
+        low, high = start - self.window, end + self.window
+        self.clusterer.evict(low.timestamp(), high.timestamp())
+        self.stored = {pk: sid for pk, sid in self.stored.items() if self.clusterer.has_story(sid)}
+        story_ids = set(
+            Article.objects.filter(sort_at__gte=low, sort_at__lte=high, story__isnull=False)
+            .values_list("story_id", flat=True)
+            .distinct()
+        )
+        missing = sorted(sid for sid in story_ids if not self.clusterer.has_story(sid))
+        for chunk in range(0, len(missing), 500):
+            self._load(missing[chunk : chunk + 500])
+        self.start, self.end = low, high
+
+    def _load(self, story_ids: list[int]) -> None:
+        rows = list(
+            ArticleVector.objects.filter(embedder=self.embedder.name, article__story_id__in=story_ids)
             .order_by("article__sort_at", "article_id")
-            .values_list("article_id", "vector", "article__story__cluster_label", "article__sort_at")
-        ]
-        return StoryClusterer.rebuild(rows, self.embedder)
+            .values_list("article_id", "vector", "article__story_id", "article__sort_at")
+        )
+        names = article_entity_names([row[0] for row in rows])
+        self.clusterer.restore(
+            (pk, np.frombuffer(vector, dtype=np.float32), sid, moment, names.get(pk, ()))
+            for pk, vector, sid, moment in rows
+        )
+        self.stored.update({pk: sid for pk, _, sid, _ in rows})
 
-    def _load_near_copies(self) -> NearDuplicateIndex:
-        index = NearDuplicateIndex()
-        since = timezone.now() - NEAR_COPY_WINDOW
-        for article_id, text in Article.objects.filter(
-            sort_at__gte=since, duplicate_of__isnull=True
-        ).values_list("id", "text"):
-            index.add(article_id, text)
-        return index
+    # --- placing a batch ----------------------------------------------------------------------------
 
-    # --- placing a batch -------------------------------------------------------------------------
+    def place(self, articles: Sequence[Article]) -> None:
+        """Embed, dedupe and cluster these analysed articles, store it all and mark them enriched.
 
-    def place(self, articles: Sequence[Article], entities: dict[int, list[str]]) -> None:
-        """Embed, dedupe and cluster newly enriched articles, then bring stories up to date."""
-        known = self.clusterer.labels()
-        fresh = sorted((a for a in articles if a.pk not in known), key=_time_order)
-        again = [a for a in articles if a.pk in known]
+        One transaction; on any error the working state is dropped (it is reloaded next time).
+        """
+        ordered = sorted(articles, key=_time_order)
+        try:
+            with transaction.atomic():
+                for run in _runs(ordered, self.window):
+                    self._place_run(run)
+                Article.objects.filter(pk__in=[a.pk for a in ordered]).update(enriched_at=timezone.now())
+        except BaseException:
+            self.forget()
+            raise
+        self.index.save()
+
+    def _place_run(self, run: Sequence[Article]) -> None:
+        self._cover(run[0].sort_at, run[-1].sort_at)
+        known = {a.pk for a in run if a.pk in self.stored}
+        fresh = [a for a in run if a.pk not in known]
+        created = set(a.pk for a in fresh) - set(
+            ArticleVector.objects.filter(article_id__in=[a.pk for a in fresh]).values_list(
+                "article_id", flat=True
+            )
+        )
         if fresh:
+            entities = article_entity_names([a.pk for a in fresh])
             items = [_item(a, entities.get(a.pk, [])) for a in fresh]
             vectors = self.clusterer.vectors(items)
             self._store_vectors(fresh, vectors)
-            self._mark_near_copies(fresh)
+            self.near.mark(fresh)
             for item, vector in zip(items, vectors, strict=True):
                 self.clusterer.add(item, vector)
-        self._sync(new_ids={a.pk for a in fresh}, changed_ids={a.pk for a in again})
-        self.clusterer.save(self.state_path)
-        self.index.save()
+        touched, merged = self.clusterer.drain()
+        touched |= {self.stored[pk] for pk in known if self.clusterer.has_story(self.stored[pk])}
+        self._write(touched, merged)
+        transaction.on_commit(lambda: self._announce(run, created, known))
 
     def _store_vectors(self, articles: Sequence[Article], vectors: np.ndarray) -> None:
         ids = [a.pk for a in articles]
@@ -112,69 +155,48 @@ class StoryDesk:
             ]
         )
 
-    def _mark_near_copies(self, articles: Sequence[Article]) -> None:
-        """An article whose text nearly copies an earlier one becomes a copy of that one."""
-        for article in articles:
-            if not article.text:
+    def _write(self, touched: set[int], merged: dict[int, int]) -> None:
+        """Store what changed: the articles that moved, the stories merged away, the touched stories' stats."""
+        refresh: set[int] = set(touched)
+        for story_id in touched:
+            members = [int(pk) for pk in self.clusterer.members(story_id)]  # type: ignore[call-overload]
+            moved = [pk for pk in members if self.stored.get(pk) != story_id]
+            if not moved:
                 continue
-            originals = [int(pk) for pk in self.near.query(article.text) if pk != article.pk]  # type: ignore[call-overload]
-            if originals:
-                original = min(originals)  # the earliest stored is the original
-                Article.objects.filter(pk=article.pk).update(duplicate_of_id=original)
-                article.duplicate_of_id = original
-            else:
-                self.near.add(article.pk, article.text)
-
-    def _sync(self, *, new_ids: set[int], changed_ids: set[int]) -> None:
-        """Write the clusterer's labels to the database: new stories, moved articles, merges."""
-        labels = {int(pk): label for pk, label in self.clusterer.labels().items()}  # type: ignore[call-overload]
-        moved = {pk: label for pk, label in labels.items() if self.synced.get(pk) != label}
-        if not moved and not changed_ids:
-            return
-        with transaction.atomic():
-            stories = self._stories_for(set(moved.values()))
-            touched: set[int] = set()
-            for label, pks in _group(moved).items():
-                Article.objects.filter(pk__in=pks).update(story=stories[label])
-                touched.add(stories[label].pk)
-            old_labels = {self.synced[pk] for pk in moved if pk in self.synced}
-            self._retire(old_labels - set(labels.values()))
-            touched |= set(
-                Story.objects.filter(cluster_label__in=old_labels & set(labels.values())).values_list(
-                    "pk", flat=True
-                )
+            refresh |= {self.stored[pk] for pk in moved if pk in self.stored}
+            Article.objects.filter(pk__in=moved).update(story_id=story_id)
+            self.stored.update({pk: story_id for pk in moved})
+        for gone, survivor in merged.items():
+            Story.objects.filter(pk=gone).update(
+                merged_into_id=survivor if survivor != gone else None, article_count=0, source_count=0
             )
-            touched |= set(
-                Article.objects.filter(pk__in=changed_ids, story__isnull=False).values_list(
-                    "story", flat=True
-                )
-            )
-            refresh_stories(touched)
-        self.synced.update(moved)
-        self._announce(moved, new_ids, changed_ids)
+        refresh_stories(refresh - set(merged))
 
-    def _stories_for(self, labels: set[int]) -> dict[int, Story]:
-        existing = {int(s.cluster_label or 0): s for s in Story.objects.filter(cluster_label__in=labels)}
-        for label in labels - set(existing):
-            existing[label] = Story.objects.create(cluster_label=label, headline="")
-        return existing
+    def _announce(self, run: Sequence[Article], created: set[int], known: set[int]) -> None:
+        rows = Article.objects.filter(pk__in=[a.pk for a in run]).select_related("story", "source")
+        for article in rows:
+            article_enriched.send(sender=Article, article=article, created=article.pk in created)
+            if article.story is not None and (article.pk in created or article.pk in known):
+                reason = "new_article" if article.pk in created else "new_version"
+                story_updated.send(sender=Story, story=article.story, article=article, reason=reason)
 
-    def _retire(self, gone: set[int]) -> None:
-        """Stories whose label the clusterer merged away point to the story they merged into."""
-        for story in Story.objects.filter(cluster_label__in=gone):
-            survivor = Story.objects.filter(
-                cluster_label=self.clusterer.resolve(int(story.cluster_label or 0))
-            ).first()
-            story.merged_into = survivor if survivor and survivor.pk != story.pk else None
-            story.article_count = story.source_count = 0
-            story.save(update_fields=["merged_into", "article_count", "source_count"])
 
-    def _announce(self, moved: dict[int, int], new_ids: set[int], changed_ids: set[int]) -> None:
-        rows = Article.objects.filter(pk__in=(set(moved) & new_ids) | changed_ids, story__isnull=False)
-        for article in rows.select_related("story"):
-            reason = "new_article" if article.pk in new_ids else "new_version"
-            assert article.story is not None
-            story_updated.send(sender=Story, story=article.story, article=article, reason=reason)
+def _new_story_label() -> int:
+    """A new story's label: its own row's id, so labels are unique in every process."""
+    story = Story.objects.create(headline="")
+    Story.objects.filter(pk=story.pk).update(cluster_label=story.pk)
+    return story.pk
+
+
+def _runs(articles: Sequence[Article], window: timedelta) -> list[list[Article]]:
+    """Time-ordered articles cut into runs that each span at most ``window`` (an archive spans years)."""
+    runs: list[list[Article]] = []
+    for article in articles:
+        if runs and article.sort_at - runs[-1][0].sort_at <= window:
+            runs[-1].append(article)
+        else:
+            runs.append([article])
+    return runs
 
 
 def refresh_stories(story_ids: set[int]) -> None:
@@ -251,12 +273,12 @@ _desk_lock = threading.Lock()
 
 
 def story_desk() -> StoryDesk:
-    """The process's StoryDesk, created on first use from the settings."""
+    """The process's StoryDesk, created on first use from the settings (cheap: nothing is loaded yet)."""
     global _desk
     with _desk_lock:
         if _desk is None:
             cfg = settings.NEWSDESK
-            _desk = StoryDesk(Path(settings.HOME), get_embedder(cfg["NEWSDESK_EMBEDDER"]))
+            _desk = StoryDesk(get_embedder(cfg.embedder), timedelta(days=cfg.story_window_days))
         return _desk
 
 

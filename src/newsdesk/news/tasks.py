@@ -1,57 +1,72 @@
-"""Tasks by name, the unit a TaskRunner runs: each wraps one orchestrator and is idempotent."""
+"""The news app's tasks and scheduler ticks, registered with the runtime from NewsConfig.ready().
+
+Each task wraps one orchestrator and is idempotent; its keyword arguments are JSON-able.
+"""
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable
 from typing import Any
 
-from django.db import close_old_connections
-
-from newsdesk.news import jobs
-from newsdesk.readers import tasks as reader_tasks
-
-# Enrichment and story assignment run in one lane per process: the online clusterer sees
-# articles one at a time, and a second pass over the same pending batch would only repeat work.
-_enrich_lane = threading.Lock()
+from newsdesk.runtime import dispatch
+from newsdesk.runtime.registry import register_task, register_tick
+from newsdesk.runtime.runners import TaskRunner
 
 
 def refresh_feed(feed_id: int) -> dict[str, Any]:
+    from newsdesk.news import jobs
+
     report = jobs.refresh_feed(feed_id)
+    if report.changed_ids:
+        dispatch.submit("enrich_pending")
     return {"feed_id": report.feed_id, "new": report.new, "updated": report.updated, "error": report.error}
 
 
 def ingest_page(url: str) -> dict[str, Any]:
+    from newsdesk.news import jobs
+
     result = jobs.ingest_page(url)
+    dispatch.submit("enrich_pending")
     return {"article_id": result.article.pk, "created": result.created}
 
 
 def enrich_pending(limit: int = 256) -> dict[str, Any]:
-    """Enrich articles waiting for it; returns at once when another enrichment pass is running."""
-    from newsdesk.news.enrichment import enrich_articles
+    """Analyse a share of the waiting articles (claimed, so workers never share one), then have them placed."""
+    from newsdesk.news.enrichment import analyse_pending
 
-    if not _enrich_lane.acquire(blocking=False):
-        return {"articles": 0, "skipped": True}
-    try:
-        report = enrich_articles(limit=limit)
-        return {"articles": report.articles, "skipped": False}
-    finally:
-        _enrich_lane.release()
+    done = analyse_pending(limit)
+    if done:
+        dispatch.submit("place_stories")
+    return {"articles": done}
 
 
-TASKS: dict[str, Callable[..., Any]] = {
-    "refresh_feed": refresh_feed,
-    "ingest_page": ingest_page,
-    "enrich_pending": enrich_pending,
-    "deliver_notifications": reader_tasks.deliver_notifications,
-    "send_digests": reader_tasks.send_digests,
-}
+def place_stories(limit: int = 1024) -> dict[str, Any]:
+    """Place analysed articles in stories; returns at once when another process holds the story lease."""
+    from newsdesk.news.enrichment import place_pending
+
+    return {"placed": place_pending(limit=limit)}
 
 
-def run_task(name: str, **kwargs: Any) -> Any:
-    """Run a task by name in this thread, with fresh database connections around it."""
-    close_old_connections()
-    try:
-        return TASKS[name](**kwargs)
-    finally:
-        close_old_connections()
+def tick(runner: TaskRunner) -> dict[str, int]:
+    """Claim the feeds that are due and submit their refresh; submit enrichment and placement when waiting."""
+    from newsdesk.news import jobs
+    from newsdesk.news.enrichment import to_analyse, to_place
+    from newsdesk.runtime.claims import free
+
+    feeds = jobs.claim_due_feeds()
+    for feed in feeds:
+        runner.submit("refresh_feed", feed_id=feed.pk)
+    waiting = to_analyse().filter(free()).exists()
+    if waiting:
+        runner.submit("enrich_pending")
+    placing = to_place().exists()
+    if placing:
+        runner.submit("place_stories")
+    return {"feeds": len(feeds), "enrich": int(waiting), "place": int(placing)}
+
+
+def register() -> None:
+    register_task("refresh_feed", refresh_feed, queue="fetch")
+    register_task("ingest_page", ingest_page, queue="fetch")
+    register_task("enrich_pending", enrich_pending, queue="enrich")
+    register_task("place_stories", place_stories, queue="stories")
+    register_tick("news", tick)

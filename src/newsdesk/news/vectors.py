@@ -61,14 +61,14 @@ _lock = threading.Lock()
 
 
 def embedder_name() -> str:
-    return str(settings.NEWSDESK["NEWSDESK_EMBEDDER"])
+    return str(settings.NEWSDESK.embedder)
 
 
 def vector_index() -> SharedIndex | PgVectorIndex:
     """The index of the configured embedder: pgvector where PostgreSQL has it, else usearch under NEWSDESK_HOME."""
     name = embedder_name()
     folder = Path(settings.HOME) / "index"
-    choice = settings.NEWSDESK["NEWSDESK_VECTOR_INDEX"]
+    choice = settings.NEWSDESK.vector_index
     with _lock:
         key = (str(folder), name)
         if key not in _indexes:

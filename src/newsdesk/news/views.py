@@ -34,7 +34,7 @@ TOP_STORY_WINDOW = timedelta(days=3)
 
 
 def _page_size() -> int:
-    return int(settings.NEWSDESK["NEWSDESK_PAGE_SIZE"])
+    return int(settings.NEWSDESK.page_size)
 
 
 def home(request: HttpRequest) -> HttpResponse:

@@ -21,7 +21,6 @@ from abc import ABC, abstractmethod
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from functools import cache
-from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -29,6 +28,7 @@ import numpy as np
 import numpy.typing as npt
 
 from newsdesk.pipeline.stopwords import FUNCTION_WORDS
+from newsdesk.plugins import load_plugins
 
 log = logging.getLogger(__name__)
 
@@ -364,20 +364,9 @@ BUILT_INS: dict[str, type[Embedder]] = {
 }
 
 
-@cache
 def available_embedders() -> dict[str, type[Embedder]]:
     """Every embedder class installed, built-in or plugin, by name."""
-    # Built-ins are listed as entry points too; they are seeded here so a checkout that was never
-    # pip-installed (no entry-point metadata) still has its default.
-    found: dict[str, type[Embedder]] = dict(BUILT_INS)
-    for point in entry_points(group=ENTRY_POINT_GROUP):
-        try:
-            cls = point.load()
-        except Exception:  # a broken plugin must not stop the others
-            log.exception("embedder plugin %s failed to load", point.name)
-            continue
-        found[getattr(cls, "name", "") or point.name] = cls
-    return found
+    return load_plugins(ENTRY_POINT_GROUP, BUILT_INS)
 
 
 def get_embedder(name: str = DEFAULT_EMBEDDER, **options: Any) -> Embedder:

@@ -72,7 +72,7 @@ from __future__ import annotations
 import json
 import math
 from collections import Counter
-from collections.abc import Hashable, Iterable, Sequence
+from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -153,9 +153,19 @@ def _timestamp(moment: datetime | None) -> float | None:
 class StoryClusterer:
     """Incremental story clustering with merge and split; see the module docstring."""
 
-    def __init__(self, embedder: Embedder | None = None, config: ClusterConfig | None = None) -> None:
+    def __init__(
+        self,
+        embedder: Embedder | None = None,
+        config: ClusterConfig | None = None,
+        new_label: Callable[[], int] | None = None,
+    ) -> None:
         self.embedder = embedder or HashingEmbedder()
         self.config = config or ClusterConfig()
+        # Where new story ids come from: a counter of its own, or (in Newsdesk) the database, so
+        # that labels never collide across processes or restarts.
+        self._new_label = new_label
+        self._touched: set[int] = set()  # stories whose members or centroid changed since drain()
+        self._merged: dict[int, int] = {}  # absorbed story -> survivor, since drain()
         self._stories: dict[int, _Story] = {}
         self._alias: dict[int, int] = {}  # absorbed story id -> the story it merged into
         self._label: dict[ItemId, int] = {}  # item -> story id at the time it was (re)placed
@@ -305,10 +315,13 @@ class StoryClusterer:
         self._spans[story.slot] = (story.first_seen, story.last_seen, centre)
 
     def _new_story(self, t: float) -> _Story:
-        story = _Story(self._next_id, np.zeros(self.embedder.dimensions), t, t)
+        if self._new_label is not None:
+            label = self._new_label()
+        else:
+            label, self._next_id = self._next_id, self._next_id + 1
+        story = _Story(label, np.zeros(self.embedder.dimensions), t, t)
         self._stories[story.id] = story
         self._sync(story)
-        self._next_id += 1
         return story
 
     def _place(self, story: _Story, item: ItemId, vec: Vectors, t: float, entities: Sequence[str]) -> None:
@@ -322,6 +335,7 @@ class StoryClusterer:
         story.last_seen = max(story.last_seen, t)
         self._label[item] = story.id
         self._times[item] = t
+        self._touched.add(story.id)
         self._sync(story)
 
     # --- merge and split --------------------------------------------------------------------------
@@ -357,6 +371,8 @@ class StoryClusterer:
         keep.first_seen = min(keep.first_seen, gone.first_seen)
         keep.last_seen = max(keep.last_seen, gone.last_seen)
         self._alias[gone.id] = keep.id
+        self._merged[gone.id] = keep.id
+        self._touched.add(keep.id)
         del self._stories[gone.id]
         self._slots[gone.slot] = None
         self._sync(keep)
@@ -393,6 +409,64 @@ class StoryClusterer:
         # Entity and body counts are not kept per member: share them out approximately.
         fresh.with_text = round(story.with_text * len(moving) / len(members))
         story.with_text -= fresh.with_text
+
+    # --- a bounded working set ------------------------------------------------------------------
+
+    def drain(self) -> tuple[set[int], dict[int, int]]:
+        """Stories changed, and stories merged away (into their survivor), since the last drain."""
+        touched = {self.resolve(story) for story in self._touched}
+        merged = {gone: self.resolve(keep) for gone, keep in self._merged.items()}
+        self._touched, self._merged = set(), {}
+        return {story for story in touched if story in self._stories}, merged
+
+    def members(self, story_id: int) -> list[ItemId]:
+        """The items of a live story (empty for an unknown one)."""
+        story = self._stories.get(story_id)
+        return list(story.members) if story else []
+
+    def has_story(self, story_id: int) -> bool:
+        return story_id in self._stories
+
+    def restore(
+        self, rows: Iterable[tuple[ItemId, npt.ArrayLike, int, datetime | float | None, Sequence[str]]]
+    ) -> None:
+        """Take in stored members (item, vector, story id, time, entities) as they were assigned."""
+        for item, vector, story_id, moment, entities in rows:
+            if item in self._label:
+                continue
+            self._restore([(item, vector, story_id, moment)])
+            self._stories[story_id].entities.update(set(entities))
+        self._touched.clear()
+
+    def evict(self, start: float, end: float) -> int:
+        """Forget the stories with no member within [start, end] (timestamps); returns how many.
+
+        Memory then follows the stories near the articles being placed, not the archive.
+        """
+        gone = [s for s in self._stories.values() if s.last_seen < start or s.first_seen > end]
+        for story in gone:
+            for item in story.members:
+                self._label.pop(item, None)
+                self._times.pop(item, None)
+            del self._stories[story.id]
+            self._slots[story.slot] = None
+        if gone:
+            ids = {story.id for story in gone}
+            self._alias = {a: b for a, b in self._alias.items() if b not in ids and a not in ids}
+            self._compact()
+        return len(gone)
+
+    def _compact(self) -> None:
+        """Drop the empty slots of the centroid arrays once they are most of them."""
+        live = [story for story in self._slots if story is not None]
+        if len(live) * 2 > len(self._slots):
+            return
+        size = max(64, 1 << max(0, (2 * len(live) - 1).bit_length()))
+        self._slots, self._centroids = [], np.zeros((size, self.embedder.dimensions), dtype=np.float32)
+        self._spans = np.zeros((size, 3))
+        for story in live:
+            story.slot = -1
+            self._sync(story)
 
     # --- persistence ------------------------------------------------------------------------------
 

@@ -16,7 +16,7 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from newsdesk.news.models import Article, ArticleEntity, ArticleTag, Story
-from newsdesk.readers import dispatch
+from newsdesk.runtime import dispatch
 from newsdesk.readers.models import (
     AlertKind,
     AlertRule,

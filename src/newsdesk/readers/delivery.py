@@ -26,10 +26,11 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from newsdesk import __version__
+from newsdesk.desk.config import current
 from newsdesk.pipeline.errors import BlockedAddressError, FetchError
 from newsdesk.pipeline.fetch import _check_host
 from newsdesk.readers.models import Channel, Delivery, DeliveryAttempt, DeliveryState, Notification
-from newsdesk.readers.options import allow_private_addresses, option
+from newsdesk.readers.options import allow_private_addresses
 
 log = logging.getLogger(__name__)
 
@@ -109,7 +110,7 @@ def send_webhook(delivery: Delivery) -> int:
         SIGNATURE_HEADER: sign(notification.rule.secret, body),
         "X-Newsdesk-Delivery": str(delivery.pk),
     }
-    timeout = float(option("NEWSDESK_WEBHOOK_TIMEOUT"))  # type: ignore[arg-type]
+    timeout = current().webhook_timeout
     try:
         # No redirects: a redirect could lead the POST to an address the check above refused.
         response = httpx.post(url, content=body, headers=headers, timeout=timeout, follow_redirects=False)
@@ -145,8 +146,7 @@ def send_alert_email(delivery: Delivery) -> int | None:
 
 def _site() -> str:
     """The address links in mail point at."""
-    host = settings.NEWSDESK.get("NEWSDESK_HOST", "127.0.0.1")
-    port = settings.NEWSDESK.get("NEWSDESK_PORT", 8000)
+    host, port = current().host, current().port
     return str(getattr(settings, "NEWSDESK_SITE_URL", f"http://{host}:{port}"))
 
 
@@ -161,7 +161,7 @@ SENDERS: dict[str, Callable[[Delivery], int | None]] = {
 
 def backoff(attempts: int) -> timedelta:
     """Wait before the next try after `attempts` failures: the base, doubled each time."""
-    base = float(option("NEWSDESK_ALERT_BACKOFF_SECONDS"))  # type: ignore[arg-type]
+    base = current().alert_backoff_seconds
     return timedelta(seconds=base * 2 ** max(attempts - 1, 0))
 
 
@@ -235,7 +235,7 @@ def attempt(delivery: Delivery) -> str:
 def _schedule_retry(delivery: Delivery, error: str, *, permanent: bool) -> None:
     """Set the next try with exponential backoff, or give up after the allowed retries."""
     delivery.last_error = error[:2000]
-    retries = int(option("NEWSDESK_ALERT_RETRIES"))  # type: ignore[call-overload]
+    retries = current().alert_retries
     if permanent or delivery.attempts > retries:
         delivery.state = DeliveryState.FAILED
         log.warning("gave up delivery %s after %s tries: %s", delivery.pk, delivery.attempts, error)

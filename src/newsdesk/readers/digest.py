@@ -11,9 +11,9 @@ from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from newsdesk.desk.config import current
 from newsdesk.readers.delivery import _site
 from newsdesk.readers.models import DigestRun, Notification
-from newsdesk.readers.options import option
 
 log = logging.getLogger(__name__)
 
@@ -23,7 +23,7 @@ DIGEST_LIMIT = 200
 
 def digest_due(now: datetime) -> bool:
     """Digests go out once the configured hour (in TIME_ZONE) has come."""
-    return timezone.localtime(now).hour >= int(option("NEWSDESK_DIGEST_HOUR"))  # type: ignore[call-overload]
+    return timezone.localtime(now).hour >= current().digest_hour
 
 
 def readers_waiting(now: datetime) -> list[int]:

@@ -1,11 +1,14 @@
-"""The readers' tasks, registered by name in newsdesk.news.tasks.TASKS; each is idempotent.
+"""The readers' tasks and scheduler tick, registered with the runtime from ReadersConfig.ready().
 
-Imports stay inside the functions: the task table is imported while apps are still loading.
+Each task is idempotent. Imports stay inside the functions: this module is imported while apps load.
 """
 
 from __future__ import annotations
 
 from typing import Any
+
+from newsdesk.runtime.registry import register_task, register_tick
+from newsdesk.runtime.runners import TaskRunner
 
 
 def deliver_notifications(limit: int = 100) -> dict[str, Any]:
@@ -21,3 +24,28 @@ def send_digests() -> dict[str, Any]:
     from newsdesk.readers.digest import send_due_digests
 
     return {"digests": send_due_digests()}
+
+
+def tick(runner: TaskRunner) -> list[str]:
+    """Queue delivery retries and daily digests when some are due; returns the tasks queued."""
+    from django.utils import timezone
+
+    from newsdesk.readers.delivery import due
+    from newsdesk.readers.digest import digest_due, readers_waiting
+    from newsdesk.readers.models import Delivery
+
+    now = timezone.now()
+    queued = []
+    if Delivery.objects.filter(due(now)).exists():
+        runner.submit("deliver_notifications")
+        queued.append("deliver_notifications")
+    if digest_due(now) and readers_waiting(now):
+        runner.submit("send_digests")
+        queued.append("send_digests")
+    return queued
+
+
+def register() -> None:
+    register_task("deliver_notifications", deliver_notifications)
+    register_task("send_digests", send_digests)
+    register_tick("readers", tick)

@@ -11,9 +11,9 @@ from abc import ABC, abstractmethod
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from functools import cache
-from importlib.metadata import entry_points
 from typing import Any, ClassVar
+
+from newsdesk.plugins import load_plugins
 
 log = logging.getLogger(__name__)
 
@@ -61,18 +61,9 @@ class UnknownEnricher(KeyError):
     """A setting names an enricher that no installed package provides."""
 
 
-@cache
 def available_enrichers() -> dict[str, type[Enricher]]:
     """Every enricher class installed, built-in or plugin, by name."""
-    found: dict[str, type[Enricher]] = {}
-    for point in entry_points(group=ENTRY_POINT_GROUP):
-        try:
-            cls = point.load()
-        except Exception:  # a broken plugin must not stop the others
-            log.exception("enricher plugin %s failed to load", point.name)
-            continue
-        found[cls.name or point.name] = cls
-    return found
+    return load_plugins(ENTRY_POINT_GROUP)
 
 
 def resolve_order(

@@ -1,7 +1,8 @@
-"""Hands readers' tasks (deliveries, digests) to a task runner, after the current transaction commits.
+"""Hands tasks to this process's task runner, now or after the current transaction commits.
 
-`newsdesk up` shares its runner with `use_runner`, so deliveries queue beside refreshes; any
-other process (a worker, the web server alone) makes the configured runner on first use.
+`newsdesk up` shares its runner with `use_runner`, so alert deliveries and story placement queue
+beside refreshes; any other process (a worker, the web server alone) makes the configured runner
+on first use.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from typing import Any
 
 from django.db import transaction
 
-from newsdesk.news.runner import TaskRunner, make_runner
+from newsdesk.runtime.runners import TaskRunner, make_runner
 
 log = logging.getLogger(__name__)
 

@@ -1,0 +1,237 @@
+"""Storing one article's enrichment: its results, entities, tags, quotes and attributions.
+
+Called by the enrichment orchestrator (news/enrichment.py) for each article of a batch; replaces
+what an earlier run stored, so it is idempotent.
+
+A fixed number of statements per article, whatever it mentions: entities, tags and sources are
+upserted in one INSERT each (conflicts on their unique keys ignored) and mapped back to ids by
+one SELECT; ``Entity.article_count`` moves by +1 for each entity newly linked and -1 for each one
+no longer linked, in one UPDATE, instead of a recount of every entity's articles. Several
+workers may store at once on PostgreSQL: each upsert inserts its keys in sorted order (so two
+transactions never wait on each other's new rows in opposite orders), and the article's row is
+locked first, so two stores of one article are serialised and its count deltas stay exact.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Case, F, Value, When
+from django.utils import timezone
+
+from newsdesk.news.models import (
+    Article,
+    ArticleEntity,
+    ArticleTag,
+    Attribution,
+    Enrichment,
+    Entity,
+    Quote,
+    Source,
+    Tag,
+)
+from newsdesk.pipeline.enrich.base import Document, Enricher
+from newsdesk.pipeline.outlets import OutletFact, find_outlet
+
+
+def store_results(article: Article, doc: Document, enrichers: Sequence[Enricher]) -> None:
+    """Replace an article's stored enrichment with this run's results, in one transaction.
+
+    The article is then analysed (``analysed_at``) and its claim released; it counts as enriched
+    only when the story placer has stored its story and vector too.
+    """
+    results = doc.results
+    with transaction.atomic():
+        # Serialises two stores of the same article (PostgreSQL; SQLite has one writer anyway).
+        list(Article.objects.select_for_update().filter(pk=article.pk).values_list("pk", flat=True))
+        Enrichment.objects.filter(article=article).delete()
+        Enrichment.objects.bulk_create(
+            [
+                Enrichment(
+                    article=article, name=e.name, version=e.version, result=_jsonable(results.get(e.name))
+                )
+                for e in enrichers
+            ]
+        )
+        entities = _store_entities(article, results.get("entities") or [], results.get("places") or [])
+        _store_tags(article, results.get("hashtags") or [])
+        _store_quotes(article, results.get("quotes") or [], entities)
+        _store_attributions(article, results.get("attributions") or [])
+        article.ai_summary = results.get("summary") or ""
+        article.enriched_at = None
+        # Analysed, not yet enriched: the story placer sets enriched_at once story and vector are stored.
+        article.analysed_at = timezone.now()
+        Article.objects.filter(pk=article.pk).update(
+            ai_summary=article.ai_summary,
+            analysed_at=article.analysed_at,
+            enriched_at=None,
+            claimed_by="",
+            claimed_until=None,
+        )
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, (str, int, float, bool)) or value is None:
+        return value
+    return str(value)
+
+
+def _store_entities(
+    article: Article, found: list[dict[str, Any]], places: list[dict[str, Any]]
+) -> dict[str, Entity]:
+    """Upsert the article's entities by canonical key and kind, relink them; returns them by name."""
+    from newsdesk.pipeline.enrich.entities import canonical_key
+
+    geo = {p["name"]: p for p in places}
+    # (key, kind) -> (first name seen, mentions of that first item); later items of one key share it.
+    wanted: dict[tuple[str, str], tuple[str, int]] = {}
+    keys_of: dict[str, tuple[str, str]] = {}
+    for item in found:
+        kind = item.get("kind") or "other"
+        name = item["name"][:300]
+        key = (canonical_key(name, kind)[:300], kind)
+        wanted.setdefault(key, (name, int(item.get("count") or 1)))
+        keys_of[item["name"]] = key
+
+    entities = _upsert_entities(wanted, geo) if wanted else {}
+    _locate_places(wanted, entities, geo)
+
+    before = set(ArticleEntity.objects.filter(article=article).values_list("entity_id", flat=True))
+    after = {entities[key].pk for key in wanted}
+    if before:
+        ArticleEntity.objects.filter(article=article).delete()
+    ArticleEntity.objects.bulk_create(
+        [ArticleEntity(article=article, entity=entities[key], mentions=n) for key, (_, n) in wanted.items()]
+    )
+    _shift_counts(added=after - before, removed=before - after)
+    return {name: entities[key] for name, key in keys_of.items()}
+
+
+def _upsert_entities(
+    wanted: dict[tuple[str, str], tuple[str, int]], geo: dict[str, dict[str, Any]]
+) -> dict[tuple[str, str], Entity]:
+    """Create the entities not stored yet (sorted by key: no deadlock between workers); map all by key."""
+    fresh = []
+    for (key, kind), (name, _) in sorted(wanted.items()):
+        place = geo.get(name)
+        entity = Entity(key=key, kind=kind, name=name)
+        if place:
+            entity.latitude, entity.longitude = place.get("lat"), place.get("lon")
+            entity.country = (place.get("country") or "")[:2]
+        fresh.append(entity)
+    Entity.objects.bulk_create(fresh, ignore_conflicts=True)
+    keys = {key for key, _ in wanted}
+    stored = Entity.objects.filter(key__in=keys).only("id", "key", "kind", "name", "latitude")
+    return {(e.key, e.kind): e for e in stored if (e.key, e.kind) in wanted}
+
+
+def _locate_places(
+    wanted: dict[tuple[str, str], tuple[str, int]],
+    entities: dict[tuple[str, str], Entity],
+    geo: dict[str, dict[str, Any]],
+) -> None:
+    """Give coordinates to stored entities that had none (rare: new ones got theirs when inserted)."""
+    for key, (name, _) in wanted.items():
+        place, entity = geo.get(name), entities[key]
+        if place and entity.latitude is None:
+            entity.latitude, entity.longitude = place.get("lat"), place.get("lon")
+            entity.country = (place.get("country") or "")[:2]
+            Entity.objects.filter(pk=entity.pk, latitude__isnull=True).update(
+                latitude=entity.latitude, longitude=entity.longitude, country=entity.country
+            )
+
+
+def _shift_counts(*, added: set[int], removed: set[int]) -> None:
+    """article_count + 1 for newly linked entities, - 1 for unlinked ones, in one UPDATE."""
+    if not added and not removed:
+        return
+    if not removed:
+        delta: Any = Value(1)
+    elif not added:
+        delta = Value(-1)
+    else:
+        delta = Case(When(pk__in=sorted(added), then=Value(1)), default=Value(-1))
+    Entity.objects.filter(pk__in=sorted(added | removed)).update(article_count=F("article_count") + delta)
+
+
+def _store_tags(article: Article, hashtags: list[str]) -> None:
+    from newsdesk.pipeline.enrich.hashtags import slugify_tag
+
+    ranked: dict[str, tuple[str, int]] = {}  # slug -> (name, rank); the first tag of a slug wins
+    for rank, name in enumerate(hashtags):
+        try:
+            slug = slugify_tag(name)[:100]
+        except ValueError:
+            continue
+        if slug:
+            ranked.setdefault(slug, (name[:100], rank))
+    ArticleTag.objects.filter(article=article).delete()
+    if not ranked:
+        return
+    Tag.objects.bulk_create(
+        [Tag(slug=slug, name=name) for slug, (name, _) in sorted(ranked.items())], ignore_conflicts=True
+    )
+    ids = dict(Tag.objects.filter(slug__in=ranked).values_list("slug", "id"))
+    ArticleTag.objects.bulk_create(
+        [ArticleTag(article=article, tag_id=ids[slug], rank=rank) for slug, (_, rank) in ranked.items()]
+    )
+
+
+def _store_quotes(article: Article, quotes: list[dict[str, Any]], entities: dict[str, Entity]) -> None:
+    Quote.objects.filter(article=article).delete()
+    Quote.objects.bulk_create(
+        [
+            Quote(
+                article=article,
+                text=q["text"],
+                speaker=entities.get(q.get("speaker") or ""),
+                speaker_name=(q.get("speaker") or "")[:300],
+                anonymous=bool(q.get("anonymous")),
+                speaker_description=(q.get("speaker_description") or "")[:300],
+                direct=bool(q.get("direct", True)),
+                position=int(q.get("start") or 0),
+            )
+            for q in quotes
+            if q.get("text")
+        ]
+    )
+
+
+def _store_attributions(article: Article, attributions: list[dict[str, Any]]) -> None:
+    Attribution.objects.filter(article=article).delete()
+    cited: dict[str, tuple[OutletFact, str]] = {}  # domain -> (outlet, first cue)
+    for item in attributions:
+        fact = find_outlet(item.get("domain") or item.get("outlet") or "")
+        if fact is not None:
+            cited.setdefault(fact.domain, (fact, (item.get("cue") or "")[:300]))
+    if not cited:
+        return
+    Source.objects.bulk_create(
+        [_source_of(fact) for _, (fact, _) in sorted(cited.items())], ignore_conflicts=True
+    )
+    ids = dict(Source.objects.filter(domain__in=cited).values_list("domain", "id"))
+    Attribution.objects.bulk_create(
+        [
+            Attribution(article=article, source_id=ids[domain], cue=cue)
+            for domain, (_, cue) in cited.items()
+            if ids[domain] != article.source_id
+        ]
+    )
+
+
+def _source_of(fact: OutletFact) -> Source:
+    """An unsaved Source for an outlet of the registry."""
+    return Source(
+        domain=fact.domain,
+        name=fact.name,
+        homepage=fact.homepage,
+        country=fact.country,
+        language=fact.language,
+        ownership=fact.ownership,
+    )

@@ -1,0 +1,554 @@
+"""Pages and API at scale: every page and API call, one request at a time, on a large desk.
+
+Builds (once, cached on disk) a desk of ``--articles`` articles through the models with
+``bulk_create`` -- outlets, feeds, stories, people/organisations/places, hashtags, quotes and
+citations, with a Zipf spread so that the busiest entity and hashtag are on a fifth of all
+articles -- on SQLite (a throwaway ``NEWSDESK_HOME``) and on PostgreSQL (a database of its own),
+then starts ``newsdesk serve`` on each and times every page and API call over keep-alive HTTP,
+one request at a time, beside a static file served by the same server. Prints one table: the
+median (p50) and p99 of each call in ms and its ratio to the static file, for each database;
+with ``--wrk``, the home page's requests/s under ``wrk -c16`` against the static file's.
+
+Exits non-zero when a call's median is over ``--target-ms`` (50 ms) or, with ``--wrk``, when the
+home page serves under 20% of the static file's requests/s.
+
+    python bench/scale.py --articles 10000                      # SQLite and PostgreSQL
+    python bench/scale.py --articles 100000 --db sqlite --wrk
+    python bench/scale.py --articles 100000 --build-only        # just build (or check) the desks
+    python bench/scale.py --articles 10000 --db sqlite --profile /entities/1/   # cProfile one page
+
+Desks are kept in ``--cache`` (default ~/.cache/newsdesk-bench); PostgreSQL desks in the database
+``newsdesk_scale_<N>`` at ``--postgres`` (default postgresql://postgres@127.0.0.1:5432).
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import math
+import os
+import random
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_CACHE = Path.home() / ".cache" / "newsdesk-bench"
+DEFAULT_POSTGRES = "postgresql://postgres@127.0.0.1:5432"
+# The newest article is this long before the build: old enough that "2 hours ago" labels are stable.
+NEWEST_AGE = timedelta(hours=1)
+ARTICLE_EVERY = timedelta(minutes=4)
+BUILD_VERSION = "1"  # bump when the shape of a built desk changes, to rebuild cached desks
+
+
+# ---------------------------------------------------------------------------------------------
+# Building a desk
+
+
+def _words(rng: random.Random, count: int) -> list[str]:
+    """Invented words made of syllables: text with the length and shape of news, owing nothing to any."""
+    syllables = ["ka", "lo", "mer", "ti", "san", "dor", "vel", "a", "ri", "no", "bra", "sti", "en", "ul"]
+    return ["".join(rng.choices(syllables, k=rng.randint(1, 4))) for _ in range(count)]
+
+
+def _zipf_weights(count: int, exponent: float = 1.0) -> list[float]:
+    return [1.0 / (rank + 1) ** exponent for rank in range(count)]
+
+
+def build_desk(n: int, seed: int = 7) -> None:
+    """Fill the (migrated, empty) database with a desk of n articles."""
+    from django.db import transaction
+
+    from newsdesk.news.models import (
+        Article,
+        ArticleEntity,
+        ArticleTag,
+        Attribution,
+        Entity,
+        EntityKind,
+        Feed,
+        Ownership,
+        Quote,
+        Source,
+        Story,
+        Tag,
+        make_excerpt,
+    )
+
+    rng = random.Random(seed)
+    vocabulary = _words(rng, 5000)
+    now = datetime.now(UTC).replace(microsecond=0)
+    started = time.perf_counter()
+    with transaction.atomic():
+        ownerships = [o.value for o in Ownership]
+        sources = Source.objects.bulk_create(
+            Source(
+                name=f"Outlet {i} {vocabulary[i].title()}",
+                homepage=f"https://outlet{i}.example/",
+                domain=f"outlet{i}.example",
+                country=rng.choice(["GB", "US", "DE", "FR", "SE", "BR", "IN"]),
+                language="en",
+                ownership=ownerships[i % len(ownerships)],
+            )
+            for i in range(100)
+        )
+        feeds = Feed.objects.bulk_create(
+            Feed(url=f"https://{s.domain}/feed.xml", source=s, title=f"{s.name} news", last_success_at=now)
+            for s in sources
+        )
+        feed_of = {feed.source_id: feed for feed in feeds}
+        kinds = [EntityKind.PERSON, EntityKind.ORGANISATION, EntityKind.PLACE]
+        entity_count = max(300, min(20000, n // 30))
+        entities = Entity.objects.bulk_create(
+            Entity(
+                name=f"{vocabulary[i % 5000].title()} {vocabulary[(i * 7 + 3) % 5000].title()} {i}",
+                kind=kinds[i % 3],
+                key=f"entity {i}",
+                latitude=(rng.uniform(-60, 70) if kinds[i % 3] == EntityKind.PLACE else None),
+                longitude=(rng.uniform(-180, 180) if kinds[i % 3] == EntityKind.PLACE else None),
+                country=rng.choice(["GB", "US", "DE"]) if kinds[i % 3] == EntityKind.PLACE else "",
+            )
+            for i in range(entity_count)
+        )
+        tag_count = max(200, min(10000, n // 50))
+        tags = Tag.objects.bulk_create(
+            Tag(name=f"{vocabulary[(i * 13) % 5000]}{i}", slug=f"{vocabulary[(i * 13) % 5000]}{i}")
+            for i in range(tag_count)
+        )
+        # Four articles a story on average, in time order, so stories have a span and several outlets.
+        story_count = max(1, n // 4)
+        newest = now - NEWEST_AGE
+        stories = Story.objects.bulk_create(
+            Story(
+                headline=" ".join(rng.choices(vocabulary, k=8)).capitalize(),
+                created_at=newest - ARTICLE_EVERY * (4 * i),
+                cluster_label=i + 1,
+            )
+            for i in range(story_count)
+        )
+        # The busiest story gathers 200 articles (a big event) on top of the even spread.
+        entity_weights = _zipf_weights(entity_count)
+        tag_weights = _zipf_weights(tag_count)
+        people = [e for e in entities if e.kind == EntityKind.PERSON]
+        articles: list[Article] = []
+        story_of: list[Story] = []
+        for i in range(n):
+            published = newest - ARTICLE_EVERY * i
+            story = stories[0] if i % 50 == 0 and i < 200 * 50 else stories[min(i // 4, story_count - 1)]
+            paragraphs = [" ".join(rng.choices(vocabulary, k=rng.randint(40, 90))) for _ in range(8)]
+            text = "\n\n".join(p.capitalize() + "." for p in paragraphs)
+            source = sources[rng.randrange(len(sources))]
+            articles.append(
+                Article(
+                    source=source,
+                    feed=feed_of[source.pk],
+                    url=f"https://{source.domain}/news/{i}",
+                    guid=f"{source.domain}-{i}",
+                    title=" ".join(rng.choices(vocabulary, k=rng.randint(6, 12))).capitalize(),
+                    byline=f"By {vocabulary[i % 5000].title()}",
+                    published_at=published,
+                    fetched_at=published + timedelta(minutes=2),
+                    sort_at=published,
+                    language="en",
+                    text=text,
+                    html="".join(f"<p>{p}</p>" for p in text.split("\n\n")),
+                    summary=paragraphs[0][:200],
+                    excerpt=make_excerpt(text),
+                    content_hash=f"{i:064x}",
+                    developing=i % 37 == 0,
+                    analysed_at=published + timedelta(minutes=3),
+                    enriched_at=published + timedelta(minutes=3),
+                    ai_summary=" ".join(rng.choices(vocabulary, k=30)).capitalize() + ".",
+                    story=story,
+                )
+            )
+            story_of.append(story)
+        Article.objects.bulk_create(articles, batch_size=2000)
+        links: list[ArticleEntity] = []
+        article_tags: list[ArticleTag] = []
+        quotes: list[Quote] = []
+        citations: list[Attribution] = []
+        for article in articles:
+            mentioned = {entities[k] for k in rng.choices(range(entity_count), entity_weights, k=7)}
+            # The busiest person is quoted in many articles: the entity page's quote list at its worst.
+            if rng.random() < 0.2:
+                mentioned.add(people[0])
+            links += [ArticleEntity(article=article, entity=e, mentions=rng.randint(1, 6)) for e in mentioned]
+            chosen = {k for k in rng.choices(range(tag_count), tag_weights, k=5)}
+            article_tags += [ArticleTag(article=article, tag=tags[k], rank=r) for r, k in enumerate(chosen)]
+            speakers = [e for e in mentioned if e.kind == EntityKind.PERSON]
+            for position in (120, 900):
+                speaker = rng.choice(speakers) if speakers and rng.random() < 0.8 else None
+                quotes.append(
+                    Quote(
+                        article=article,
+                        text=" ".join(rng.choices(vocabulary, k=rng.randint(8, 25))).capitalize() + ".",
+                        speaker=speaker,
+                        speaker_name=speaker.name if speaker else "",
+                        anonymous=speaker is None,
+                        speaker_description="" if speaker else "an official",
+                        position=position,
+                    )
+                )
+            if rng.random() < 0.2:
+                cited = sources[rng.randrange(len(sources))]
+                if cited.pk != article.source_id:
+                    citations.append(Attribution(article=article, source=cited, cue="according to"))
+        ArticleEntity.objects.bulk_create(links, batch_size=5000)
+        ArticleTag.objects.bulk_create(article_tags, batch_size=5000)
+        Quote.objects.bulk_create(quotes, batch_size=5000)
+        Attribution.objects.bulk_create(citations, batch_size=5000)
+        counts: dict[int, int] = {}
+        for link in links:
+            counts[link.entity_id] = counts.get(link.entity_id, 0) + 1
+        for entity in entities:
+            entity.article_count = counts.get(entity.pk, 0)
+        Entity.objects.bulk_update(entities, ["article_count"], batch_size=5000)
+        members: dict[int, list[Article]] = {}
+        for article, story in zip(articles, story_of, strict=True):
+            members.setdefault(story.pk, []).append(article)
+        for story in stories:
+            group = members.get(story.pk, [])
+            story.article_count = len(group)
+            story.source_count = len({a.source_id for a in group})
+            story.first_published_at = min((a.sort_at for a in group), default=None)
+            story.last_published_at = max((a.sort_at for a in group), default=None)
+            story.developing = any(a.developing for a in group)
+        Story.objects.bulk_update(
+            stories,
+            ["article_count", "source_count", "first_published_at", "last_published_at", "developing"],
+            batch_size=5000,
+        )
+    print(
+        f"built {n} articles ({len(links)} entity links, {len(article_tags)} hashtags, {len(quotes)} quotes)"
+        f" in {time.perf_counter() - started:.0f} s",
+        file=sys.stderr,
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# One database: build or reuse its desk, serve it, time it (runs in a process of its own)
+
+
+def _environment(db: str, n: int, cache: Path, postgres: str) -> dict[str, str]:
+    home = cache / f"{db}-{n}"
+    home.mkdir(parents=True, exist_ok=True)
+    env = {
+        **os.environ,
+        "NEWSDESK_HOME": str(home),
+        "DJANGO_SETTINGS_MODULE": "newsdesk.desk.settings",
+        "NEWSDESK_DEBUG": "false",
+        "NEWSDESK_LOG_LEVEL": "WARNING",
+    }
+    env.pop("NEWSDESK_DATABASE_URL", None)
+    if db == "postgres":
+        env["NEWSDESK_DATABASE_URL"] = f"{postgres.rstrip('/')}/newsdesk_scale_{n}"
+    return env
+
+
+def _prepare(db: str, n: int, postgres: str) -> None:
+    """Migrate the desk of this process's NEWSDESK_HOME and build it unless a finished build is there."""
+    home = Path(os.environ["NEWSDESK_HOME"])
+    marker = home / "built"
+    if marker.exists() and marker.read_text().strip() == f"{BUILD_VERSION} {n}":
+        _setup()
+        _migrate()
+        return
+    if db == "sqlite":
+        for path in home.glob("newsdesk.sqlite3*"):
+            path.unlink()
+    else:
+        import psycopg
+
+        with psycopg.connect(f"{postgres.rstrip('/')}/postgres", autocommit=True) as connection:
+            connection.execute(f"DROP DATABASE IF EXISTS newsdesk_scale_{n}")
+            connection.execute(f"CREATE DATABASE newsdesk_scale_{n}")
+    _setup()
+    _migrate()
+    build_desk(n)
+    from django.db import connection as django_connection
+
+    with django_connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+    marker.write_text(f"{BUILD_VERSION} {n}\n")
+
+
+def _setup() -> None:
+    import django
+
+    django.setup()
+
+
+def _migrate() -> None:
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0, interactive=False)
+
+
+def bench_urls() -> dict[str, str]:
+    """The calls to time, each at its worst on this desk: the busiest entity, hashtag, outlet, story."""
+    from django.conf import settings
+    from django.db.models import Count
+
+    from newsdesk.news.models import Article, Entity, Source, Story, Tag
+
+    page_size = settings.NEWSDESK.page_size
+    total = Article.objects.count()
+    middle = Article.objects.order_by("-sort_at", "-id")[total // 2]
+    article = Article.objects.order_by("-sort_at", "-id")[total // 3]
+    story = Story.objects.order_by("-article_count", "id").first()
+    entity = Entity.objects.order_by("-article_count", "id").first()
+    tag = Tag.objects.annotate(n=Count("article_tags")).order_by("-n", "id").first()
+    source = Source.objects.annotate(n=Count("articles")).order_by("-n", "id").first()
+    assert story and entity and tag and source
+    urls = {
+        "static file": "/static/newsdesk/newsdesk.css",
+        "home": "/",
+        "deep home": _deep_home(middle, total // 2 // page_size + 1),
+        "article": f"/articles/{article.pk}/",
+        "story": f"/stories/{story.pk}/",
+        "entity": f"/entities/{entity.pk}/",
+        "tag": f"/tags/{tag.slug}/",
+        "source": f"/sources/{source.pk}/",
+        "feeds": "/feeds/",
+        "api articles": "/api/articles",
+        "api articles deep": f"/api/articles?cursor={_api_cursor(middle)}",
+        "api article": f"/api/articles/{article.pk}",
+        "api related": f"/api/articles/{article.pk}/related",
+        "api stories": "/api/stories",
+        "api story": f"/api/stories/{story.pk}",
+    }
+    return urls
+
+
+def _deep_home(middle: Any, page_number: int) -> str:
+    """The home page half way down the archive: a keyset link where the pages have one."""
+    try:
+        from newsdesk.news.keyset import older_than
+    except ImportError:  # the tree before keyset pages (OFFSET)
+        return f"/?page={page_number}"
+    return f"/?{older_than(middle)}"
+
+
+def _api_cursor(article: Any) -> str:
+    from newsdesk.api.views import encode_cursor
+
+    return encode_cursor(article)
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _start_server(port: int) -> subprocess.Popen[bytes]:
+    command = [sys.executable, "-m", "newsdesk.cli", "serve", "--host", "127.0.0.1", "--port", str(port)]
+    server = subprocess.Popen(command, env=os.environ.copy(), stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return server
+        except OSError:
+            time.sleep(0.2)
+    server.kill()
+    raise SystemExit("newsdesk serve did not start")
+
+
+def time_calls(port: int, urls: dict[str, str], repeat: int) -> dict[str, dict[str, float]]:
+    """Median and p99 ms of each call, one request at a time, the calls interleaved round by round."""
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    timings: dict[str, list[float]] = {name: [] for name in urls}
+    sizes: dict[str, int] = {}
+    for round_number in range(repeat + 2):
+        for name, url in urls.items():
+            start = time.perf_counter()
+            connection.request("GET", url, headers={"Host": "127.0.0.1"})
+            response = connection.getresponse()
+            body = response.read()
+            elapsed = (time.perf_counter() - start) * 1000
+            if response.status != 200:
+                raise SystemExit(f"{url}: HTTP {response.status}: {body[:300]!r}")
+            if round_number >= 2:  # two warm-up rounds: caches, first connections, lazy imports
+                timings[name].append(elapsed)
+            sizes[name] = len(body)
+    connection.close()
+    return {
+        name: {
+            "p50": statistics.median(values),
+            "p99": _percentile(values, 99),
+            "kb": sizes[name] / 1024,
+        }
+        for name, values in timings.items()
+    }
+
+
+def _percentile(values: list[float], pct: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, math.ceil(pct / 100 * len(ordered)) - 1)]
+
+
+def wrk_rate(port: int, url: str, seconds: int) -> float:
+    """Requests/s that ``wrk -t2 -c16`` gets from one URL."""
+    if shutil.which("wrk") is None:
+        raise SystemExit("--wrk needs wrk (apt-get install -y wrk)")
+    output = subprocess.run(
+        ["wrk", "-t2", "-c16", f"-d{seconds}s", f"http://127.0.0.1:{port}{url}"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    for line in output.splitlines():
+        if line.startswith("Requests/sec:"):
+            return float(line.split()[1])
+    raise SystemExit(f"no rate in wrk's output:\n{output}")
+
+
+def run_one(args: argparse.Namespace) -> dict[str, Any]:
+    _prepare(args.db, args.articles, args.postgres)
+    if args.build_only:
+        return {}
+    urls = bench_urls()
+    from django.db import connections
+
+    connections.close_all()
+    port = _free_port()
+    server = _start_server(port)
+    try:
+        result: dict[str, Any] = {"calls": time_calls(port, urls, args.repeat)}
+        if args.wrk:
+            result["wrk"] = {
+                "home": wrk_rate(port, "/", args.wrk_seconds),
+                "static file": wrk_rate(port, urls["static file"], args.wrk_seconds),
+            }
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    return result
+
+
+def profile_one(args: argparse.Namespace) -> None:
+    """cProfile one call through Django's test client, in this process, after a warm-up."""
+    import cProfile
+    import pstats
+
+    _prepare(args.db, args.articles, args.postgres)
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    client = Client(HTTP_HOST="127.0.0.1")
+    url = bench_urls().get(args.profile, args.profile)
+    for _ in range(3):
+        assert client.get(url).status_code == 200
+    with CaptureQueriesContext(connection) as queries:
+        client.get(url)
+    for query in queries.captured_queries:
+        print(f"{float(query['time']) * 1000:8.1f} ms  {query['sql'][:300]}")
+    profiler = cProfile.Profile()
+    profiler.enable()
+    for _ in range(10):
+        client.get(url)
+    profiler.disable()
+    pstats.Stats(profiler).sort_stats("cumulative").print_stats(35)
+
+
+# ---------------------------------------------------------------------------------------------
+# The lead's parts of issue 10 go here: ingest + enrichment articles/s with 1 and 2 worker
+# processes; article page and API p50/p99 under wrk while ingesting; the story placer's resident
+# memory at 100k and 1M stored vectors. Each adds rows to the table below from its own function,
+# run on the same cached desks (``_environment`` / ``_prepare``).
+
+
+def lead_rows(args: argparse.Namespace) -> list[str]:
+    return []
+
+
+# ---------------------------------------------------------------------------------------------
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--articles", type=int, default=100_000)
+    parser.add_argument("--db", default="sqlite,postgres", help="sqlite, postgres or both (comma-separated)")
+    parser.add_argument("--repeat", type=int, default=25, help="timed requests per call")
+    parser.add_argument("--target-ms", type=float, default=50.0)
+    parser.add_argument("--wrk", action="store_true", help="also home vs static file under wrk -c16")
+    parser.add_argument("--wrk-seconds", type=int, default=10)
+    parser.add_argument("--cache", type=Path, default=DEFAULT_CACHE)
+    parser.add_argument("--postgres", default=DEFAULT_POSTGRES, help="server URL, without a database")
+    parser.add_argument("--build-only", action="store_true")
+    parser.add_argument("--profile", help="a call's name or a URL path: cProfile it (one --db)")
+    parser.add_argument("--json", action="store_true")
+    parser.add_argument("--one", action="store_true", help=argparse.SUPPRESS)  # a database's own process
+    args = parser.parse_args(argv)
+
+    if args.one:
+        if args.profile:
+            profile_one(args)
+            return 0
+        print(json.dumps(run_one(args)))
+        return 0
+
+    databases = [db.strip() for db in args.db.split(",") if db.strip()]
+    results: dict[str, dict[str, Any]] = {}
+    for db in databases:
+        command = [sys.executable, __file__, *(argv if argv is not None else sys.argv[1:])]
+        command += ["--one", "--db", db]
+        env = _environment(db, args.articles, args.cache, args.postgres)
+        if args.profile:
+            return subprocess.run(command, env=env, cwd=ROOT).returncode
+        done = subprocess.run(command, env=env, cwd=ROOT, stdout=subprocess.PIPE, text=True)
+        if done.returncode:
+            return done.returncode
+        results[db] = json.loads(done.stdout.strip().splitlines()[-1])
+    if args.build_only:
+        return 0
+    if args.json:
+        print(json.dumps(results, indent=2))
+    return report(results, databases, args)
+
+
+def report(results: dict[str, dict[str, Any]], databases: list[str], args: argparse.Namespace) -> int:
+    missed: list[str] = []
+    head = f"{'call (' + format(args.articles, ',') + ' articles)':<30}"
+    for db in databases:
+        head += f" {db + ' p50':>12} {'p99':>8} {'x static':>9} {'kB':>7}"
+    print(head)
+    names = list(next(iter(results.values()))["calls"])
+    for name in names:
+        line = f"{name:<30}"
+        for db in databases:
+            calls = results[db]["calls"]
+            row, static = calls[name], calls["static file"]["p50"]
+            line += f" {row['p50']:>12.1f} {row['p99']:>8.1f} {row['p50'] / static:>9.1f} {row['kb']:>7.1f}"
+            if row["p50"] > args.target_ms:
+                missed.append(f"{db} {name} p50 {row['p50']:.1f} ms > {args.target_ms:g} ms")
+        print(line)
+    if args.wrk:
+        for db in databases:
+            rates = results[db]["wrk"]
+            share = rates["home"] / rates["static file"]
+            print(
+                f"{db}: wrk -c16 home {rates['home']:.0f} req/s, static file {rates['static file']:.0f}"
+                f" req/s: {share:.0%} of the static ceiling (target >= 20%)"
+            )
+            if share < 0.2:
+                missed.append(f"{db} home under wrk {share:.0%} of static < 20%")
+    for row in lead_rows(args):
+        print(row)
+    for miss in missed:
+        print(f"MISSED: {miss}", file=sys.stderr)
+    return 1 if missed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,9 +1,15 @@
-"""Top-level URL map: the reader pages, accounts and comments, the JSON API and the admin."""
+"""Top-level URL map: the probes and metrics, the reader pages, accounts and comments, the JSON API and the admin."""
 
 from django.contrib import admin
 from django.urls import include, path
 
+from newsdesk.desk import ops
+
 urlpatterns = [
+    # Probes and metrics first: cheap, no login, no CSRF (newsdesk.desk.ops).
+    path("healthz", ops.healthz, name="healthz"),
+    path("readyz", ops.readyz, name="readyz"),
+    path("metrics", ops.metrics, name="metrics"),
     path("admin/", admin.site.urls),
     path("api/", include("newsdesk.api.urls")),
     path("", include("newsdesk.community.urls")),

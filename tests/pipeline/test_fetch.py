@@ -18,9 +18,9 @@ from typing import Any
 import httpx
 import pytest
 
-from newsdesk.pipeline import fetch
 from newsdesk.pipeline.errors import BlockedAddressError, FetchError
 from newsdesk.pipeline.fetch import Fetcher, FetchPolicy, is_public_address, parse_retry_after
+from newsdesk.pipeline.hostgate import LocalHostGate, Ticket, local_gate
 
 MB = 1024 * 1024
 PAGE = "Café olé".encode("iso-8859-1")
@@ -559,10 +559,41 @@ def test_it_limits_concurrent_requests_to_one_host(http_server: FetchTestServer)
     assert http_server.max_in_flight == 1
 
 
-def test_it_shares_host_limits_between_fetchers() -> None:
-    a = Fetcher(FetchPolicy(per_host_delay=0.5))
-    b = Fetcher(FetchPolicy(per_host_delay=0.5))
-    assert a._limiter is b._limiter
-    assert fetch._shared_limiter(2, 0.5).gate("example.com") is a._limiter.gate("example.com")
-    a.close()
-    b.close()
+def test_it_shares_host_limits_between_fetchers(http_server: FetchTestServer) -> None:
+    policy = FetchPolicy(allow_private_addresses=True, per_host_delay=0, per_host_concurrency=1)
+    a, b = Fetcher(policy), Fetcher(policy)
+    assert a.gate is b.gate is local_gate()
+    with a, b:
+        threads = [
+            threading.Thread(target=fetcher.fetch, args=(http_server.url + "/slow",))
+            for fetcher in (a, b, a, b)
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(5)
+    assert http_server.hits.count("/slow") == 4
+    assert http_server.max_in_flight == 1
+
+
+def test_it_fetches_through_the_gate_it_is_given(http_server: FetchTestServer) -> None:
+    class Recording(LocalHostGate):
+        def __init__(self) -> None:
+            super().__init__()
+            self.calls: list[tuple[str, int, float, float]] = []
+
+        def acquire(self, host: str, *, concurrency: int, delay: float, hold: float) -> Ticket:
+            self.calls.append((host, concurrency, delay, hold))
+            return super().acquire(host, concurrency=concurrency, delay=delay, hold=hold)
+
+    gate = Recording()
+    policy = FetchPolicy(allow_private_addresses=True, per_host_delay=0.3, per_host_concurrency=3)
+    with Fetcher(policy, gate=gate) as fetcher:
+        assert fetcher.gate is gate
+        fetcher.fetch(http_server.url + "/chain/1")
+        started = time.monotonic()
+        fetcher.fetch(http_server.url + "/ok")
+        assert time.monotonic() - started >= 0.25
+    hold = policy.request_deadline + policy.timeout_read
+    assert gate.calls == [("127.0.0.1", 3, 0.3, hold)] * 3  # each hop of a redirect takes a slot
+    assert gate.in_flight("127.0.0.1") == 0

@@ -10,10 +10,7 @@ import email.utils
 import http
 import ipaddress
 import socket
-import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from types import TracebackType
@@ -23,6 +20,7 @@ import httpx
 
 from newsdesk import __version__
 from newsdesk.pipeline.errors import BlockedAddressError, FetchError
+from newsdesk.pipeline.hostgate import HostGate, local_gate
 
 __all__ = ["FetchPolicy", "FetchResult", "Fetcher", "is_public_address"]
 
@@ -170,63 +168,6 @@ def _check_peer(url: str, host: str, response: httpx.Response) -> None:
         )
 
 
-# --- per-host politeness -----------------------------------------------------------------------
-
-
-class _HostGate:
-    """At most `concurrency` requests in flight to one host, starts at least `delay` apart."""
-
-    def __init__(self, concurrency: int, delay: float) -> None:
-        self._slots = threading.BoundedSemaphore(max(1, concurrency))
-        self._delay = delay
-        self._lock = threading.Lock()
-        self._next_start = 0.0
-
-    @contextmanager
-    def slot(self) -> Iterator[None]:
-        """Wait for a free slot and for this host's turn, then hold the slot."""
-        with self._slots:
-            with self._lock:
-                # Book the next start time under the lock, sleep outside it, so waiting
-                # requests queue up one delay apart instead of all waking together.
-                now = time.monotonic()
-                start = max(now, self._next_start)
-                self._next_start = start + self._delay
-            if start > now:
-                time.sleep(start - now)
-            yield
-
-
-class _HostLimiter:
-    """One _HostGate per host name, created on first use; thread-safe."""
-
-    def __init__(self, concurrency: int, delay: float) -> None:
-        self._concurrency = concurrency
-        self._delay = delay
-        self._gates: dict[str, _HostGate] = {}
-        self._lock = threading.Lock()
-
-    def gate(self, host: str) -> _HostGate:
-        with self._lock:
-            gate = self._gates.get(host)
-            if gate is None:
-                gate = self._gates[host] = _HostGate(self._concurrency, self._delay)
-            return gate
-
-
-_limiters: dict[tuple[int, float], _HostLimiter] = {}
-_limiters_lock = threading.Lock()
-
-
-def _shared_limiter(concurrency: int, delay: float) -> _HostLimiter:
-    """The process-wide limiter for these settings, so many Fetchers still share one host budget."""
-    with _limiters_lock:
-        key = (concurrency, delay)
-        if key not in _limiters:
-            _limiters[key] = _HostLimiter(concurrency, delay)
-        return _limiters[key]
-
-
 # --- responses ---------------------------------------------------------------------------------
 
 
@@ -283,11 +224,21 @@ def _status_error(url: str, response: httpx.Response) -> FetchError:
 
 
 class Fetcher:
-    """Fetches URLs politely under a FetchPolicy; thread-safe, share one per process."""
+    """Fetches URLs politely under a FetchPolicy; thread-safe, share one per process.
 
-    def __init__(self, policy: FetchPolicy | None = None, transport: httpx.BaseTransport | None = None):
+    Per-host limits are held by `gate`: by default the process-wide local gate (shared by every
+    Fetcher of the process); a ``RedisHostGate`` holds them across processes and machines.
+    """
+
+    def __init__(
+        self,
+        policy: FetchPolicy | None = None,
+        transport: httpx.BaseTransport | None = None,
+        *,
+        gate: HostGate | None = None,
+    ):
         self.policy = policy or FetchPolicy()
-        self._limiter = _shared_limiter(self.policy.per_host_concurrency, self.policy.per_host_delay)
+        self.gate = gate or local_gate()
         self._client = httpx.Client(
             transport=transport,
             follow_redirects=False,  # each hop's host must be checked before we connect to it
@@ -372,7 +323,15 @@ class Fetcher:
         Raises FetchError and BlockedAddressError.
         """
         host, port = self._checked_target(url)
-        with self._limiter.gate(host).slot():
+        policy = self.policy
+        # A slot is held at most one request's deadline plus one read timeout (the body's deadline
+        # is checked between reads); a gate that sees no release by then takes the holder for dead.
+        with self.gate.slot(
+            host,
+            concurrency=policy.per_host_concurrency,
+            delay=policy.per_host_delay,
+            hold=policy.request_deadline + policy.timeout_read,
+        ):
             deadline = time.monotonic() + self.policy.request_deadline
             try:
                 return self._request(url, host, headers, deadline)

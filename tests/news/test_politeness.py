@@ -42,6 +42,8 @@ def test_it_shares_limits_through_the_redis_url(settings: SettingsWrapper) -> No
     gate = host_gate()
     assert isinstance(gate, RedisHostGate) and gate.url == "redis://127.0.0.1:6379/8"
     assert host_gate() is gate  # one connection pool per process
+    # Code outside Django passes its settings.
+    assert host_gate(dataclasses.replace(django_settings.NEWSDESK, redis_url="")) is local_gate()
 
 
 def test_it_shares_limits_through_a_redis_broker(settings: SettingsWrapper) -> None:

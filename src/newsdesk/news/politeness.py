@@ -13,6 +13,7 @@ import threading
 
 from django.conf import settings
 
+from newsdesk.desk import config
 from newsdesk.pipeline.hostgate import HostGate, RedisHostGate, local_gate
 
 __all__ = ["host_gate", "reset_host_gates"]
@@ -23,9 +24,12 @@ _gates: dict[str, HostGate] = {}
 _lock = threading.Lock()
 
 
-def host_gate() -> HostGate:
-    """The gate for the current settings: one per Redis URL per process, else the local gate."""
-    url = settings.NEWSDESK.shared_redis_url
+def host_gate(values: config.Settings | None = None) -> HostGate:
+    """The gate for `values` (default: Django's settings): one per Redis URL per process, else the local gate.
+
+    Code outside Django (a standalone command) passes ``config.current()``.
+    """
+    url = (values or settings.NEWSDESK).shared_redis_url
     if not url:
         return local_gate()
     with _lock:

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 import shutil
 import socket
 import subprocess
+import sys
 import uuid
 from collections.abc import Iterator
 from datetime import timedelta
@@ -17,7 +19,7 @@ from django.test import Client
 from django.utils import timezone
 from prometheus_client.parser import text_string_to_metric_families
 
-from newsdesk.desk import ops
+from newsdesk.desk import config, ops
 from newsdesk.news import jobs
 from newsdesk.news.models import Article, Feed, Source, Story
 from newsdesk.runtime.models import FailedTask
@@ -275,3 +277,84 @@ def test_it_ships_a_compose_file_docker_compose_accepts() -> None:
     assert checked.returncode == 0, checked.stderr
     services = subprocess.run([*command, "config", "--services"], capture_output=True, text=True, timeout=60)
     assert set(services.stdout.split()) >= {"postgres", "redis", "migrate", "web", "worker", "scheduler"}
+
+
+def compose_config() -> dict:  # type: ignore[type-arg]
+    """compose.yaml as docker-compose resolves it, read with the YAML library docker-compose runs on."""
+    program = shutil.which("docker-compose")
+    if program is None:
+        pytest.skip("docker-compose is not installed (Debian: apt-get install docker-compose)")
+    resolved = subprocess.run(
+        [program, "-f", str(ROOT / "compose.yaml"), "config"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    interpreter = Path(program).read_text(errors="replace").splitlines()[0].removeprefix("#!").split()
+    as_json = subprocess.run(
+        [*interpreter, "-c", "import json, sys, yaml; json.dump(yaml.safe_load(sys.stdin), sys.stdout)"],
+        input=resolved.stdout,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    return json.loads(as_json.stdout)  # type: ignore[no-any-return]
+
+
+def test_it_gives_every_compose_service_settings_newsdesk_accepts() -> None:
+    services = compose_config()["services"]
+    newsdesk = {name: spec for name, spec in services.items() if spec.get("image") == "newsdesk:latest"}
+    assert set(newsdesk) >= {"migrate", "web", "worker", "worker-enrich", "worker-stories", "scheduler"}
+    for name, spec in newsdesk.items():
+        values = config.load({key: str(value) for key, value in spec["environment"].items()})
+        assert values.task_runner == "celery", name
+        assert values.database_url.startswith("postgresql://"), name
+        assert "127.0.0.1" in values.allowed_hosts, name  # the health check's Host
+    assert services["postgres"]["image"] == "pgvector/pgvector:pg16"
+    assert "/readyz" in " ".join(services["web"]["healthcheck"]["test"])
+    queues = {name: spec["command"] for name, spec in newsdesk.items() if spec["command"][0] == "worker"}
+    taken = {
+        queue for command in queues.values() for queue in command[command.index("--queues") + 1].split(",")
+    }
+    assert taken == {"fetch", "enrich", "stories", "default"}  # every queue has a consumer
+
+
+def test_it_ships_an_env_example_newsdesk_accepts() -> None:
+    env = {}
+    for line in (ROOT / "deploy" / "newsdesk.env.example").read_text().splitlines():
+        if line.strip() and not line.lstrip().startswith("#"):
+            key, value = line.split("=", 1)
+            env[key.strip()] = value
+    values = config.load(env)
+    assert (values.task_runner, values.broker_url) == ("celery", "redis://redis.internal:6379/0")
+
+
+def test_it_ships_systemd_units_systemd_accepts(tmp_path: Path) -> None:
+    analyze = shutil.which("systemd-analyze")
+    if analyze is None:
+        pytest.skip("systemd-analyze is not installed")
+    beside = Path(sys.executable).with_name("newsdesk")
+    program = str(beside) if beside.exists() else shutil.which("newsdesk")
+    assert program is not None, "the newsdesk command is not installed"
+    units = []
+    for unit in (ROOT / "deploy").glob("*.service"):
+        text = unit.read_text().replace("/opt/newsdesk/venv/bin/newsdesk", program)
+        name = unit.name.replace("@.service", "@enrich.service")  # an instance of the template
+        (tmp_path / unit.name).write_text(text)
+        (tmp_path / name).write_text(text)
+        units.append(name)
+    assert sorted(units) == [
+        "newsdesk-scheduler.service",
+        "newsdesk-web.service",
+        "newsdesk-worker@enrich.service",
+    ]
+    checked = subprocess.run(
+        [analyze, "verify", "--man=no", *(f"./{name}" for name in units)],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert checked.returncode == 0 and "Unknown" not in checked.stderr, checked.stderr

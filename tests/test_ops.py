@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
 import shutil
 import socket
 import subprocess
@@ -98,6 +99,34 @@ def test_it_is_not_ready_while_a_migration_is_missing(client: Client) -> None:
     assert body["failed"] == ["migrations"]
     assert body["checks"]["database"] == "ok"
     assert "runtime.0001_initial" in body["checks"]["migrations"]
+
+
+def test_it_is_not_ready_while_the_database_is_down(tmp_path: Path) -> None:
+    """A web process whose PostgreSQL does not answer: /readyz 503 naming the database, /healthz still 200."""
+    probe = (
+        "import django; django.setup()\n"
+        "from django.test import Client\n"
+        "client = Client(HTTP_HOST='localhost')\n"
+        "ready, health = client.get('/readyz'), client.get('/healthz')\n"
+        "print(ready.status_code, ready.content.decode()); print(health.status_code)\n"
+    )
+    env = {
+        "PATH": os.environ.get("PATH", ""),
+        "DJANGO_SETTINGS_MODULE": "newsdesk.desk.settings",
+        "NEWSDESK_HOME": str(tmp_path),
+        "NEWSDESK_DATABASE_URL": f"postgresql://postgres@127.0.0.1:{closed_port()}/nothing",
+        "NEWSDESK_LOG_LEVEL": "error",
+    }
+    ran = subprocess.run(
+        [sys.executable, "-c", probe], env=env, capture_output=True, text=True, timeout=120, cwd=ROOT
+    )
+    assert ran.returncode == 0, ran.stderr
+    ready_line, health_line = ran.stdout.strip().splitlines()
+    status, body = ready_line.split(" ", 1)
+    assert (status, health_line) == ("503", "200")
+    answer = json.loads(body)
+    assert answer["failed"][0] == "database"
+    assert answer["checks"]["database"].startswith("failed: OperationalError")
 
 
 @pytest.mark.parametrize("scheme", ["redis", "amqp"])

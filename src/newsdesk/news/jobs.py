@@ -2,7 +2,8 @@
 
 ``refresh_feed`` fetches a feed, parses it, fetches and extracts the pages of items that
 carry only a summary, and stores the articles; ``ingest_page`` does the same for one page.
-Each is idempotent: running it twice stores nothing twice.
+Each is idempotent: running it twice stores nothing twice. A refresh holds a claim on its feed
+(a lease in the database) while it works, so one feed is never refreshed twice at once.
 """
 
 from __future__ import annotations
@@ -10,6 +11,9 @@ from __future__ import annotations
 import logging
 import statistics
 import threading
+import time
+import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -27,6 +31,7 @@ from newsdesk.pipeline.feeds import FeedItem, ParsedFeed, discover_feeds, looks_
 from newsdesk.pipeline.fetch import Fetcher, FetchPolicy
 from newsdesk.pipeline.text import html_to_text
 from newsdesk.pipeline.urls import canonicalize_url
+from newsdesk.runtime import leases
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +42,8 @@ FEED_ACCEPT = (
 FULL_TEXT_MIN_CHARS = 600
 # How long a claimed feed stays reserved for the worker that claimed it.
 CLAIM_LEASE = timedelta(minutes=15)
+# A refresh at work renews its claim this often (between items), so one that outlives CLAIM_LEASE keeps it.
+CLAIM_RENEWAL = timedelta(minutes=1)
 
 _fetcher: Fetcher | None = None
 _fetcher_lock = threading.Lock()
@@ -74,6 +81,7 @@ class RefreshReport:
     updated: int = 0
     unchanged: int = 0
     not_modified: bool = False
+    skipped: bool = False  # another refresh of this feed was at work: this one did nothing
     error: str = ""
     disabled: bool = False
     warnings: list[str] = field(default_factory=list)
@@ -89,7 +97,7 @@ class RefreshReport:
 
 
 def subscribe(url: str, *, fetcher: Fetcher | None = None) -> Feed:
-    """Follow the feed at URL, or the first feed an HTML page at URL announces.
+    """Follow the feed at URL, or the first feed an HTML page at URL announces (fetched now to find it).
 
     Raises PipelineError when URL gives neither a feed nor a page with one.
     """
@@ -109,22 +117,20 @@ def subscribe(url: str, *, fetcher: Fetcher | None = None) -> Feed:
             return existing
         result = fetcher.fetch(feed_url, accept=FEED_ACCEPT)
     parsed = parse_feed(result.content, result.url, content_type=result.content_type, charset=result.charset)
-    return _create_feed(canonicalize_url(result.url) if result.url != url else url, parsed)
+    return add_feed_url(result.url, title=parsed.title, site=parsed.link or None)
 
 
-def _create_feed(url: str, parsed: ParsedFeed) -> Feed:
-    source = source_for_url(parsed.link or url, fallback_name=parsed.title or None)
-    feed, _ = Feed.objects.get_or_create(url=url, defaults={"source": source, "title": parsed.title[:500]})
-    return feed
+def add_feed_url(url: str, *, title: str = "", source: Source | None = None, site: str | None = None) -> Feed:
+    """Follow a feed URL without fetching it (OPML import, default feeds; ``subscribe`` after its fetch).
 
-
-def add_feed_url(url: str, *, title: str = "", source: Source | None = None) -> Feed:
-    """Follow a feed URL without fetching it now (OPML import, default feeds)."""
+    Its outlet is ``source`` when given, else the one at ``site`` (the website the feed names),
+    else the one at the feed's own address. A feed already followed is returned as it is.
+    """
     url = canonicalize_url(url)
     existing = Feed.objects.filter(url=url).first()
     if existing is not None:
         return existing
-    source = source or source_for_url(url, fallback_name=title or None)
+    source = source or source_for_url(site or url, fallback_name=title or None)
     feed, _ = Feed.objects.get_or_create(url=url, defaults={"source": source, "title": title[:500]})
     return feed
 
@@ -148,14 +154,84 @@ def claim_due_feeds(limit: int = 100, *, now: datetime | None = None) -> list[Fe
     return list(Feed.objects.filter(id__in=claimed_ids).select_related("source"))
 
 
+class ClaimLost(Exception):
+    """Another refresh took the feed over (this one stalled past its claim): stop, record nothing."""
+
+
+class RefreshClaim:
+    """One refresh's hold on its feed: a lease named after the feed, under a token of this refresh alone.
+
+    Taken before the refresh starts, so a second refresh of the same feed (a task delivered twice, an
+    admin's click during a scheduled refresh, another process) does nothing while the first is at
+    work; renewed between items, with the feed's ``next_fetch_at`` pushed on too, so a refresh that
+    outlives ``CLAIM_LEASE`` keeps its feed and no scheduler claims it meanwhile. A refresh that dies
+    stops renewing: its claim expires and the feed is due again.
+    """
+
+    def __init__(self, feed_id: int) -> None:
+        self.feed_id = feed_id
+        self.name = f"refresh-feed:{feed_id}"
+        self.holder = f"{leases.holder_id()}:{uuid.uuid4().hex[:8]}"
+        self._renewed_at = 0.0
+
+    def take(self) -> bool:
+        """Whether the claim is ours now (False: another refresh of this feed holds it)."""
+        if leases.acquire(self.name, CLAIM_LEASE.total_seconds(), self.holder) is None:
+            return False
+        self._push()
+        return True
+
+    def keep(self) -> None:
+        """Renew the claim when CLAIM_RENEWAL has passed; raises ClaimLost when another refresh took it."""
+        if time.monotonic() - self._renewed_at < CLAIM_RENEWAL.total_seconds():
+            return
+        if leases.acquire(self.name, CLAIM_LEASE.total_seconds(), self.holder) is None:
+            raise ClaimLost(f"feed {self.feed_id}: another refresh took the feed over; this one stopped")
+        self._push()
+
+    def release(self) -> None:
+        leases.release(self.name, self.holder)
+
+    def _push(self) -> None:
+        self._renewed_at = time.monotonic()
+        Feed.objects.filter(pk=self.feed_id).update(next_fetch_at=timezone.now() + CLAIM_LEASE)
+
+
 def refresh_feed(feed_id: int, *, fetcher: Fetcher | None = None, fetch_pages: bool = True) -> RefreshReport:
     """Fetch one feed, store its new and changed articles, and schedule its next refresh.
 
-    Never raises for a bad feed: the error is recorded on the feed and in the report.
+    Never raises for a bad feed, nor for an unexpected failure: the error is recorded on the feed
+    (shown in /feeds/) and in the report. Runs at most once at a time per feed: while another
+    refresh of the feed is at work, returns at once with ``skipped`` set.
     """
+    report = RefreshReport(feed_id=feed_id, url="")
+    if not Feed.objects.filter(pk=feed_id).exists():
+        report.error = f"there is no feed {feed_id}"
+        return report
+    claim = RefreshClaim(feed_id)
+    if not claim.take():
+        report.skipped = True
+        report.warnings.append("another refresh of this feed is at work; this one did nothing")
+        log.info("feed %s is being refreshed elsewhere; skipped", feed_id)
+        return report
+    try:
+        _refresh(feed_id, fetcher or get_fetcher(), fetch_pages, claim, report)
+    except ClaimLost as lost:
+        report.error = str(lost)
+        log.warning("%s", lost)
+    except Exception as error:
+        log.exception("refreshing feed %s failed unexpectedly", feed_id)
+        _record_unexpected(feed_id, error, report)
+    finally:
+        claim.release()
+    return report
+
+
+def _refresh(
+    feed_id: int, fetcher: Fetcher, fetch_pages: bool, claim: RefreshClaim, report: RefreshReport
+) -> None:
     feed = Feed.objects.select_related("source").get(pk=feed_id)
-    fetcher = fetcher or get_fetcher()
-    report = RefreshReport(feed_id=feed.pk, url=feed.url)
+    report.url = feed.url
     now = timezone.now()
     try:
         result = fetcher.fetch(
@@ -164,22 +240,39 @@ def refresh_feed(feed_id: int, *, fetcher: Fetcher | None = None, fetch_pages: b
         if result.not_modified:
             report.not_modified = True
             _record_success(feed, now, interval=feed.fetch_interval)
-            return report
+            return
         parsed = _parse_or_explain(result.content, result.url, result.content_type, result.charset)
     except PipelineError as error:
         retry_after = error.retry_after if isinstance(error, FetchError) else None
         _record_failure(feed, now, error, retry_after)
         report.error, report.disabled = str(error), bool(feed.disabled_reason)
-        return report
+        return
     report.warnings = parsed.warnings
     if parsed.title and not feed.title:
         feed.title = parsed.title[:500]
     feed.etag, feed.last_modified = result.etag or "", result.last_modified or ""
     ingest_items(
-        parsed.items, source=feed.source, feed=feed, fetcher=fetcher, fetch_pages=fetch_pages, report=report
+        parsed.items,
+        source=feed.source,
+        feed=feed,
+        fetcher=fetcher,
+        fetch_pages=fetch_pages,
+        report=report,
+        keep=claim.keep,
     )
     _record_success(feed, now, interval=adapted_interval(parsed.items))
-    return report
+
+
+def _record_unexpected(feed_id: int, error: Exception, report: RefreshReport) -> None:
+    """Record a failure no pipeline error explains on the feed, read afresh (so nothing half-done is saved)."""
+    report.error = f"unexpected error ({type(error).__name__}): {error}"
+    try:
+        feed = Feed.objects.get(pk=feed_id)
+        _record_failure(feed, timezone.now(), RuntimeError(report.error), None)
+    except Exception:
+        log.exception("could not record the failure of feed %s", feed_id)
+        raise error from None
+    report.disabled = bool(feed.disabled_reason)
 
 
 def _parse_or_explain(content: bytes, url: str, content_type: str | None, charset: str | None) -> ParsedFeed:
@@ -211,15 +304,19 @@ def _record_success(feed: Feed, now: datetime, *, interval: int) -> None:
     feed.consecutive_errors = 0
     feed.last_error = ""
     feed.next_fetch_at = now + timedelta(seconds=interval)
-    feed.save()
+    feed.save(update_fields=[*_REFRESH_FIELDS, "last_success_at", "title", "etag", "last_modified"])
 
 
-def _record_failure(feed: Feed, now: datetime, error: PipelineError, retry_after: float | None) -> None:
+# What a refresh writes on its feed (only these: an edit made meanwhile, in the admin, is kept).
+_REFRESH_FIELDS = ["fetch_interval", "last_fetched_at", "consecutive_errors", "last_error", "next_fetch_at"]
+
+
+def _record_failure(feed: Feed, now: datetime, error: Exception, retry_after: float | None) -> None:
     cfg = settings.NEWSDESK
     feed.last_fetched_at = now
     feed.consecutive_errors += 1
     feed.last_error = str(error)[:2000]
-    if error.permanent:
+    if getattr(error, "permanent", False):
         feed.disabled_reason = str(error)[:2000]
     elif feed.consecutive_errors >= cfg.feed_error_limit:
         feed.disabled_reason = f"{feed.consecutive_errors} failures in a row; last: {error}"[:2000]
@@ -228,7 +325,7 @@ def _record_failure(feed: Feed, now: datetime, error: PipelineError, retry_after
     if retry_after:
         backoff = min(high, max(backoff, int(retry_after)))
     feed.next_fetch_at = now + timedelta(seconds=backoff)
-    feed.save()
+    feed.save(update_fields=[*_REFRESH_FIELDS, "disabled_reason"])
     log.info("feed %s failed (%s in a row): %s", feed.url, feed.consecutive_errors, error)
 
 
@@ -240,9 +337,15 @@ def ingest_items(
     fetcher: Fetcher,
     fetch_pages: bool,
     report: RefreshReport,
+    keep: Callable[[], None] | None = None,
 ) -> None:
-    """Store feed items (from a fetched feed or a feed file), counting what happened in report."""
+    """Store feed items (from a fetched feed or a feed file), counting what happened in report.
+
+    ``keep`` is called before each item (a refresh renews its claim there).
+    """
     for item in items:
+        if keep is not None:
+            keep()
         _ingest_item(item, source, feed, fetcher, fetch_pages, report)
 
 
@@ -313,29 +416,40 @@ def _page_for(item: FeedItem, url: str, fetcher: Fetcher, report: RefreshReport)
         return None
 
 
-def draft_from(item: FeedItem, page: Extracted | None, url: str) -> ArticleDraft:
-    """Merge what the feed item and (when fetched) its page say about one article."""
-    feed_text = html_to_text(item.content_html or "") or html_to_text(item.summary or "")
-    text = page.text if page and page.text else (feed_text if item.content_html else "")
-    title = (item.title or (page.title if page else "") or "").strip()
+def draft_from(
+    item: FeedItem | None, page: Extracted | None, url: str, *, seen_at: str | None = None
+) -> ArticleDraft:
+    """Merge what a feed item and (when fetched) its page say about the article at ``url``.
+
+    The one way a draft is made: for feed items (``refresh_feed``, feed files) and for a page on
+    its own (``ingest_page``: no item; ``seen_at`` is the address the page came from).
+    """
+    content_html = item.content_html if item else None
+    summary_html = item.summary if item else None
+    feed_text = html_to_text(content_html or "") or html_to_text(summary_html or "")
+    text = page.text if page and page.text else (feed_text if content_html else "")
+    title = ((item.title if item else None) or (page.title if page else "") or "").strip()
     developing = page.developing if page else developing_markers.is_developing(title, text or feed_text)
-    other_urls = tuple(
-        u for u in (item.url, page.url if page else None, page.canonical_url if page else None) if u
+    seen = (
+        item.url if item else None,
+        seen_at,
+        page.url if page else None,
+        page.canonical_url if page else None,
     )
     return ArticleDraft(
         url=url,
         title=title,
         text=text,
         html=page.html if page else "",
-        summary=html_to_text(item.summary or "")[:2000],
-        byline=(item.author or (page.byline if page else "") or "").strip(),
-        published_at=item.published_at or (page.published_at if page else None),
-        updated_at=item.updated_at or (page.updated_at if page else None),
+        summary=html_to_text(summary_html or "")[:2000],
+        byline=((item.author if item else None) or (page.byline if page else "") or "").strip(),
+        published_at=(item.published_at if item else None) or (page.published_at if page else None),
+        updated_at=(item.updated_at if item else None) or (page.updated_at if page else None),
         language=(page.language if page else "") or "",
-        lead_image=_web_url_or_blank(item.image or (page.lead_image if page else None)),
+        lead_image=_web_url_or_blank((item.image if item else None) or (page.lead_image if page else None)),
         developing=developing,
-        guid=item.guid or "",
-        other_urls=other_urls,
+        guid=(item.guid if item else "") or "",
+        other_urls=tuple(u for u in seen if u and _web_url_or_blank(u)),
     )
 
 
@@ -366,19 +480,7 @@ def ingest_page(
             "the page names no URL of its own (no canonical link); give its URL", permanent=True
         )
     canonical = canonicalize_url(where)
-    draft = ArticleDraft(
-        url=canonical,
-        title=page.title or canonical,
-        text=page.text,
-        html=page.html,
-        byline=page.byline or "",
-        published_at=page.published_at,
-        updated_at=page.updated_at,
-        language=page.language or "",
-        lead_image=_web_url_or_blank(page.lead_image),
-        developing=page.developing,
-        other_urls=tuple(u for u in (url, page.url) if u and _web_url_or_blank(u)),
-    )
+    draft = draft_from(None, page, canonical, seen_at=url)
     with transaction.atomic():
         return store_article(draft, source=source_for_url(canonical))
 
@@ -391,10 +493,3 @@ def _web_url_or_blank(url: str | None) -> str:
         return canonicalize_url(url)
     except ValueError:
         return ""
-
-
-def _first_web_url(*candidates: str | None) -> str:
-    for candidate in candidates:
-        if _web_url_or_blank(candidate):
-            return candidate or ""
-    return ""

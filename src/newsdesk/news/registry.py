@@ -8,20 +8,10 @@ from typing import Any
 def seed_sources(**_: Any) -> int:
     """Create a Source for every registry outlet not yet in the database; edits are never overwritten."""
     from newsdesk.news.models import Source
+    from newsdesk.news.store import new_source
     from newsdesk.pipeline.outlets import load_outlets
 
     known = set(Source.objects.values_list("domain", flat=True))
-    fresh = [
-        Source(
-            name=fact.name,
-            homepage=fact.homepage,
-            domain=fact.domain,
-            country=fact.country,
-            language=fact.language,
-            ownership=fact.ownership,
-        )
-        for fact in load_outlets()
-        if fact.domain not in known
-    ]
+    fresh = [new_source(fact) for fact in load_outlets() if fact.domain not in known]
     Source.objects.bulk_create(fresh, ignore_conflicts=True)
     return len(fresh)

@@ -189,6 +189,10 @@ def test_it_exposes_the_desk_in_prometheus_format(client: Client) -> None:
     assert samples[("newsdesk_stories", (("state", "merged"),))] == 1
     assert samples[("newsdesk_failed_tasks", (("task", "refresh_feed"),))] == 2
     assert samples[("newsdesk_failed_tasks", (("task", "place_stories"),))] == 1
+    from newsdesk.runtime.registry import TASKS
+
+    quiet = sorted(set(TASKS) - {"refresh_feed", "place_stories"})
+    assert quiet and all(samples[("newsdesk_failed_tasks", (("task", task),))] == 0 for task in quiet)
     assert ("newsdesk_broker_up", ()) not in samples  # the in-process runner has no broker
 
 
@@ -234,6 +238,10 @@ def test_it_counts_feed_errors_by_kind_from_real_refreshes(client: Client, serve
     assert errors("not_a_feed", "disabled") == 1
     assert errors("connection", "failing") == 1
     assert sum(v for (name, _), v in samples.items() if name == "newsdesk_feed_errors") == 5
+    assert (
+        errors("timeout", "failing") == 0
+        and ("newsdesk_feed_errors", (("kind", "timeout"), ("state", "failing"))) in samples
+    )
     feeds = {
         state: samples[("newsdesk_feeds", (("state", state),))]
         for state in ("ok", "new", "failing", "disabled")

@@ -143,14 +143,10 @@ def readyz(request: HttpRequest) -> HttpResponse:
 # Metrics
 
 
-def feed_error_kind() -> Case:
-    """A SQL expression naming the kind of a feed's last error, from the pipeline's messages.
-
-    The kinds follow the messages of ``pipeline/fetch.py`` and ``pipeline/feeds.py``: what failed
-    (a timeout, DNS, the connection, an HTTP status class, a refused address, a bad URL, a body too
-    large or undecodable, a document that is not a feed or is malformed); ``other`` for the rest.
-    """
-    rules: list[tuple[Q, str]] = [
+def _feed_error_rules() -> list[tuple[Q, str]]:
+    """(condition on ``last_error``, kind), first match wins; from the messages of ``pipeline/fetch.py``
+    and ``pipeline/feeds.py``."""
+    return [
         (Q(last_error__startswith="Timed out"), "timeout"),
         (Q(last_error__startswith="Could not resolve host"), "dns"),
         (Q(last_error__startswith="Could not fetch"), "connection"),
@@ -174,8 +170,18 @@ def feed_error_kind() -> Case:
             "malformed_feed",
         ),
     ]
+
+
+FEED_ERROR_KINDS = (*(kind for _rule, kind in _feed_error_rules()), "other")
+
+
+def feed_error_kind() -> Case:
+    """A SQL expression naming the kind of a feed's last error: what failed (a timeout, DNS, the
+    connection, an HTTP status class, a refused address, a bad URL, a body too large or
+    undecodable, a document that is not a feed or is malformed); ``other`` for the rest.
+    """
     return Case(
-        *(When(rule, then=Value(kind)) for rule, kind in rules),
+        *(When(rule, then=Value(kind)) for rule, kind in _feed_error_rules()),
         default=Value("other"),
         output_field=CharField(),
     )
@@ -282,9 +288,9 @@ class DeskCollector(Collector):
             .order_by()
         )
         tally = {(row["kind"], state): row[state] for row in rows for state in ("failing", "disabled")}
-        for (kind, state), n in sorted(tally.items()):
-            if n:
-                errors.add_metric([kind, state], n)
+        for kind in FEED_ERROR_KINDS:  # every kind, 0 included, so that series never appear from nowhere
+            for state in ("failing", "disabled"):
+                errors.add_metric([kind, state], tally.get((kind, state), 0))
         yield errors
 
         failed = GaugeMetricFamily(
@@ -292,8 +298,12 @@ class DeskCollector(Collector):
             "Tasks that failed for good (recorded, not retried), by task.",
             labels=["task"],
         )
-        for row in FailedTask.objects.values("task").annotate(n=Count("id")).order_by("task"):
-            failed.add_metric([row["task"]], row["n"])
+        from newsdesk.runtime.registry import TASKS
+
+        by_task = dict.fromkeys(TASKS, 0)  # every registered task, 0 included
+        by_task.update(FailedTask.objects.values_list("task").annotate(n=Count("id")).order_by())
+        for task, n in sorted(by_task.items()):
+            failed.add_metric([task], n)
         yield failed
 
     def _from_broker(self) -> Iterator[Metric]:

@@ -8,8 +8,9 @@ pgvector backend fits the same five methods.
 
 from __future__ import annotations
 
+import os
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -20,6 +21,32 @@ Match = tuple[int, float]
 
 class VectorIndexError(RuntimeError):
     """A vector has the wrong shape, or an index file cannot be read."""
+
+
+def write_atomically(path: Path, write: Callable[[Path], object]) -> None:
+    """Have ``write`` fill a temporary file beside ``path``, fsync it, then rename it over ``path``.
+
+    A reader sees the old file or the new one, never half of one; a process killed mid-write
+    leaves at most a stray temporary file (removed by the next write of the same process id).
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        write(temporary)
+        with open(temporary, "rb+") as handle:
+            os.fsync(handle.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
+    try:
+        folder = os.open(path.parent, os.O_RDONLY)
+    except OSError:  # some platforms cannot open a directory; the rename is done all the same
+        return
+    try:
+        os.fsync(folder)
+    finally:
+        os.close(folder)
 
 
 def _as_matrix(vectors: npt.ArrayLike, dimensions: int) -> npt.NDArray[np.float32]:
@@ -115,18 +142,21 @@ class ExactIndex(VectorIndex):
         return out
 
     def save(self) -> None:
-        """Write ids and vectors to ``path`` when one was given."""
+        """Write ids and vectors to ``path`` (atomically) when one was given."""
         if self.path is None:
             return
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        with open(self.path, "wb") as handle:
-            np.savez(handle, ids=np.array(self._ids, dtype=np.int64), vectors=self._matrix)
+
+        def write(target: Path) -> None:
+            with open(target, "wb") as handle:
+                np.savez(handle, ids=np.array(self._ids, dtype=np.int64), vectors=self._matrix)
+
+        write_atomically(self.path, write)
 
     def _load(self, path: Path) -> None:
         try:
             with np.load(path) as data:
                 ids, matrix = data["ids"].tolist(), data["vectors"]
-        except (OSError, KeyError, ValueError) as exc:
+        except (OSError, KeyError, ValueError, EOFError) as exc:
             raise VectorIndexError(f"cannot read vector index {path}: {exc}") from exc
         self.add(ids, matrix)
 
@@ -144,6 +174,12 @@ class USearchIndex(VectorIndex):
     Vectors are stored as float16 (half the memory; cosine ranks barely move) and the graph is
     built with a small ``expansion_add``: on 2 cores the defaults of usearch add under 1,000
     vectors a second, these about twice as many.
+
+    ``view=True`` maps the file read-only instead of loading it (``usearch.Index.view``): the
+    pages are the operating system's file cache, shared by every process that searches, and
+    nothing is copied; such an index searches but refuses ``add`` and ``remove``. ``empty=True``
+    starts with no vectors whatever the file holds (it is replaced at the next ``save``). ``save``
+    writes atomically (temporary file, fsync, rename), so a kill mid-save never tears the file.
     """
 
     def __init__(
@@ -155,8 +191,10 @@ class USearchIndex(VectorIndex):
         connectivity: int = 16,
         expansion_add: int = 32,
         expansion_search: int = 64,
+        view: bool = False,
+        empty: bool = False,
     ) -> None:
-        """Open or create the index file; raises VectorIndexError when the file does not fit."""
+        """Open or create the index file; raises VectorIndexError when it cannot be read or does not fit."""
         from usearch.index import Index  # imported here so the default install stays light to import
 
         super().__init__(dimensions)
@@ -169,16 +207,28 @@ class USearchIndex(VectorIndex):
             expansion_add=expansion_add,
             expansion_search=expansion_search,
         )
-        if self.path.exists():
+        self.read_only = False
+        if not empty and self.path.exists():
             try:
-                self._index.load(str(self.path))
-            except (RuntimeError, ValueError) as exc:
+                if view:
+                    self._index.view(str(self.path))
+                else:
+                    self._index.load(str(self.path))
+            except (RuntimeError, ValueError, OSError, EOFError) as exc:
                 raise VectorIndexError(f"cannot read vector index {self.path}: {exc}") from exc
             if self._index.ndim != dimensions:
                 raise VectorIndexError(f"{self.path} holds {self._index.ndim}-d vectors, not {dimensions}")
+            self.read_only = view
+
+    def _writable(self) -> None:
+        if self.read_only:
+            raise VectorIndexError(
+                f"{self.path} is open read-only (a view); open it without view= to change it"
+            )
 
     def add(self, ids: Sequence[int], vectors: npt.ArrayLike) -> None:
         """Add or replace the vectors of ``ids``; raises VectorIndexError on a shape mismatch."""
+        self._writable()
         matrix = _as_matrix(vectors, self.dimensions)
         keys = np.asarray(ids, dtype=np.uint64)
         if len(keys) != len(matrix):
@@ -190,6 +240,7 @@ class USearchIndex(VectorIndex):
 
     def remove(self, ids: Iterable[int]) -> None:
         """Forget ``ids``; unknown ids are ignored."""
+        self._writable()
         keys = np.asarray(list(ids), dtype=np.uint64)
         if not len(keys):
             return
@@ -211,9 +262,10 @@ class USearchIndex(VectorIndex):
         return out[:k]
 
     def save(self) -> None:
-        """Write the index file (creating its folder)."""
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._index.save(str(self.path))
+        """Write the index file atomically (creating its folder); a read-only view has nothing to write."""
+        if self.read_only:
+            return
+        write_atomically(self.path, lambda target: self._index.save(str(target)))
 
     def ids(self) -> set[int]:
         """Every id held."""

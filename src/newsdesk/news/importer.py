@@ -81,7 +81,7 @@ def import_path(path: Path, *, fetch_pages: bool = True, fetcher: Fetcher | None
 def _import_opml(content: bytes, report: ImportReport) -> None:
     for outline in parse_opml(content):
         try:
-            jobs.add_feed_url(outline.xml_url, title=outline.title or "")
+            jobs.add_feed_url(outline.xml_url, title=outline.title or "", site=outline.html_url)
             report.feeds += 1
         except ValueError as error:
             report.failures.append(f"{outline.xml_url}: {error}")

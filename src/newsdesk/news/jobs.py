@@ -130,7 +130,11 @@ def add_feed_url(url: str, *, title: str = "", source: Source | None = None, sit
     existing = Feed.objects.filter(url=url).first()
     if existing is not None:
         return existing
-    source = source or source_for_url(site or url, fallback_name=title or None)
+    if source is None:
+        try:
+            source = source_for_url(site or url, fallback_name=title or None)
+        except ValueError:  # the site named is no web address: the feed's own one says
+            source = source_for_url(url, fallback_name=title or None)
     feed, _ = Feed.objects.get_or_create(url=url, defaults={"source": source, "title": title[:500]})
     return feed
 

@@ -249,6 +249,69 @@ def test_it_counts_feed_errors_by_kind_from_real_refreshes(client: Client, serve
     assert feeds == {"ok": 1, "new": 1, "failing": 3, "disabled": 2}
 
 
+def pipeline_error(call) -> str:  # type: ignore[no-untyped-def]
+    """The message of the PipelineError a real pipeline call raises."""
+    from newsdesk.pipeline.errors import PipelineError
+
+    with pytest.raises(PipelineError) as raised:
+        call()
+    return str(raised.value)
+
+
+def test_it_names_the_kind_of_each_error_the_pipeline_raises(server: FixtureServer) -> None:
+    import time
+
+    from newsdesk.pipeline.feeds import parse_feed
+    from newsdesk.pipeline.fetch import Fetcher, FetchPolicy
+
+    def slow(_handler) -> Answer:  # type: ignore[no-untyped-def]
+        time.sleep(1.0)
+        return Answer(b"late")
+
+    server.routes.update(
+        {
+            "/slow": slow,
+            "/big": Answer(b"x" * 5000),
+            "/loop": Answer(b"", 302, {"Location": "/loop"}),
+            "/squeezed": Answer(b"data", 200, {"Content-Encoding": "compress"}),
+            "/teapot": Answer(b"", 418),
+            "/unavailable": Answer(b"", 503),
+        }
+    )
+    loopback = Fetcher(
+        FetchPolicy(allow_private_addresses=True, timeout_read=0.3, max_bytes=1024, per_host_delay=0)
+    )
+    strict = Fetcher(FetchPolicy(per_host_delay=0))
+    entities = (
+        b'<?xml version="1.0"?><!DOCTYPE r [<!ENTITY a "b">]><rss><channel><title>&a;</title></channel></rss>'
+    )
+    expected = {
+        "timeout": lambda: loopback.fetch(server.url("/slow")),
+        "too_large": lambda: loopback.fetch(server.url("/big")),
+        "redirect": lambda: loopback.fetch(server.url("/loop")),
+        "bad_body": lambda: loopback.fetch(server.url("/squeezed")),
+        "http_4xx": lambda: loopback.fetch(server.url("/teapot")),
+        "http_5xx": lambda: loopback.fetch(server.url("/unavailable")),
+        "connection": lambda: loopback.fetch(f"http://127.0.0.1:{closed_port()}/feed.xml"),
+        "refused": lambda: strict.fetch(server.url("/big")),  # a loopback address, not allowed
+        "invalid_url": lambda: loopback.fetch("http:///no-host"),
+        "not_a_feed": lambda: parse_feed(b'<?xml version="1.0"?><catalog/>', "https://x.example/feed"),
+        "malformed_feed": lambda: parse_feed(entities, "https://x.example/feed"),
+    }
+    source = Source.objects.create(name="Kinds", domain="kinds.example")
+    messages = {kind: pipeline_error(call) for kind, call in expected.items()}
+    messages["other"] = "something nobody foresaw"
+    for n, message in enumerate(messages.values()):
+        Feed.objects.create(
+            url=f"https://kinds.example/{n}", source=source, last_error=message, consecutive_errors=1
+        )
+    found = dict(
+        Feed.objects.annotate(kind=ops.feed_error_kind()).order_by().values_list("last_error", "kind")
+    )
+    assert {kind: found[message] for kind, message in messages.items()} == {kind: kind for kind in messages}
+    assert set(messages) == set(ops.FEED_ERROR_KINDS) - {"dns"}  # DNS needs a resolver: not here
+
+
 def test_it_reports_broker_queue_depth_with_celery_on_redis(client: Client, settings) -> None:  # type: ignore[no-untyped-def]
     if not listening(6379):
         pytest.skip("no Redis listening on 127.0.0.1:6379")

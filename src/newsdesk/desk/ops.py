@@ -152,7 +152,12 @@ def _feed_error_rules() -> list[tuple[Q, str]]:
         (Q(last_error__startswith="Could not fetch"), "connection"),
         (Q(last_error__startswith="HTTP 4"), "http_4xx"),
         (Q(last_error__startswith="HTTP 5"), "http_5xx"),
-        (Q(last_error__startswith="HTTP 3") | Q(last_error__startswith="Redirect"), "redirect"),
+        (
+            Q(last_error__startswith="HTTP 3")
+            | Q(last_error__startswith="Redirect")
+            | Q(last_error__startswith="Too many redirects"),
+            "redirect",
+        ),
         (Q(last_error__startswith="Refused to fetch"), "refused"),
         (Q(last_error__startswith="Invalid URL"), "invalid_url"),
         (Q(last_error__startswith="Response from"), "too_large"),

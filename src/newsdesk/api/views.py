@@ -1,4 +1,8 @@
-"""JSON API: articles newest first with cursor pagination."""
+"""JSON API: articles newest first and stories by coverage, each list paged by a keyset cursor.
+
+A list record carries the excerpt, not the text (a page of 20 was 160 kB at 100k articles); the
+article's own record carries the text. No list counts or OFFSETs (see news/keyset.py).
+"""
 
 from __future__ import annotations
 
@@ -7,14 +11,16 @@ import binascii
 from datetime import datetime
 
 from django.conf import settings
-from django.db.models import Q, QuerySet
+from django.db import models
+from django.db.models import F, Value
 from django.http import HttpRequest, JsonResponse
 from django.utils.dateparse import parse_datetime
 from django.utils.timezone import is_naive, make_aware
 from django.views.decorators.http import require_GET
 
 from newsdesk.api.records import article_record, story_record
-from newsdesk.news.models import Article, Quote, Story
+from newsdesk.news import keyset
+from newsdesk.news.models import Article, ArticleQuerySet, Quote, Story
 from newsdesk.news.related import related_articles
 from newsdesk.news.views import story_coverage
 
@@ -29,21 +35,23 @@ def error(message: str, status: int = 400) -> JsonResponse:
 
 @require_GET
 def article_list(request: HttpRequest) -> JsonResponse:
-    """GET /api/articles?source=&since=&cursor=&limit= — newest first."""
+    """GET /api/articles?source=&story=&since=&cursor=&limit= — newest first, records without text."""
     try:
         articles = _filtered(request)
         limit = _limit(request)
         cursor = request.GET.get("cursor")
         if cursor:
             moment, last_id = decode_cursor(cursor)
-            articles = articles.filter(Q(sort_at__lt=moment) | Q(sort_at=moment, id__lt=last_id))
+            articles = articles.filter(keyset.before(moment, last_id))
     except BadRequest as problem:
         return error(str(problem))
-    page = list(articles.select_related("source").order_by("-sort_at", "-id")[: limit + 1])
+    page = list(articles.listing()[: limit + 1])
     more = len(page) > limit
     page = page[:limit]
     next_cursor = encode_cursor(page[-1]) if more and page else None
-    return JsonResponse({"results": [article_record(a) for a in page], "next_cursor": next_cursor})
+    return JsonResponse(
+        {"results": [article_record(a, with_text=False) for a in page], "next_cursor": next_cursor}
+    )
 
 
 @require_GET
@@ -71,22 +79,57 @@ def article_related(request: HttpRequest, article_id: int) -> JsonResponse:
 
 @require_GET
 def story_list(request: HttpRequest) -> JsonResponse:
-    """GET /api/stories?limit=&offset= — top stories: most outlets, then most recent."""
+    """GET /api/stories?limit=&cursor= — top stories: most outlets, then most recent.
+
+    ``offset`` still works for old clients; ``next_cursor`` pages without one.
+    """
+    ranked = Story.objects.filter(
+        merged_into__isnull=True, article_count__gt=0, last_published_at__isnull=False
+    ).order_by("-source_count", "-last_published_at", "-id")
     try:
         limit = _limit(request)
         offset = _offset(request)
+        if request.GET.get("cursor"):
+            ranked = ranked.filter(_after_story(request.GET["cursor"]))
     except BadRequest as problem:
         return error(str(problem))
-    ranked = Story.objects.filter(merged_into__isnull=True, article_count__gt=0).order_by(
-        "-source_count", "-last_published_at", "-id"
-    )
     stories = list(ranked[offset : offset + limit + 1])
     more = len(stories) > limit
+    stories = stories[:limit]
     return JsonResponse(
         {
-            "results": [story_record(s) for s in stories[:limit]],
+            "results": [story_record(s) for s in stories],
+            "next_cursor": _story_cursor(stories[-1]) if more and stories else None,
             "next_offset": offset + limit if more else None,
         }
+    )
+
+
+def _story_cursor(story: Story) -> str:
+    assert story.last_published_at is not None
+    raw = f"{story.source_count}|{story.last_published_at.isoformat()}|{story.pk}".encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def _after_story(cursor: str) -> keyset.RowCompare:
+    """Stories ranked after the one a cursor points at: (source_count, last_published_at, id) below it."""
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        count_text, moment_text, id_text = raw.split("|")
+        moment = parse_datetime(moment_text)
+        if moment is None:
+            raise ValueError(moment_text)
+        source_count, pk = int(count_text), int(id_text)
+    except (ValueError, binascii.Error, UnicodeDecodeError):
+        raise BadRequest("cursor is not one this API gave out") from None
+    return keyset.RowCompare(
+        [F("source_count"), F("last_published_at"), F("id")],
+        [
+            Value(source_count, output_field=models.IntegerField()),
+            Value(moment, output_field=models.DateTimeField()),
+            Value(pk, output_field=models.BigIntegerField()),
+        ],
+        "<",
     )
 
 
@@ -98,6 +141,8 @@ def story_detail(request: HttpRequest, story_id: int) -> JsonResponse:
         return error(f"no story {story_id}", status=404)
     coverage = story_coverage(story)
     record = story_record(story, articles=coverage.timeline)
+    if coverage.more:  # the first reports are here; all of them, newest first, from the article list
+        record["more_articles"] = f"/api/articles?story={story.pk}"
     record["merged_into"] = story.merged_into_id
     record["first_reported_by"] = coverage.first.source.name if coverage.first else None
     record["coverage"] = {
@@ -131,7 +176,7 @@ def _offset(request: HttpRequest) -> int:
     return int(raw)
 
 
-def _filtered(request: HttpRequest) -> QuerySet[Article]:
+def _filtered(request: HttpRequest) -> ArticleQuerySet:
     articles = Article.objects.all()
     source = request.GET.get("source")
     if source:
@@ -140,6 +185,11 @@ def _filtered(request: HttpRequest) -> QuerySet[Article]:
             if source.isdigit()
             else articles.filter(source__domain=source)
         )
+    story = request.GET.get("story")
+    if story:
+        if not story.isdigit():
+            raise BadRequest("story must be a story id")
+        articles = articles.filter(story_id=int(story))
     since = request.GET.get("since")
     if since:
         articles = articles.filter(sort_at__gte=parse_moment(since, "since"))
@@ -168,18 +218,12 @@ def parse_moment(raw: str, name: str) -> datetime:
 
 
 def encode_cursor(article: Article) -> str:
-    raw = f"{article.sort_at.isoformat()}|{article.pk}".encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+    return keyset.cursor_of(article)
 
 
 def decode_cursor(cursor: str) -> tuple[datetime, int]:
     """The position a cursor points after; raises BadRequest for a cursor we did not make."""
     try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        moment_text, id_text = raw.rsplit("|", 1)
-        moment = parse_datetime(moment_text)
-        if moment is None:
-            raise ValueError(moment_text)
-        return moment, int(id_text)
-    except (ValueError, binascii.Error, UnicodeDecodeError):
+        return keyset.decode_cursor(cursor)
+    except keyset.BadCursor:
         raise BadRequest("cursor is not one this API gave out") from None

@@ -78,6 +78,27 @@ class Feed(models.Model):
         return "ok"
 
 
+# Columns a list of articles never shows: the text, kept out of every list query.
+LIST_DEFERRED = ("text", "html", "summary", "ai_summary")
+
+
+class ArticleQuerySet(models.QuerySet["Article"]):
+    def listing(self) -> ArticleQuerySet:
+        """What a list of articles shows, newest first: each with its outlet, without the text."""
+        return self.select_related("source").defer(*LIST_DEFERRED).order_by("-sort_at", "-id")
+
+    def linked_from(self, links: models.QuerySet[Any], *, common: bool) -> ArticleQuerySet:
+        """The articles that rows of a link table (with an ``article_id``) point at.
+
+        ``common``: the links cover a large share of the archive, so walking the newest-first index
+        and probing each article's links finds a page soonest; else the matching articles are few
+        enough to look up and sort. Either way the result is the same set.
+        """
+        if common:
+            return self.filter(models.Exists(links.filter(article_id=models.OuterRef("pk"))))
+        return self.filter(pk__in=links.values("article_id"))
+
+
 class Article(models.Model):
     """One article, under its canonical URL, with its clean text."""
 
@@ -127,7 +148,18 @@ class Article(models.Model):
             models.Index(fields=["-sort_at", "-id"], name="article_newest"),
             models.Index(fields=["source", "-sort_at", "-id"], name="article_source_newest"),
             models.Index(fields=["analysed_at", "sort_at", "id"], name="article_to_analyse"),
+            # A story's timeline in index order, and its coverage by outlet from the index alone.
+            models.Index(fields=["story", "sort_at", "id", "source"], name="article_story_timeline"),
+            # Near-copies of an article. Partial: most articles are no copy, and with every row in
+            # one (NULL) group SQLite's statistics made the plain foreign-key index look useless.
+            models.Index(
+                fields=["duplicate_of"],
+                condition=models.Q(duplicate_of__isnull=False),
+                name="article_copies",
+            ),
         ]
+
+    objects = ArticleQuerySet.as_manager()
 
     def __str__(self) -> str:
         return self.title
@@ -261,6 +293,8 @@ class Quote(models.Model):
 
     class Meta:
         ordering = ["article", "position"]
+        # A speaker's quotes by article, read from the index alone (the entity page's quote list).
+        indexes = [models.Index(fields=["speaker", "article"], name="speaker_quotes")]
 
     def __str__(self) -> str:
         return f"{self.speaker_name or self.speaker_description or 'unknown'}: {self.text[:60]}"

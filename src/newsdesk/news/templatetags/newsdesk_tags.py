@@ -6,6 +6,9 @@ from datetime import datetime
 
 from django import template
 from django.utils import timezone
+from django.utils.dates import MONTHS
+from django.utils.html import format_html
+from django.utils.safestring import SafeString, mark_safe
 
 register = template.Library()
 
@@ -35,3 +38,13 @@ def ago(moment: datetime | None, now: datetime | None = None) -> str:
             label = f"{count} {unit}{'s' if count != 1 else ''}"
             return f"in {label}" if future else f"{label} ago"
     return "just now"
+
+
+@register.simple_tag
+def when(moment: datetime | None, now: datetime | None = None) -> SafeString:
+    """``<time>`` with the exact time on hover and "2 hours ago" shown: one call, no include."""
+    if moment is None:
+        return mark_safe("")
+    local = timezone.localtime(moment)
+    exact = f"{local.day} {MONTHS[local.month]} {local.year}, {local:%H:%M} {local.tzname() or ''}".rstrip()
+    return format_html('<time datetime="{}" title="{}">{}</time>', local.isoformat(), exact, ago(moment, now))

@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+import random
+import threading
+from collections.abc import Sequence
 from datetime import timedelta
 
 import pytest
-from django.db import connection
+from django.db import connection, connections
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from newsdesk.news.enrichment import enrich_articles, pending_articles
-from newsdesk.news.models import Article, Attribution, Enrichment, Entity, Quote, Source, Tag
+from newsdesk.news.enrichstore import store_results
+from newsdesk.news.models import Article, ArticleEntity, Attribution, Enrichment, Entity, Quote, Source, Tag
+from newsdesk.pipeline.enrich.base import Document, Enricher
+from newsdesk.pipeline.enrich.entities import canonical_key
 
 pytestmark = pytest.mark.django_db
 
@@ -109,3 +115,144 @@ def test_it_lists_an_entity_with_its_quotes_and_a_tag_with_its_articles(
     assert article.title in body
     tag = Tag.objects.get(name="VolodymyrZelensky")
     assert article.title in client.get(f"/tags/{tag.slug}/").content.decode()
+
+
+# --- storing results (news/enrichstore.py): upserts and incremental counts ------------------------
+
+
+class _Named(Enricher):
+    name = "entities"
+    version = "1"
+
+    def enrich(self, docs: Sequence[Document]) -> None:  # pragma: no cover - results are given
+        raise AssertionError("not run")
+
+
+def _found(*names: str, tags: Sequence[str] = ()) -> Document:
+    """A document as the enrichers would leave it: these people (Berlin and Paris as places), these tags."""
+    places = {"Berlin": (52.52, 13.4, "DE"), "Paris": (48.86, 2.35, "FR")}
+    doc = Document(title="t", text="x")
+    doc.results = {
+        "entities": [
+            {"name": n, "kind": "place" if n in places else "person", "count": 2 + i}
+            for i, n in enumerate(names)
+        ],
+        "places": [
+            {"name": n, "lat": places[n][0], "lon": places[n][1], "country": places[n][2]}
+            for n in names
+            if n in places
+        ],
+        "hashtags": list(tags),
+        "quotes": [{"text": "We will rebuild.", "speaker": names[0], "start": 5}] if names else [],
+    }
+    return doc
+
+
+def _counts() -> dict[str, int]:
+    return dict(Entity.objects.values_list("name", "article_count"))
+
+
+def _recounted() -> dict[str, int]:
+    return {e.name: e.article_entities.count() for e in Entity.objects.all()}
+
+
+def _another(article: Article, n: int) -> Article:
+    return Article.objects.create(
+        source=article.source, url=f"{article.url}-{n}", title=f"Other {n}", text="x"
+    )
+
+
+def test_it_counts_each_entitys_articles_through_re_enrichment(article: Article) -> None:
+    other = _another(article, 2)
+    store_results(article, _found("Friedrich Merz", "Berlin", "Olaf Scholz"), [_Named()])
+    store_results(other, _found("Friedrich Merz", "Berlin"), [_Named()])
+    assert _counts() == {"Friedrich Merz": 2, "Berlin": 2, "Olaf Scholz": 1}
+
+    store_results(article, _found("Friedrich Merz", "Paris"), [_Named()])  # Berlin and Scholz dropped
+    assert _counts() == {"Friedrich Merz": 2, "Berlin": 1, "Olaf Scholz": 0, "Paris": 1} == _recounted()
+    store_results(article, _found("Friedrich Merz", "Paris"), [_Named()])  # the same again: no change
+    store_results(other, _found("Friedrich Merz", "Berlin"), [_Named()])
+    assert _counts() == _recounted() == {"Friedrich Merz": 2, "Berlin": 1, "Olaf Scholz": 0, "Paris": 1}
+
+    paris = Entity.objects.get(name="Paris")
+    assert (paris.country, round(paris.latitude or 0)) == ("FR", 49)
+    assert set(ArticleEntity.objects.filter(article=article).values_list("entity__name", "mentions")) == {
+        ("Friedrich Merz", 2),
+        ("Paris", 3),
+    }
+    quote = Quote.objects.get(article=article)
+    assert quote.speaker is not None and quote.speaker.name == "Friedrich Merz"
+    article.refresh_from_db()
+    assert article.analysed_at is not None and article.enriched_at is None
+
+
+def test_it_merges_mentions_of_one_entity_and_keeps_the_first_name(article: Article) -> None:
+    doc = _found("Friedrich Merz", "FRIEDRICH MERZ", tags=["AirDefence", "airdefence", "Berlin"])
+    store_results(article, doc, [_Named()])
+    merz = Entity.objects.get()
+    assert (merz.name, merz.article_count) == ("Friedrich Merz", 1)
+    assert ArticleEntity.objects.get(article=article).mentions == 2  # the first mention's count
+    assert list(
+        Tag.objects.filter(article_tags__article=article).values_list("name", "article_tags__rank")
+    ) == [
+        ("AirDefence", 0),
+        ("Berlin", 2),
+    ]
+
+
+def test_it_locates_a_place_stored_without_coordinates(article: Article) -> None:
+    Entity.objects.create(name="Berlin", kind="place", key=canonical_key("Berlin", "place"))
+    store_results(article, _found("Friedrich Merz", "Berlin"), [_Named()])
+    berlin = Entity.objects.get(name="Berlin")
+    assert berlin.country == "DE" and berlin.latitude == 52.52 and berlin.article_count == 1
+
+
+def test_it_stores_an_article_in_the_same_number_of_queries_whatever_it_mentions(article: Article) -> None:
+    few = _found("Friedrich Merz", "Berlin", tags=["Berlin"])
+    many = _found(*[f"Person Number{n}" for n in range(30)], "Berlin", tags=[f"Tag{n}" for n in range(8)])
+    other = _another(article, 3)
+    with CaptureQueriesContext(connection) as small:
+        store_results(article, few, [_Named()])
+    with CaptureQueriesContext(connection) as large:
+        store_results(other, many, [_Named()])
+    with CaptureQueriesContext(connection) as again:
+        store_results(article, many, [_Named()])  # re-enriched: links replaced, counts shifted
+    assert len(small) == len(large) == len(again) <= 20
+
+
+@pytest.mark.django_db(transaction=True)
+def test_it_keeps_counts_right_when_workers_store_at_once() -> None:
+    """Several threads (each its own connection) store articles sharing entities and tags, all at once."""
+    if connection.vendor != "postgresql":
+        pytest.skip("concurrent writers need PostgreSQL (SQLite serialises them); set NEWSDESK_DATABASE_URL")
+    source = Source.objects.create(name="Courier", domain="courier.example")
+    articles = [
+        Article.objects.create(source=source, url=f"https://courier.example/{n}", title=f"t{n}", text="x")
+        for n in range(24)
+    ]
+    people = [f"Person Number{n}" for n in range(12)]
+    start = threading.Barrier(4)
+    errors: list[BaseException] = []
+
+    def work(worker: int) -> None:
+        rng = random.Random(worker)
+        try:
+            start.wait()
+            for n, article in enumerate(articles[worker::4]):
+                names = rng.sample(people, 6) + ["Berlin"]
+                for _ in range(2):  # stored, then stored again (a redelivered task)
+                    store_results(article, _found(*names, tags=rng.sample(people, 3)), [_Named()])
+                    names = names[1:] if n % 2 else names
+        except BaseException as error:  # noqa: BLE001 - reported below
+            errors.append(error)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=work, args=(w,)) for w in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors, errors
+    assert _counts() == _recounted()
+    assert Entity.objects.get(name="Berlin").article_count == 24

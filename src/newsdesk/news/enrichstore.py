@@ -3,13 +3,15 @@
 Called by the enrichment orchestrator (news/enrichment.py) for each article of a batch; replaces
 what an earlier run stored, so it is idempotent.
 
-A fixed number of statements per article, whatever it mentions: entities, tags and sources are
-upserted in one INSERT each (conflicts on their unique keys ignored) and mapped back to ids by
-one SELECT; ``Entity.article_count`` moves by +1 for each entity newly linked and -1 for each one
-no longer linked, in one UPDATE, instead of a recount of every entity's articles. Several
-workers may store at once on PostgreSQL: each upsert inserts its keys in sorted order (so two
-transactions never wait on each other's new rows in opposite orders), and the article's row is
-locked first, so two stores of one article are serialised and its count deltas stay exact.
+A fixed number of statements per article, whatever it mentions: entities and tags are upserted
+in one INSERT each (conflicts on their unique keys ignored) and mapped back to ids by one SELECT;
+``Entity.article_count`` moves by +1 for each entity newly linked and -1 for each one no longer
+linked, in one UPDATE, instead of a recount of every entity's articles. Cited outlets (a handful
+at most) go through the one outlet-to-Source mapping, ``news.store.source_for_outlet``.
+
+Several workers may store at once on PostgreSQL: each upsert inserts its keys in sorted order (so
+two transactions never wait on each other's new rows in opposite orders), and the article's row
+is locked first, so two stores of one article are serialised and its count deltas stay exact.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Case, F, Value, When
 from django.utils import timezone
 
@@ -29,9 +31,9 @@ from newsdesk.news.models import (
     Enrichment,
     Entity,
     Quote,
-    Source,
     Tag,
 )
+from newsdesk.news.store import source_for_outlet
 from newsdesk.pipeline.enrich.base import Document, Enricher
 from newsdesk.pipeline.outlets import OutletFact, find_outlet
 
@@ -45,7 +47,9 @@ def store_results(article: Article, doc: Document, enrichers: Sequence[Enricher]
     results = doc.results
     with transaction.atomic():
         # Serialises two stores of the same article (PostgreSQL; SQLite has one writer anyway).
-        list(Article.objects.select_for_update().filter(pk=article.pk).values_list("pk", flat=True))
+        list(
+            Article.objects.select_for_update(no_key=True).filter(pk=article.pk).values_list("pk", flat=True)
+        )
         Enrichment.objects.filter(article=article).delete()
         Enrichment.objects.bulk_create(
             [
@@ -104,8 +108,7 @@ def _store_entities(
 
     before = set(ArticleEntity.objects.filter(article=article).values_list("entity_id", flat=True))
     after = {entities[key].pk for key in wanted}
-    if before:
-        ArticleEntity.objects.filter(article=article).delete()
+    ArticleEntity.objects.filter(article=article).delete()
     ArticleEntity.objects.bulk_create(
         [ArticleEntity(article=article, entity=entities[key], mentions=n) for key, (_, n) in wanted.items()]
     )
@@ -157,7 +160,14 @@ def _shift_counts(*, added: set[int], removed: set[int]) -> None:
         delta = Value(-1)
     else:
         delta = Case(When(pk__in=sorted(added), then=Value(1)), default=Value(-1))
-    Entity.objects.filter(pk__in=sorted(added | removed)).update(article_count=F("article_count") + delta)
+    ids = sorted(added | removed)
+    if connection.features.has_select_for_update:
+        # Lock the rows in id order first: an UPDATE alone takes them in the order it finds them,
+        # which changes as rows move, and two workers taking two rows in opposite orders deadlock.
+        # NO KEY: links being inserted elsewhere (foreign-key checks) do not wait for it.
+        locking = Entity.objects.select_for_update(no_key=True).filter(pk__in=ids).order_by("pk")
+        list(locking.values_list("pk", flat=True))
+    Entity.objects.filter(pk__in=ids).update(article_count=F("article_count") + delta)
 
 
 def _store_tags(article: Article, hashtags: list[str]) -> None:
@@ -204,34 +214,18 @@ def _store_quotes(article: Article, quotes: list[dict[str, Any]], entities: dict
 
 
 def _store_attributions(article: Article, attributions: list[dict[str, Any]]) -> None:
+    """Link the outlets the article cites (a handful at most: one look-up each, by the one outlet mapping)."""
     Attribution.objects.filter(article=article).delete()
     cited: dict[str, tuple[OutletFact, str]] = {}  # domain -> (outlet, first cue)
     for item in attributions:
         fact = find_outlet(item.get("domain") or item.get("outlet") or "")
         if fact is not None:
             cited.setdefault(fact.domain, (fact, (item.get("cue") or "")[:300]))
-    if not cited:
-        return
-    Source.objects.bulk_create(
-        [_source_of(fact) for _, (fact, _) in sorted(cited.items())], ignore_conflicts=True
-    )
-    ids = dict(Source.objects.filter(domain__in=cited).values_list("domain", "id"))
+    links: dict[int, str] = {}
+    for _, (fact, cue) in sorted(cited.items()):
+        source = source_for_outlet(fact)
+        if source.pk != article.source_id:
+            links.setdefault(source.pk, cue)
     Attribution.objects.bulk_create(
-        [
-            Attribution(article=article, source_id=ids[domain], cue=cue)
-            for domain, (_, cue) in cited.items()
-            if ids[domain] != article.source_id
-        ]
-    )
-
-
-def _source_of(fact: OutletFact) -> Source:
-    """An unsaved Source for an outlet of the registry."""
-    return Source(
-        domain=fact.domain,
-        name=fact.name,
-        homepage=fact.homepage,
-        country=fact.country,
-        language=fact.language,
-        ownership=fact.ownership,
+        [Attribution(article=article, source_id=pk, cue=cue) for pk, cue in links.items()]
     )

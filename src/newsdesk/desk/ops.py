@@ -381,7 +381,7 @@ def scrape() -> bytes:
 
 def metrics_token() -> str:
     """The token /metrics asks for; empty: loopback clients only."""
-    return str(getattr(settings.NEWSDESK, "metrics_token", "") or "")
+    return settings.NEWSDESK.metrics_token
 
 
 def _is_loopback(address: str) -> bool:

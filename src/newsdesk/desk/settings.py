@@ -54,6 +54,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Before everything else, so the request latency it measures includes every other middleware.
+    "newsdesk.desk.ops.RequestLatencyMiddleware",
     # First, so that static files and error pages carry the policy too.
     "newsdesk.community.middleware.ContentSecurityPolicyMiddleware",
     "django.middleware.security.SecurityMiddleware",

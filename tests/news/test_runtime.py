@@ -16,10 +16,10 @@ import pytest
 from newsdesk.cli import subscribe_default_feeds
 from newsdesk.news import jobs
 from newsdesk.news.models import Article, Feed
-from newsdesk.runtime.runners import InProcessRunner
-from newsdesk.runtime.scheduler import Scheduler
 from newsdesk.pipeline.outlets import load_default_feeds
 from newsdesk.runtime import dispatch
+from newsdesk.runtime.runners import InProcessRunner
+from newsdesk.runtime.scheduler import Scheduler
 from tests.fixtures.newssite import NewsSite
 
 

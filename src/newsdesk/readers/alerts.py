@@ -16,7 +16,6 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from newsdesk.news.models import Article, ArticleEntity, ArticleTag, Story
-from newsdesk.runtime import dispatch
 from newsdesk.readers.models import (
     AlertKind,
     AlertRule,
@@ -27,6 +26,7 @@ from newsdesk.readers.models import (
     FollowKind,
     Notification,
 )
+from newsdesk.runtime import dispatch
 
 log = logging.getLogger(__name__)
 

@@ -4,36 +4,37 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('news', '0003_story_labels_and_vectors'),
+        ("news", "0003_story_labels_and_vectors"),
     ]
 
     operations = [
         # Articles enriched before the two steps were told apart had both done.
         migrations.AddField(
-            model_name='article',
-            name='analysed_at',
+            model_name="article",
+            name="analysed_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='article',
-            name='claimed_by',
-            field=models.CharField(blank=True, default='', editable=False, max_length=100),
+            model_name="article",
+            name="claimed_by",
+            field=models.CharField(blank=True, default="", editable=False, max_length=100),
         ),
         migrations.AddField(
-            model_name='article',
-            name='claimed_until',
+            model_name="article",
+            name="claimed_until",
             field=models.DateTimeField(blank=True, editable=False, null=True),
         ),
         migrations.AddIndex(
-            model_name='article',
-            index=models.Index(fields=['analysed_at', 'sort_at', 'id'], name='article_to_analyse'),
+            model_name="article",
+            index=models.Index(fields=["analysed_at", "sort_at", "id"], name="article_to_analyse"),
         ),
         migrations.RunPython(
-            lambda apps, schema_editor: apps.get_model("news", "Article")
-            .objects.filter(enriched_at__isnull=False)
-            .update(analysed_at=models.F("enriched_at")),
+            lambda apps, schema_editor: (
+                apps.get_model("news", "Article")
+                .objects.filter(enriched_at__isnull=False)
+                .update(analysed_at=models.F("enriched_at"))
+            ),
             migrations.RunPython.noop,
         ),
     ]

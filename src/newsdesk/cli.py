@@ -83,7 +83,7 @@ def cmd_up(args: argparse.Namespace) -> int:
     from django.conf import settings
 
     from newsdesk.news.models import Feed
-    from newsdesk.runtime.runners import make_runner
+    from newsdesk.runtime.runners import InProcessRunner
     from newsdesk.runtime.scheduler import Scheduler
 
     print(f"Newsdesk home: {settings.HOME}", file=sys.stderr)
@@ -102,8 +102,8 @@ def cmd_up(args: argparse.Namespace) -> int:
         )
     from newsdesk.runtime.dispatch import use_runner
 
-    runner = make_runner()
-    use_runner(runner)  # alert deliveries share the scheduler's runner
+    runner = InProcessRunner()  # the embedded all-in-one: no broker, whatever NEWSDESK_TASK_RUNNER says
+    use_runner(runner)  # alert deliveries and story placement share the scheduler's runner
     scheduler = Scheduler(runner)
     scheduler.start()
     try:
@@ -161,7 +161,7 @@ def cmd_add(args: argparse.Namespace) -> int:
         raise CommandError(f"cannot add {args.url}: {error}", code=EXIT_PARTIAL) from None
     report = None if args.no_fetch else jobs.refresh_feed(feed.pk)
     if report is not None and not args.no_enrich:
-        enrich_now(report.changed_ids, quiet=args.json)
+        enrich_now(quiet=args.json)
 
     if args.json:
         from newsdesk.api.records import feed_record
@@ -198,7 +198,7 @@ def cmd_fetch(args: argparse.Namespace) -> int:
     feeds = jobs.claim_due_feeds(limit=100_000)
     reports = [jobs.refresh_feed(feed.pk) for feed in tracked(feeds, "Fetching feeds", not args.json)]
     if not args.no_enrich:
-        enrich_now([pk for r in reports for pk in r.changed_ids], quiet=args.json)
+        enrich_now(quiet=args.json)
     if args.json:
         emit_json(
             [
@@ -223,15 +223,18 @@ def cmd_fetch(args: argparse.Namespace) -> int:
     return EXIT_PARTIAL if any(r.error for r in reports) else EXIT_OK
 
 
-def enrich_now(article_ids: list[int], *, quiet: bool) -> None:
-    """Enrich what a command just stored, in batches, with a progress bar on a terminal."""
-    from newsdesk.news.enrichment import BATCH_SIZE, enrich_articles
+def enrich_now(*, quiet: bool) -> None:
+    """Enrich what a command just stored, and whatever an earlier run stored and left, here and now.
 
-    with progress("Enriching", len(article_ids), not quiet) as advance:
-        for start in range(0, len(article_ids), BATCH_SIZE):
-            enrich_articles(article_ids[start : start + BATCH_SIZE])
-            for _ in article_ids[start : start + BATCH_SIZE]:
-                advance()
+    The orchestrator decides what that is (``finish_pending``): it claims the waiting articles,
+    so a worker or ``newsdesk up`` running beside this command never enriches the same ones, and
+    places them in stories under the one story lease.
+    """
+    from newsdesk.news.enrichment import finish_pending
+
+    report = finish_pending()
+    if not quiet and (report.articles or report.placed):
+        print(f"Enriched {report.articles} articles; placed {report.placed} in stories.", file=sys.stderr)
 
 
 def cmd_feeds(args: argparse.Namespace) -> int:
@@ -281,9 +284,7 @@ def cmd_import(args: argparse.Namespace) -> int:
             for failure in report.failures[:20]:
                 print(f"  ! {failure}")
     if not args.no_enrich:
-        from newsdesk.news.enrichment import pending_articles
-
-        enrich_now(list(pending_articles().values_list("id", flat=True)), quiet=args.json)
+        enrich_now(quiet=args.json)
     return EXIT_PARTIAL if failed else EXIT_OK
 
 
@@ -412,20 +413,116 @@ def cmd_reenrich(args: argparse.Namespace) -> int:
     """Enrich again the articles whose enrichment is missing or was made by older enricher versions."""
     setup_django()
     migrate()
-    from newsdesk.api.views import BadRequest, parse_moment
-    from newsdesk.news.enrichment import pending_articles
+    from newsdesk.dates import parse_moment
+    from newsdesk.news.enrichment import enrich_articles, pending_articles
 
     try:
-        since = parse_moment(args.since, "--since") if args.since else None
-    except BadRequest as error:
-        raise CommandError(str(error)) from None
+        since = parse_moment(args.since) if args.since else None
+    except ValueError as error:
+        raise CommandError(f"--since: {error}") from None
     ids = list(pending_articles(since, stale=True).values_list("id", flat=True))
-    enrich_now(ids, quiet=args.json)
+    enrich_articles(ids)
     if args.json:
         emit_json({"enriched": len(ids)})
     else:
         print(f"Enriched {len(ids)} articles.")
     return EXIT_OK
+
+
+def require_migrated() -> None:
+    """Stop with a CommandError unless the database is reachable and fully migrated.
+
+    Workers and schedulers never migrate: one ``newsdesk serve`` (or ``manage migrate``) does,
+    so several starting at once never race over the schema.
+    """
+    from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections
+    from django.db.migrations.executor import MigrationExecutor
+
+    try:
+        executor = MigrationExecutor(connections[DEFAULT_DB_ALIAS])
+        plan = executor.migration_plan(executor.loader.graph.leaf_nodes())
+    except DatabaseError as error:
+        raise CommandError(f"cannot reach the database: {error}") from None
+    finally:
+        connections.close_all()
+    if plan:
+        raise CommandError(
+            f"the database lacks {len(plan)} migrations (first: {plan[0][0].app_label}.{plan[0][0].name}); "
+            "run `newsdesk manage migrate` (or start `newsdesk serve`) first"
+        )
+
+
+def cmd_worker(args: argparse.Namespace) -> int:
+    """Run tasks from the broker's queues (NEWSDESK_BROKER_URL) until stopped."""
+    setup_django()
+    from django.conf import settings
+
+    if not settings.NEWSDESK.broker_url:
+        raise CommandError("newsdesk worker needs NEWSDESK_BROKER_URL (redis://host:6379/0 or amqp://host//)")
+    try:
+        from newsdesk.runtime.celery import CeleryRunner, app, worker_argv
+    except ImportError as error:
+        raise CommandError(f"Celery is not installed ({error}): pip install 'newsdesk[celery]'") from None
+    from newsdesk.runtime.dispatch import use_runner
+
+    try:
+        argv = worker_argv(
+            _list(args.queues),
+            concurrency=args.concurrency,
+            pool=args.pool,
+            loglevel=settings.NEWSDESK.log_level,
+        )
+    except ValueError as error:
+        raise CommandError(f"--queues: {error}") from None
+    require_migrated()
+    use_runner(CeleryRunner(app))  # what a task submits (enrichment after a refresh) goes to the broker too
+    code = app.start(argv)
+    return int(code or EXIT_OK)
+
+
+def cmd_scheduler(args: argparse.Namespace) -> int:
+    """Run the apps' ticks (claim due feeds, submit waiting work) every few seconds until stopped.
+
+    Several may run at once: the ticks claim what they submit, so no work is submitted twice.
+    """
+    setup_django()
+    import signal
+    import threading
+
+    from django.conf import settings
+
+    from newsdesk.runtime.dispatch import use_runner
+    from newsdesk.runtime.runners import make_runner
+    from newsdesk.runtime.scheduler import tick
+
+    require_migrated()
+    try:
+        runner = make_runner()
+    except (KeyError, ImportError) as error:
+        raise CommandError(str(error)) from None
+    use_runner(runner)
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())
+    interval = args.interval or settings.NEWSDESK.scheduler_seconds
+    if not args.once:
+        print(
+            f"Scheduler: ticks every {interval} s to the {runner.name} runner (Ctrl-C stops it)",
+            file=sys.stderr,
+        )
+    try:
+        while not stop.is_set():
+            tick(runner)
+            if args.once:
+                break
+            stop.wait(interval)
+    finally:
+        runner.shutdown(wait=True)
+    return EXIT_OK
+
+
+def _list(raw: str) -> list[str]:
+    return [part.strip() for part in raw.split(",") if part.strip()]
 
 
 def cmd_createadmin(args: argparse.Namespace) -> int:
@@ -539,6 +636,33 @@ def build_parser() -> argparse.ArgumentParser:
     reenrich.add_argument("--since", help="only articles published since this ISO time")
     reenrich.add_argument("--json", action="store_true")
     reenrich.set_defaults(func=cmd_reenrich)
+
+    worker = commands.add_parser("worker", help="run tasks from the broker (NEWSDESK_BROKER_URL)")
+    worker.add_argument(
+        "--queues",
+        default="fetch,enrich,stories,default",
+        help="comma-separated queues to take tasks from (default: all of fetch,enrich,stories,default)",
+    )
+    worker.add_argument(
+        "--concurrency",
+        type=int,
+        help="tasks at once (default: one per core with enrich, 1 for stories alone, else 16)",
+    )
+    worker.add_argument(
+        "--pool",
+        choices=["prefork", "threads", "solo"],
+        help="processes, threads or one task at a time (default: processes with enrich, else threads)",
+    )
+    worker.set_defaults(func=cmd_worker)
+
+    scheduler = commands.add_parser(
+        "scheduler", help="claim due feeds and submit waiting work, every few seconds"
+    )
+    scheduler.add_argument(
+        "--interval", type=int, help="seconds between ticks (default NEWSDESK_SCHEDULER_SECONDS)"
+    )
+    scheduler.add_argument("--once", action="store_true", help="tick once and exit (for cron)")
+    scheduler.set_defaults(func=cmd_scheduler)
 
     admin = commands.add_parser("createadmin", help="make the first admin account")
     admin.add_argument("--username")

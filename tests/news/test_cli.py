@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -124,6 +128,9 @@ def test_it_extracts_files_and_urls_as_json_lines(
     assert "error" in lines[2]
 
 
+@pytest.mark.skipif(
+    not (SHARED_DATA / "extraction-trafilatura-eval").is_dir(), reason="needs ../shared/data (absent here)"
+)
 def test_it_extracts_a_real_saved_page(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     import gzip
 
@@ -139,3 +146,68 @@ def test_it_extracts_a_real_saved_page(capsys: pytest.CaptureFixture[str], tmp_p
     record = json.loads(out)
     assert code == 0
     assert any(segment in record["text"] for segment in entry["with"])
+
+
+def test_it_enriches_what_a_fetch_stored_and_what_a_crashed_run_left(
+    site: NewsSite, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from newsdesk.news.enrichment import analyse_pending
+
+    assert run(capsys, "add", "--no-enrich", site.server.url("/"))[0] == 0
+    assert not Article.objects.filter(enriched_at__isnull=False).exists()
+    # A run that analysed the articles and died before placing them in stories.
+    assert analyse_pending() == 3
+    assert not Article.objects.filter(story__isnull=False).exists()
+    code, out, _ = run(capsys, "fetch", "--all")
+    assert code == 0 and "0 new" in out
+    # The next fetch, with nothing new of its own, finished what the dead run left.
+    assert not Article.objects.filter(enriched_at__isnull=True).exists()
+    assert not Article.objects.filter(story__isnull=True).exists()
+    assert Article.objects.filter(vectors__isnull=False).distinct().count() == 3
+
+
+def test_it_reenriches_since_a_date_and_refuses_a_bad_one(
+    site: NewsSite, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert run(capsys, "add", site.server.url("/"))[0] == 0
+    Article.objects.update(analysed_at=None, enriched_at=None)
+    code, out, _ = run(capsys, "reenrich", "--since", "2026-11-27", "--json")
+    # Two of the site's three stories are from the 27th; the third (30 hours old) is not.
+    assert code == 0 and json.loads(out) == {"enriched": 2}
+    assert Article.objects.filter(enriched_at__isnull=True).count() == 1
+    code, _, err = run(capsys, "reenrich", "--since", "last tuesday")
+    assert code == 2 and "--since" in err and "ISO 8601" in err
+
+
+def test_it_runs_one_scheduler_tick_in_process(site: NewsSite, capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(capsys, "add", "--no-fetch", site.feed_url)[0] == 0
+    code, _, _ = run(capsys, "scheduler", "--once")
+    assert code == 0
+    # The tick claimed the due feed and the in-process runner refreshed it before the command ended.
+    assert Article.objects.count() == 3
+    feed = Feed.objects.get()
+    assert feed.last_fetched_at is not None
+
+
+def test_it_refuses_a_worker_without_a_broker_or_with_an_unknown_queue(
+    capsys: pytest.CaptureFixture[str],
+    settings,  # type: ignore[no-untyped-def]
+) -> None:
+    code, _, err = run(capsys, "worker")
+    assert code == 2 and "NEWSDESK_BROKER_URL" in err
+    settings.NEWSDESK = dataclasses.replace(settings.NEWSDESK, broker_url="redis://127.0.0.1:1/0")
+    code, _, err = run(capsys, "worker", "--queues", "fetch,sports")
+    assert code == 2 and "unknown queue sports" in err
+
+
+def test_it_refuses_to_schedule_on_an_unmigrated_database(tmp_path: Path) -> None:
+    env = {key: value for key, value in os.environ.items() if not key.startswith(("NEWSDESK_", "DJANGO_"))}
+    env["NEWSDESK_HOME"] = str(tmp_path / "fresh")
+    newsdesk = str(Path(sys.executable).with_name("newsdesk"))
+    for command in (["scheduler", "--once"], ["worker"]):
+        env["NEWSDESK_BROKER_URL"] = "redis://127.0.0.1:1/0"
+        result = subprocess.run(
+            [newsdesk, *command], env=env, capture_output=True, text=True, timeout=60, check=False
+        )
+        assert result.returncode == 2, result.stderr
+        assert "migrations" in result.stderr and "newsdesk manage migrate" in result.stderr

@@ -19,6 +19,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from newsdesk.news import store
 from newsdesk.news.models import Article, ArticleURL, ArticleVersion, Source
@@ -230,6 +232,35 @@ def test_it_updates_the_row_another_writer_inserted_first(monkeypatch: pytest.Mo
     assert Article.objects.count() == 1
     assert "a week late" in Article.objects.get().text
     assert ArticleVersion.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_it_finds_an_article_by_its_own_url_when_its_url_record_is_missing() -> None:
+    source = source_for_url("https://example.org/")
+    first = store_article(_draft("https://example.org/quay"), source=source).article
+    ArticleURL.objects.filter(article=first).delete()
+
+    again = store_article(_draft("https://example.org/quay", text="Opened a week late."), source=source)
+
+    assert again.article.pk == first.pk and again.changed
+    assert ArticleURL.objects.filter(article=first, url="https://example.org/quay").exists()
+
+
+@pytest.mark.django_db
+def test_it_writes_nothing_when_a_draft_brings_nothing_new() -> None:
+    source = source_for_url("https://example.org/")
+    stored = store_article(_draft("https://example.org/quay"), source=source).article
+    Article.objects.filter(pk=stored.pk).update(ai_summary="written by the enrichment meanwhile")
+
+    with CaptureQueriesContext(connection) as queries:
+        again = store_article(_draft("https://example.org/quay"), source=source)
+
+    assert not again.created and not again.changed
+    writes = [q["sql"] for q in queries.captured_queries if q["sql"].startswith(("UPDATE", "INSERT"))]
+    assert writes == []
+    changed = store_article(_draft("https://example.org/quay", title="Quay opens late"), source=source)
+    assert changed.changed
+    assert Article.objects.get().ai_summary == "written by the enrichment meanwhile"
 
 
 @pytest.mark.django_db

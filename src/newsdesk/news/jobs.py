@@ -208,8 +208,9 @@ def refresh_feed(feed_id: int, *, fetcher: Fetcher | None = None, fetch_pages: b
     (shown in /feeds/) and in the report. Runs at most once at a time per feed: while another
     refresh of the feed is at work, returns at once with ``skipped`` set.
     """
-    report = RefreshReport(feed_id=feed_id, url="")
-    if not Feed.objects.filter(pk=feed_id).exists():
+    url = Feed.objects.filter(pk=feed_id).values_list("url", flat=True).first()
+    report = RefreshReport(feed_id=feed_id, url=url or "")
+    if url is None:
         report.error = f"there is no feed {feed_id}"
         return report
     claim = RefreshClaim(feed_id)
@@ -235,7 +236,6 @@ def _refresh(
     feed_id: int, fetcher: Fetcher, fetch_pages: bool, claim: RefreshClaim, report: RefreshReport
 ) -> None:
     feed = Feed.objects.select_related("source").get(pk=feed_id)
-    report.url = feed.url
     now = timezone.now()
     try:
         result = fetcher.fetch(

@@ -100,8 +100,6 @@ def find_article(urls: list[str], digest: str | None, *, lock: bool = False) -> 
     so two writers updating one article take turns and the second sees the first one's result.
     """
     hit = ArticleURL.objects.filter(url__in=urls).values_list("article_id", flat=True).first()
-    if hit is None:
-        hit = Article.objects.filter(url__in=urls).values_list("pk", flat=True).first()
     if hit is None and digest:
         hit = Article.objects.filter(content_hash=digest).order_by("id").values_list("pk", flat=True).first()
     if hit is None:
@@ -131,7 +129,7 @@ def store_article(draft: ArticleDraft, *, source: Source, feed: Feed | None = No
                 _remember_urls(article, urls)
                 return StoreResult(article=article, created=True, changed=True)
             # Another worker stored it first: its row is committed now (the unique key waited for it).
-            article = find_article(urls, digest, lock=True)
+            article = find_article(urls, digest, lock=True) or _locked_at(canonical)
             if article is None:
                 raise RuntimeError(f"{canonical} could be neither inserted nor found")
         if article.source_id != source.pk:
@@ -142,6 +140,11 @@ def store_article(draft: ArticleDraft, *, source: Source, feed: Feed | None = No
         changed = _update(article, draft, digest)
         _remember_urls(article, urls)
     return StoreResult(article=article, created=False, changed=changed)
+
+
+def _locked_at(canonical: str) -> Article | None:
+    """The article whose own URL this is (one that lost its URL record to another article)."""
+    return Article.objects.select_for_update().filter(url=canonical).first()
 
 
 def _insert(
@@ -175,8 +178,31 @@ def _create(draft: ArticleDraft, canonical: str, digest: str, source: Source, fe
     )
 
 
+# What storing a draft may change on a stored article (the enrichment's fields are never written here).
+_STORED_FIELDS = (
+    "title",
+    "text",
+    "html",
+    "content_hash",
+    "updated_at",
+    "fetched_at",
+    "developing",
+    "enriched_at",
+    "analysed_at",
+    "byline",
+    "language",
+    "lead_image",
+    "summary",
+    "published_at",
+)
+
+
 def _update(article: Article, draft: ArticleDraft, digest: str) -> bool:
-    """Bring a stored article up to date; True when its title or text changed."""
+    """Bring a stored article up to date; True when its title or text changed.
+
+    Writes only the fields that changed, and nothing when none did.
+    """
+    before = {name: getattr(article, name) for name in _STORED_FIELDS}
     new_title = draft.title[:1000] or article.title
     new_text = draft.text or article.text
     content_changed = new_title != article.title or (bool(draft.text) and digest != article.content_hash)
@@ -208,7 +234,9 @@ def _update(article: Article, draft: ArticleDraft, digest: str) -> bool:
             setattr(article, field, value)
     if draft.published_at and not article.published_at:
         article.published_at = draft.published_at
-    article.save()
+    changed = [name for name in _STORED_FIELDS if getattr(article, name) != before[name]]
+    if changed:
+        article.save(update_fields=[*changed, "sort_at", "excerpt"])  # both derived in Article.save
     return content_changed
 
 

@@ -8,6 +8,7 @@ import re
 from datetime import timedelta
 
 import pytest
+from django.core.cache import caches
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -17,6 +18,12 @@ from newsdesk.news import keyset
 from newsdesk.news.models import Article, ArticleEntity, ArticleTag, Entity, Feed, Quote, Source, Story, Tag
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _no_fragments_kept() -> None:
+    """Pinned query counts are those of a page built afresh (see test_it_keeps_fragments...)."""
+    caches["default"].clear()
 
 
 def make_source(domain: str = "courier.example", **extra: object) -> Source:
@@ -65,9 +72,10 @@ def test_it_keeps_home_queries_constant(client: Client) -> None:
     small, _ = count_queries(client, "/")
     make_articles(make_source("other.example", name="Other"), 40)
     large, _ = count_queries(client, "/")
-    # The top stories and the page of articles: keyset pages count nothing (the page asks for one
-    # row more than it shows to know whether there is an older page).
-    assert small == large == 2
+    # The store's version (the key of the cached list), the page of articles and the top stories:
+    # keyset pages count nothing (the page asks for one row more than it shows to know whether
+    # there is an older page).
+    assert small == large == 3
 
 
 def test_it_shows_the_article_page_like_an_aggregator(client: Client) -> None:
@@ -117,7 +125,8 @@ def test_it_shows_a_source_with_its_feed_health(client: Client) -> None:
     assert "HTTP 503 Service Unavailable" in body
     assert "failing" in body
     assert "Headline number 1" in body
-    assert queries == 3  # source, feeds, articles (no page count: keyset pages)
+    # the source (with the store's version, the key of its cached list), feeds, articles (no count)
+    assert queries == 3
 
 
 def test_it_renders_stored_html_only_after_sanitizing(client: Client) -> None:
@@ -250,8 +259,8 @@ def test_it_pages_home_by_keyset_with_every_article_once_in_constant_queries(
     expected = [a.title for a in Article.objects.order_by("-sort_at", "-id")]
     assert titles == expected and len(titles) == 11
     assert [len(page) for _, page in pages] == [4, 4, 3]
-    # The first page also asks for the top stories; deeper pages cost the same as each other.
-    assert [queries for queries, _ in pages] == [2, 1, 1]
+    # The store's version and the page; the first page also asks for the top stories.
+    assert [queries for queries, _ in pages] == [3, 2, 2]
 
 
 def test_it_goes_back_to_newer_pages(client: Client, page_size: int) -> None:
@@ -313,9 +322,9 @@ def test_it_lists_an_entitys_articles_newest_first_either_way(
     pages = walk(client, f"/entities/{person.pk}/")
     titles = [title for _, page in pages for title in page]
     assert titles == [a.title for a in sorted(mentioned, key=lambda a: (-a.sort_at.timestamp(), -a.pk))]
-    # the entity (with the archive's size), the page's ids and rows; the first page adds the quotes
-    # (how many, up to the plan's threshold; the newest quoting articles; their quotes)
-    assert [queries for queries, _ in pages] == [6, 3]
+    # the entity (with the store's version and how often it is quoted), the page's ids and rows;
+    # the first page adds its quotes (the newest quoting articles, their quotes)
+    assert [queries for queries, _ in pages] == [5, 3]
     body = client.get(f"/entities/{person.pk}/").content.decode()
     assert body.index("Words 0") < body.index("Words 1") < body.index("Words 2")
 
@@ -333,8 +342,9 @@ def test_it_lists_a_tags_articles_newest_first_either_way(
     ArticleTag.objects.bulk_create(ArticleTag(article=a, tag=tag) for a in tagged)
     pages = walk(client, "/tags/harbour/")
     assert [title for _, page in pages for title in page] == [a.title for a in tagged]
-    # the tag (with the archive's size), whether its links pass the threshold, the ids, the rows
-    assert [queries for queries, _ in pages] == [4, 4]
+    # the tag (with the store's version and its links counted up to the plan's threshold), the ids
+    # and the rows of the page
+    assert [queries for queries, _ in pages] == [3, 3]
 
 
 def test_it_shows_the_first_reports_of_a_large_story(client: Client, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -348,7 +358,7 @@ def test_it_shows_the_first_reports_of_a_large_story(client: Client, monkeypatch
     assert listed_titles(body) == ["Headline number 4", "Headline number 3", "Headline number 2"][::1]
     assert "… and 2 later reports." in body
     assert 'Eastport Courier <span class="count">5</span>' in body  # coverage counts every report
-    # story, timeline, coverage by outlet, quotes, places, comments
+    # story (with the store's version), timeline, coverage by outlet, quotes, places, comments
     assert queries == 6
     detail = client.get(f"/api/stories/{story.pk}").json()
     assert len(detail["articles"]) == 3 and detail["more_articles"] == f"/api/articles?story={story.pk}"
@@ -393,3 +403,40 @@ def test_it_pages_api_stories_by_cursor(client: Client) -> None:
     assert [s["id"] for s in first["results"] + rest["results"]] == ranked
     assert rest["next_cursor"] is None
     assert client.get("/api/stories?cursor=zzz").status_code == 400
+
+
+def test_it_keeps_fragments_until_the_store_changes(client: Client) -> None:
+    source = make_source()
+    make_articles(source, 3)
+    built, _ = count_queries(client, "/")
+    kept, body = count_queries(client, "/")
+    assert kept == 1 < built  # the store's version only: the list comes from the cache
+    assert "Headline number 0" in body
+    # A write through the models with no signal (as bulk upserts store) moves the version itself.
+    Article.objects.bulk_create(
+        [
+            Article(
+                source=source,
+                url="https://courier.example/late",
+                title="A late report",
+                sort_at=timezone.now(),
+                fetched_at=timezone.now(),
+            )
+        ]
+    )
+    assert "A late report" in client.get("/").content.decode()
+    Source.objects.filter(pk=source.pk).update(name="Renamed Courier")  # no signal, same version
+    assert "Renamed Courier" not in client.get("/").content.decode()
+    Source.objects.get(pk=source.pk).save()  # an edit one at a time (the admin) is seen at once
+    assert "Renamed Courier" in client.get("/").content.decode()
+
+
+def test_it_keeps_nothing_about_the_reader_in_fragments(client: Client, django_user_model) -> None:  # type: ignore[no-untyped-def]
+    tag = Tag.objects.create(name="harbour", slug="harbour")
+    article = make_articles(make_source(), 1)[0]
+    ArticleTag.objects.create(article=article, tag=tag)
+    assert "to follow this on My desk" in client.get("/tags/harbour/").content.decode()
+    reader = django_user_model.objects.create_user("ada", password="a long passphrase here")
+    client.force_login(reader)
+    body = client.get("/tags/harbour/").content.decode()
+    assert "Follow #harbour" in body and "Headline number 0" in body

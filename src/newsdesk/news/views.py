@@ -7,20 +7,22 @@ worked out here, in Python, once per item, and the list is one template loop wit
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from math import isqrt
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Count, Q, QuerySet, Subquery
+from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import SafeString
 
-from newsdesk.news import keyset
+from newsdesk.news import keyset, pagecache
 from newsdesk.news.models import (
     LIST_DEFERRED,
     Article,
@@ -45,7 +47,7 @@ TOP_STORY_WINDOW = timedelta(days=3)
 ENTITY_QUOTES = 20
 STORY_TIMELINE = 50
 STORY_QUOTES = 50
-FEEDS_PAGE = 100
+FEEDS_PAGE = 50
 
 
 def _page_size() -> int:
@@ -97,13 +99,27 @@ def _list_page(articles: QuerySet[Article], request: HttpRequest, **fetch: Any) 
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    """The latest articles across outlets, a keyset page at a time."""
-    page = _list_page(Article.objects.listing(), request)
-    first = not page.newer
-    stories = list(top_stories()[:TOP_STORIES]) if first else []
+    """The latest articles across outlets, a keyset page at a time (the first led by top stories)."""
+
+    def build() -> str:
+        page = _list_page(Article.objects.listing(), request)
+        stories = list(top_stories()[:TOP_STORIES]) if not page.newer else []
+        return _render_list("news/_home_listing.html", page, stories=stories)
+
+    return render(request, "news/home.html", {"listing": _fragment(request, "home", [], build)})
+
+
+def _fragment(
+    request: HttpRequest, name: str, parts: list[object], build: Callable[[], str], version: str = ""
+) -> SafeString:
+    """A page's cached fragment for the keyset position this request asks for."""
+    position = [request.GET.get("before", ""), request.GET.get("after", "")]
+    return pagecache.fragment(version or pagecache.store_version(), name, [*parts, *position], build)
+
+
+def _render_list(template: str, page: keyset.Page[Article], **extra: Any) -> str:
     paths = Paths()
-    context = {"page": page, "paths": paths, "items": paths.items(page), "stories": stories}
-    return render(request, "news/home.html", context)
+    return render_to_string(template, {"page": page, "paths": paths, "items": paths.items(page), **extra})
 
 
 def top_stories() -> QuerySet[Story]:
@@ -177,11 +193,15 @@ def _copies(article: Article) -> list[Article]:
 
 def source_detail(request: HttpRequest, source_id: int) -> HttpResponse:
     """An outlet: its facts, its feeds and their health, its latest articles."""
-    source = get_object_or_404(Source, pk=source_id)
+    source = get_object_or_404(Source.objects.annotate(**pagecache.version_fields()), pk=source_id)
     feeds = source.feeds.order_by("url")
-    page = _list_page(Article.objects.listing().filter(source=source), request)
-    paths = Paths()
-    context = {"source": source, "feeds": feeds, "page": page, "paths": paths, "items": paths.items(page)}
+
+    def build() -> str:
+        page = _list_page(Article.objects.listing().filter(source=source), request)
+        return _render_list("news/_listing.html", page, empty="No articles yet.")
+
+    listing = _fragment(request, "source", [source.pk], build, version=pagecache.version_of(source))
+    context = {"source": source, "feeds": feeds, "listing": listing, "paths": Paths()}
     return render(request, "news/source.html", context)
 
 
@@ -202,36 +222,43 @@ def feed_list(request: HttpRequest) -> HttpResponse:
 
 def tag_detail(request: HttpRequest, slug: str) -> HttpResponse:
     """Articles carrying one hashtag, newest first."""
-    tag = get_object_or_404(Tag.objects.annotate(archive=_archive_size()), slug=slug)
-    links = ArticleTag.objects.filter(tag=tag)
-    page = _linked_page(links, _common(links, getattr(tag, "archive", 0)), request)
-    paths = Paths()
-    context = {"tag": tag, "page": page, "paths": paths, "items": paths.items(page)}
-    return render(request, "news/tag.html", context)
+    links = ArticleTag.objects.filter(tag=OuterRef("pk"))
+    tags = Tag.objects.annotate(**pagecache.version_fields(), links=CappedCount(links))
+    tag = get_object_or_404(tags, slug=slug)
+
+    def build() -> str:
+        common = _is_common(getattr(tag, "links", 0), _archive(tag))
+        page = _linked_page(ArticleTag.objects.filter(tag=tag), common, request)
+        return _render_list("news/_listing.html", page, empty="No articles carry this hashtag.")
+
+    listing = _fragment(request, "tag", [tag.pk], build, version=pagecache.version_of(tag))
+    return render(request, "news/tag.html", {"tag": tag, "listing": listing})
 
 
 def entity_detail(request: HttpRequest, entity_id: int) -> HttpResponse:
     """A person, organisation or place: the articles that mention it and its latest quotes."""
-    entity = get_object_or_404(Entity.objects.annotate(archive=_archive_size()), pk=entity_id)
-    links = ArticleEntity.objects.filter(entity=entity)
-    archive = getattr(entity, "archive", 0)
-    page = _linked_page(links, entity.article_count >= _common_threshold(archive), request)
-    paths = Paths()
-    context = {
-        "entity": entity,
-        "page": page,
-        "paths": paths,
-        "items": paths.items(page),
-        "quotes": latest_quotes(entity, archive) if not page.newer else [],
-    }
-    return render(request, "news/entity.html", context)
+    quoted = CappedCount(Quote.objects.filter(speaker=OuterRef("pk")))
+    entities = Entity.objects.annotate(**pagecache.version_fields(), quoted=quoted)
+    entity = get_object_or_404(entities, pk=entity_id)
+
+    def build() -> str:
+        archive = _archive(entity)
+        links = ArticleEntity.objects.filter(entity=entity)
+        # The stored count of the entity's articles says which plan reads less.
+        page = _linked_page(links, _is_common(entity.article_count, archive), request)
+        common_quotes = _is_common(getattr(entity, "quoted", 0), archive)
+        quotes = latest_quotes(entity, common_quotes) if not page.newer else []
+        return _render_list("news/_entity_listing.html", page, quotes=quotes, empty="No articles.")
+
+    listing = _fragment(request, "entity", [entity.pk], build, version=pagecache.version_of(entity))
+    return render(request, "news/entity.html", {"entity": entity, "listing": listing})
 
 
-def latest_quotes(entity: Entity, archive: int, limit: int = ENTITY_QUOTES) -> list[Quote]:
-    """A speaker's quotes from the newest articles that quote them, in three queries."""
+def latest_quotes(entity: Entity, common: bool, limit: int = ENTITY_QUOTES) -> list[Quote]:
+    """A speaker's quotes from the newest articles that quote them, in two queries."""
     spoken = Quote.objects.filter(speaker=entity)
     newest = (
-        Article.objects.linked_from(spoken, common=_common(spoken, archive))
+        Article.objects.linked_from(spoken, common=common)
         .order_by("-sort_at", "-id")
         .values_list("id", flat=True)[:limit]
     )
@@ -251,37 +278,58 @@ def _linked_page(links: QuerySet[Any], common: bool, request: HttpRequest) -> ke
     return _list_page(matching, request, fetch=lambda ids: Article.objects.listing().filter(pk__in=ids))
 
 
-def _archive_size() -> Subquery:
-    """The newest article id, as an annotation of the page's own first query: the archive's size."""
-    return Subquery(Article.objects.order_by("-id").values("id")[:1])
+class CappedCount(Subquery):
+    """How many rows a subquery has, counted no further than COUNT_CAP (from an index, in ~1 ms)."""
+
+    template = "(SELECT COUNT(*) FROM (%(subquery)s) capped)"
+    output_field = IntegerField()
+
+    def __init__(self, rows: QuerySet[Any]) -> None:
+        super().__init__(rows.order_by().values("pk")[:COUNT_CAP])
 
 
-def _common(links: QuerySet[Any], archive: int | None) -> bool:
-    """Whether the links reach the threshold (counted no further than it, from the index alone)."""
-    threshold = _common_threshold(archive)
-    return bool(links.order_by()[:threshold].count() >= threshold)
+# The plan threshold passes this count only for archives above ~1.2M articles; then every list over
+# the cap walks the index (it reads at most page x archive / cap entries).
+COUNT_CAP = 5000
 
 
-def _common_threshold(archive: int | None) -> int:
-    """Links above which walking the newest-first index finds a page sooner than sorting the matches.
+def _archive(row: object) -> int:
+    """The archive's size: its newest article id, read with the page's object (pagecache)."""
+    return int(getattr(row, "store_newest_article", 0) or 0)
+
+
+def _is_common(links: int, archive: int) -> bool:
+    """Whether walking the newest-first index finds a page sooner than sorting the matches.
 
     Walking reads about page x archive / links index entries, sorting reads every link: the two
     cross at the square root of page x archive (1,450 links at 100k articles, 4,600 at 1M).
     """
-    return max(100, isqrt((_page_size() + 1) * (archive or 0)))
+    return links >= min(_common_threshold(archive), COUNT_CAP)
+
+
+def _common_threshold(archive: int) -> int:
+    return max(100, isqrt((_page_size() + 1) * archive))
 
 
 def story_detail(request: HttpRequest, story_id: int) -> HttpResponse:
     """One story: coverage by outlet, country and ownership, timeline, first report, quotes, map."""
-    story = get_object_or_404(Story, pk=story_id)
+    story = get_object_or_404(Story.objects.annotate(**pagecache.version_fields()), pk=story_id)
     if story.merged_into_id:
         return redirect("news:story", story.merged_into_id)
-    coverage = story_coverage(story)
-    paths = Paths()
-    context = {"story": story, **vars(coverage), "more": coverage.more, "paths": paths}
-    context["items"] = paths.items(coverage.timeline)
-    context["graticule_x"], context["graticule_y"] = range(0, 361, 30), range(0, 181, 30)
-    return render(request, "news/story.html", context)
+
+    def build() -> str:
+        coverage = story_coverage(story)
+        paths = Paths()
+        context = {"story": story, **vars(coverage), "more": coverage.more, "paths": paths}
+        context["items"] = paths.items(coverage.timeline)
+        context["graticule_x"], context["graticule_y"] = range(0, 361, 30), range(0, 181, 30)
+        return render_to_string("news/_story_body.html", context)
+
+    # The story's own row moves with every placement into it; the store version covers the rest.
+    parts: list[object] = [story.pk, story.article_count, story.source_count, story.last_published_at]
+    parts += [story.developing, story.headline]
+    body = pagecache.fragment(pagecache.version_of(story), "story", parts, build)
+    return render(request, "news/story.html", {"story": story, "body": body})
 
 
 @dataclass

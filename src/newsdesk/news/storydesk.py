@@ -250,13 +250,6 @@ def _time_order(article: Article) -> tuple[float, int]:
     return (article.sort_at.timestamp(), article.pk)
 
 
-def _group(labels: dict[int, int]) -> dict[int, list[int]]:
-    out: dict[int, list[int]] = {}
-    for pk, label in labels.items():
-        out.setdefault(label, []).append(pk)
-    return out
-
-
 def article_entity_names(article_ids: Sequence[int]) -> dict[int, list[str]]:
     """Canonical keys of the people, organisations and places of each article (one query)."""
     out: dict[int, list[str]] = {}

@@ -39,12 +39,6 @@ def claim(candidates: QuerySet[Any], size: int, seconds: float) -> tuple[str, li
     return token, [pk for pk in ids if pk in set(mine)]
 
 
-def renew(model: type[Model], token: str, seconds: float) -> int:
-    """Extend a claim still held; returns the rows renewed."""
-    until = timezone.now() + timedelta(seconds=seconds)
-    return int(model.objects.filter(claimed_by=token).update(claimed_until=until))  # type: ignore[attr-defined]
-
-
 def release(model: type[Model], token: str, ids: list[int] | None = None) -> None:
     """Give claimed rows back (all of the token's, or only ``ids``)."""
     rows = model.objects.filter(claimed_by=token)  # type: ignore[attr-defined]

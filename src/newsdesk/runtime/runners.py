@@ -16,7 +16,7 @@ from typing import Any
 from django.db import close_old_connections
 
 from newsdesk.desk.config import current
-from newsdesk.plugins import load_plugin, load_plugins
+from newsdesk.plugins import load_plugin
 from newsdesk.runtime.registry import get_task
 from newsdesk.runtime.retry import verdict
 
@@ -136,11 +136,6 @@ class InProcessRunner(TaskRunner):
             for timer in self._timers:
                 timer.cancel()
         self._pool.shutdown(wait=wait, cancel_futures=not wait)
-
-
-def available_runners() -> dict[str, type[TaskRunner]]:
-    """Every runner class installed, built-in or plugin, by name."""
-    return load_plugins("newsdesk.runners", {InProcessRunner.name: InProcessRunner})
 
 
 def make_runner(name: str | None = None) -> TaskRunner:

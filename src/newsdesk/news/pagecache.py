@@ -5,7 +5,7 @@ article is enriched again after its text changes, and placing it in a story sets
 the newest story, read in one query from three indexes (O(1) on SQLite and PostgreSQL). Any process
 that stores, enriches or places an article therefore moves every page on to fresh fragments --
 web processes, workers and `newsdesk import` alike, with nothing to send between them. What the
-version does not see (an outlet renamed in the admin, an article deleted) shows within a minute:
+version does not see (an outlet renamed by an UPDATE, an article deleted) shows within a minute:
 the key also holds the minute, because the fragments say "5 minutes ago". ``store_changed()``
 moves this process on at once (the admin and tests call it; a shared version in Redis could
 carry it to every process).
@@ -23,7 +23,7 @@ from collections.abc import Callable, Iterable
 from django.core.cache import caches
 from django.db import connection
 from django.db.models import Subquery
-from django.db.models.signals import post_delete, post_save
+from django.db.models.signals import post_save
 from django.utils.safestring import SafeString, mark_safe
 
 CACHE_ALIAS = "default"
@@ -82,13 +82,13 @@ def fragment(version: str, name: str, parts: Iterable[object], build: Callable[[
 
 
 def _connect() -> None:
-    from newsdesk.news.models import Article, ArticleEntity, ArticleTag, Entity, Quote, Source, Story, Tag
+    from newsdesk.news.models import Article, Entity, Source, Story, Tag
 
     # Edits one at a time (the admin, tests) are seen at once in this process; bulk writes move
-    # the version itself.
-    for model in (Article, Source, Story, Tag, Entity, ArticleTag, ArticleEntity, Quote):
+    # the version itself. No delete receivers: one would stop Django deleting link rows in one
+    # statement (a receiver makes it load and signal each row), which the store relies on.
+    for model in (Article, Source, Story, Tag, Entity):
         post_save.connect(store_changed, sender=model, dispatch_uid=f"pagecache-save-{model.__name__}")
-        post_delete.connect(store_changed, sender=model, dispatch_uid=f"pagecache-delete-{model.__name__}")
 
 
 _connect()

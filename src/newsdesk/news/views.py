@@ -24,7 +24,6 @@ from django.utils.safestring import SafeString
 
 from newsdesk.news import keyset, pagecache
 from newsdesk.news.models import (
-    LIST_DEFERRED,
     Article,
     ArticleEntity,
     ArticleTag,
@@ -48,6 +47,11 @@ ENTITY_QUOTES = 20
 STORY_TIMELINE = 50
 STORY_QUOTES = 50
 FEEDS_PAGE = 50
+# What a listed quote shows: its words, its speaker's name and link, its article's outlet.
+QUOTE_FIELDS = (
+    *("text", "speaker_id", "speaker_name", "anonymous", "speaker_description", "direct", "position"),
+    *("article_id", "article__source_id", "article__source__name"),
+)
 
 
 def _page_size() -> int:
@@ -264,9 +268,7 @@ def latest_quotes(entity: Entity, common: bool, limit: int = ENTITY_QUOTES) -> l
     )
     order = {pk: n for n, pk in enumerate(newest)}
     quotes = list(
-        spoken.filter(article_id__in=list(order))
-        .select_related("article__source")
-        .defer(*(f"article__{name}" for name in LIST_DEFERRED))
+        spoken.filter(article_id__in=list(order)).select_related("article__source").only(*QUOTE_FIELDS)
     )
     quotes.sort(key=lambda q: (order[q.article_id], q.position))
     return quotes[:limit]
@@ -367,8 +369,8 @@ def story_coverage(story: Story) -> Coverage:
         by_ownership[str(labels.get(ownership, ownership))] += n
     quotes = list(
         Quote.objects.filter(article__story=story)
-        .select_related("speaker", "article__source")
-        .defer(*(f"article__{name}" for name in LIST_DEFERRED))
+        .select_related("article__source")
+        .only(*QUOTE_FIELDS)
         .order_by("position", "id")[:STORY_QUOTES]
     )
     places = list(

@@ -7,6 +7,8 @@ from dataclasses import replace
 from datetime import timedelta
 
 import pytest
+from django.test import Client
+from django.urls import reverse
 from django.utils import timezone
 
 from newsdesk.news import jobs
@@ -347,7 +349,7 @@ def test_it_stops_when_another_refresh_took_its_feed_over(
 
 
 def test_it_records_an_unexpected_failure_on_the_feed(
-    server: FixtureServer, monkeypatch: pytest.MonkeyPatch
+    server: FixtureServer, monkeypatch: pytest.MonkeyPatch, client: Client
 ) -> None:
     url = _full_text_feed(server, 3)
     server.routes["/full.xml"].headers["ETag"] = '"v1"'  # type: ignore[union-attr]
@@ -372,6 +374,7 @@ def test_it_records_an_unexpected_failure_on_the_feed(
     assert feed.consecutive_errors == 1 and not feed.disabled_reason
     assert feed.next_fetch_at > timezone.now()
     assert feed.etag == ""  # the refresh did not finish: the next one must not be answered 304
+    assert "the disk is on fire" in client.get(reverse("news:feeds")).content.decode()
     assert not leases.holds(f"refresh-feed:{feed.pk}")
 
     monkeypatch.setattr(jobs, "store_article", real_store)

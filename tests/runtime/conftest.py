@@ -91,21 +91,52 @@ class Database:
         return self.rows(sql, *params)[0][0]
 
 
-@pytest.fixture
-def database() -> Iterator[Database]:
-    """An empty PostgreSQL database of this test's own (not pytest-django's): workers share it."""
+def _admin_connect() -> Any:
+    import psycopg
+
+    return psycopg.connect(
+        f"postgresql://{PG_USER}@{PG_HOST}:{PG_PORT}/postgres", autocommit=True, connect_timeout=3
+    )
+
+
+@pytest.fixture(scope="session")
+def migrated_template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A PostgreSQL database migrated once by ``newsdesk manage migrate``: each test copies it."""
     psycopg = pytest.importorskip("psycopg")
-    admin = f"postgresql://{PG_USER}@{PG_HOST}:{PG_PORT}/postgres"
+    name = f"newsdesk_rt_template_{uuid.uuid4().hex[:10]}"
     try:
-        with psycopg.connect(admin, autocommit=True, connect_timeout=3) as conn:
-            name = f"newsdesk_rt_{uuid.uuid4().hex[:10]}"
+        with _admin_connect() as conn:
             conn.execute(f'CREATE DATABASE "{name}"')
     except psycopg.Error as error:
         pytest.skip(f"PostgreSQL at {PG_HOST}:{PG_PORT} (user {PG_USER}) is not usable: {error}")
     try:
+        home = tmp_path_factory.mktemp("migrate-home")
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("NEWSDESK_", "DJANGO_"))}
+        env.update(NEWSDESK_HOME=str(home), NEWSDESK_DATABASE_URL=Database(name).url)
+        result = subprocess.run(
+            [NEWSDESK, "manage", "migrate", "--verbosity", "0"],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        assert result.returncode == 0, result.stderr[-3000:]
+        yield name
+    finally:
+        with _admin_connect() as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+def database(migrated_template: str) -> Iterator[Database]:
+    """A migrated PostgreSQL database of this test's own (not pytest-django's): its workers share it."""
+    name = f"newsdesk_rt_{uuid.uuid4().hex[:10]}"
+    with _admin_connect() as conn:
+        conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{migrated_template}"')
+    try:
         yield Database(name)
     finally:
-        with psycopg.connect(admin, autocommit=True) as conn:
+        with _admin_connect() as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
@@ -313,16 +344,26 @@ class Desk:
         self.processes.append(process)
         return process
 
-    def worker(self, name: str, *args: str) -> Process:
-        process = self.start(name, "worker", *args)
-        wait_for(lambda: " ready." in process.text() or not process.alive(), 60, f"{name} to start")
-        assert process.alive(), process.text()[-3000:]
-        return process
+    def workers(self, *names: str, args: tuple[str, ...] = ("--concurrency", "1")) -> list[Process]:
+        """Start ``newsdesk worker`` processes at once; returns when each is ready for tasks."""
+        started = [self.start(name, "worker", *args) for name in names]
+        for process in started:
+            wait_for(
+                lambda process=process: " ready." in process.text() or not process.alive(),
+                90,
+                f"{process.name} to start",
+                detail=process.text,
+            )
+            assert process.alive(), process.text()[-3000:]
+        return started
 
     def scheduler(self, name: str = "scheduler") -> Process:
         return self.start(name, "scheduler")
 
     def stop_all(self) -> None:
+        for process in self.processes:  # all asked at once, then waited for
+            if process.alive():
+                process.popen.send_signal(signal.SIGTERM)
         for process in self.processes:
             process.stop()
 
@@ -333,16 +374,15 @@ class Desk:
 @pytest.fixture
 def make_desk(
     database: Database, tmp_path: Path, request: pytest.FixtureRequest
-) -> Iterator[Callable[[str], Desk]]:
-    """Makes the desk on a broker URL: migrates its database; stops its processes at the end."""
+) -> Iterator[Callable[..., Desk]]:
+    """Makes the desk on a broker URL (and claim span); stops its processes at the end."""
     desks: list[Desk] = []
 
-    def make(broker_url: str) -> Desk:
+    def make(broker_url: str, claim_seconds: int = 30) -> Desk:
         folder = tmp_path / f"desk{len(desks)}"
         (folder / "home").mkdir(parents=True)
-        desk = Desk(database, broker_url, folder)
+        desk = Desk(database, broker_url, folder, claim_seconds)
         desks.append(desk)
-        desk.cli("manage", "migrate", "--verbosity", "0")
         return desk
 
     yield make

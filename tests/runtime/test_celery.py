@@ -87,20 +87,23 @@ def broker_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 
 
 def test_it_fetches_enriches_and_places_with_two_workers_at_once(
-    broker_url: str, make_desk: Callable[[str], Desk], news: ManyFeedsSite
+    broker_url: str, make_desk: Callable[..., Desk], news: ManyFeedsSite
 ) -> None:
     desk = make_desk(broker_url)
     subscribe(desk, news)
     total = len(news.stories)
-    workers = [desk.worker(f"worker{n}", "--concurrency", "1") for n in (1, 2)]
-    desk.scheduler()
+    workers = desk.workers("worker1", "worker2")
+    desk.scheduler("scheduler1")
+    desk.scheduler("scheduler2")  # several may run at once: the feeds' claims keep them apart
     started = time.monotonic()
     wait_enriched(desk, total, 90)
     elapsed = time.monotonic() - started
     desk.stop_all()  # warm shutdown: every task's outcome is in its worker's log
     audit(desk.database, total)
-    # Both workers took refreshes; claims kept them apart: no article analysed or placed twice.
+    # Both workers took refreshes, each feed refreshed once; no article analysed or placed twice.
     assert all(w.results("refresh_feed") for w in workers), desk.logs()
+    refreshed = sorted(r["feed_id"] for w in workers for r in w.results("refresh_feed"))
+    assert refreshed == sorted(set(refreshed)) and len(refreshed) == FEEDS
     analysed = sum(r["articles"] for w in workers for r in w.results("enrich_pending"))
     placed = sum(r["placed"] for w in workers for r in w.results("place_stories"))
     assert (analysed, placed) == (total, total), desk.logs()
@@ -108,12 +111,12 @@ def test_it_fetches_enriches_and_places_with_two_workers_at_once(
 
 
 def test_it_loses_nothing_when_a_worker_is_killed_mid_batch(
-    redis_server: RedisServer, make_desk: Callable[[str], Desk], news: ManyFeedsSite
+    redis_server: RedisServer, make_desk: Callable[..., Desk], news: ManyFeedsSite
 ) -> None:
-    desk = make_desk(redis_server.url)
+    desk = make_desk(redis_server.url, claim_seconds=20)  # the dead worker's batch is free after 20 s
     subscribe(desk, news)
     total = len(news.stories)
-    doomed = desk.worker("doomed", "--concurrency", "1")
+    (doomed,) = desk.workers("doomed")
     desk.scheduler()
 
     def mid_batch() -> bool:
@@ -126,7 +129,7 @@ def test_it_loses_nothing_when_a_worker_is_killed_mid_batch(
     before = counts(desk.database)
     assert before["enriched"] < total
 
-    fresh = desk.worker("fresh", "--concurrency", "1")
+    (fresh,) = desk.workers("fresh")
     wait_enriched(desk, total, 60)
     desk.stop_all()
     audit(desk.database, total)
@@ -139,12 +142,12 @@ def test_it_loses_nothing_when_a_worker_is_killed_mid_batch(
 
 
 def test_it_resumes_when_redis_restarts_mid_run(
-    redis_server: RedisServer, make_desk: Callable[[str], Desk], news: ManyFeedsSite
+    redis_server: RedisServer, make_desk: Callable[..., Desk], news: ManyFeedsSite
 ) -> None:
     desk = make_desk(redis_server.url)
     subscribe(desk, news)
     total = len(news.stories)
-    worker = desk.worker("worker", "--concurrency", "1")
+    (worker,) = desk.workers("worker")
     scheduler = desk.scheduler()
 
     def fetched_not_enriched() -> bool:
@@ -158,4 +161,8 @@ def test_it_resumes_when_redis_restarts_mid_run(
     wait_enriched(desk, total, 60)
     audit(desk.database, total)
     assert worker.alive() and scheduler.alive()
+    # Both stop cleanly on SIGTERM (a worker finishes its task first).
+    for process in (scheduler, worker):
+        process.popen.send_signal(signal.SIGTERM)
+        assert process.popen.wait(30) == 0, process.text()[-3000:]
     assert "Connection to broker lost" in worker.text() or "Cannot connect" in worker.text(), worker.text()

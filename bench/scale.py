@@ -365,42 +365,95 @@ def _start_server(port: int, *, fragments: bool = True) -> subprocess.Popen[byte
         env["PYTHONPATH"] = os.pathsep.join(p for p in (str(folder), env.get("PYTHONPATH", "")) if p)
         env["DJANGO_SETTINGS_MODULE"] = "bench_no_fragments"
     server = subprocess.Popen(command, env=env, stderr=subprocess.DEVNULL)
+    _wait_for(port, server)
+    return server
+
+
+def serve_processes(port: int, processes: int, threads: int) -> None:
+    """waitress in ``processes`` forked processes sharing one listening socket (a prefork server)."""
+    import signal
+
+    _setup()
+    from django.db import connections
+    from waitress import serve
+
+    from newsdesk.desk.wsgi import application
+
+    listener = socket.socket()
+    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    listener.bind(("127.0.0.1", port))
+    listener.listen(1024)
+    connections.close_all()  # each child opens its own
+    children = []
+    for _ in range(processes):
+        pid = os.fork()
+        if pid == 0:
+            serve(application, sockets=[listener], threads=threads, _quiet=True)
+            os._exit(0)
+        children.append(pid)
+
+    def stop(*_: object) -> None:
+        for child in children:
+            os.kill(child, signal.SIGTERM)
+        raise SystemExit(0)
+
+    signal.signal(signal.SIGTERM, stop)
+    for child in children:
+        os.waitpid(child, 0)
+
+
+def _start_forked(port: int, processes: int, threads: int) -> subprocess.Popen[bytes]:
+    command = [sys.executable, __file__, "--serve-forked", f"{port},{processes},{threads}"]
+    server = subprocess.Popen(command, env=os.environ.copy(), stderr=subprocess.DEVNULL)
+    _wait_for(port, server)
+    return server
+
+
+def _wait_for(port: int, server: subprocess.Popen[bytes]) -> None:
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         try:
             with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                return server
+                return
         except OSError:
             time.sleep(0.2)
     server.kill()
-    raise SystemExit("newsdesk serve did not start")
+    raise SystemExit("the server did not start")
 
 
-def time_calls(port: int, urls: dict[str, str], repeat: int) -> dict[str, dict[str, float]]:
-    """Median and p99 ms of each call, one request at a time, the calls interleaved round by round."""
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-    timings: dict[str, list[float]] = {name: [] for name in urls}
+def time_calls(ports: dict[str, int], urls: dict[str, str], repeat: int) -> dict[str, dict[str, Any]]:
+    """Median and p99 ms of each call on each server, one request at a time, interleaved call by call
+    (so that the machine's other load falls on every server and call alike)."""
+    connections = {
+        label: http.client.HTTPConnection("127.0.0.1", port, timeout=60) for label, port in ports.items()
+    }
+    timings: dict[tuple[str, str], list[float]] = {(label, name): [] for label in ports for name in urls}
     sizes: dict[str, int] = {}
     for round_number in range(repeat + 2):
         for name, url in urls.items():
-            start = time.perf_counter()
-            connection.request("GET", url, headers={"Host": "127.0.0.1"})
-            response = connection.getresponse()
-            body = response.read()
-            elapsed = (time.perf_counter() - start) * 1000
-            if response.status != 200:
-                raise SystemExit(f"{url}: HTTP {response.status}: {body[:300]!r}")
-            if round_number >= 2:  # two warm-up rounds: caches, first connections, lazy imports
-                timings[name].append(elapsed)
-            sizes[name] = len(body)
-    connection.close()
+            for label, connection in connections.items():
+                start = time.perf_counter()
+                connection.request("GET", url, headers={"Host": "127.0.0.1"})
+                response = connection.getresponse()
+                body = response.read()
+                elapsed = (time.perf_counter() - start) * 1000
+                if response.status != 200:
+                    raise SystemExit(f"{url}: HTTP {response.status}: {body[:300]!r}")
+                if round_number >= 2:  # two warm-up rounds: caches, first connections, lazy imports
+                    timings[label, name].append(elapsed)
+                sizes[name] = len(body)
+    for connection in connections.values():
+        connection.close()
     return {
-        name: {
-            "p50": statistics.median(values),
-            "p99": _percentile(values, 99),
-            "kb": sizes[name] / 1024,
+        label: {
+            name: {
+                "p50": statistics.median(timings[label, name]),
+                "p99": _percentile(timings[label, name], 99),
+                "kb": sizes[name] / 1024,
+            }
+            for name in urls
         }
-        for name, values in timings.items()
+        for label in ports
     }
 
 
@@ -413,6 +466,11 @@ def wrk_rate(port: int, url: str, seconds: int) -> float:
     """Requests/s that ``wrk -t2 -c16`` gets from one URL."""
     if shutil.which("wrk") is None:
         raise SystemExit("--wrk needs wrk (apt-get install -y wrk)")
+    # Warm every process and thread first (a fresh process's first page takes seconds: imports,
+    # templates compiled, fragments made).
+    subprocess.run(
+        ["wrk", "-t2", "-c16", "-d3s", f"http://127.0.0.1:{port}{url}"], capture_output=True, check=True
+    )
     output = subprocess.run(
         ["wrk", "-t2", "-c16", f"-d{seconds}s", f"http://127.0.0.1:{port}{url}"],
         capture_output=True,
@@ -433,28 +491,36 @@ def run_one(args: argparse.Namespace) -> dict[str, Any]:
     from django.db import connections
 
     connections.close_all()
-    result: dict[str, Any] = {}
+    servers: dict[str, subprocess.Popen[bytes]] = {}
+    ports = {"calls": _free_port()}
     if not args.only_kept:
         # Every page built afresh: what a page costs the first time after the store changes.
-        port = _free_port()
-        server = _start_server(port, fragments=False)
-        try:
-            result["built"] = time_calls(port, urls, args.repeat)
-        finally:
-            server.terminate()
-            server.wait(timeout=30)
-    port = _free_port()
-    server = _start_server(port)
+        ports["built"] = next(p for p in iter(_free_port, 0) if p != ports["calls"])
     try:
-        result["calls"] = time_calls(port, urls, args.repeat)
-        if args.wrk:
+        for label, port in ports.items():
+            servers[label] = _start_server(port, fragments=label == "calls")
+        result: dict[str, Any] = time_calls(ports, urls, args.repeat)
+        if args.wrk:  # one server loaded at a time
+            port = ports["calls"]
             result["wrk"] = {
                 "home": wrk_rate(port, "/", args.wrk_seconds),
                 "static file": wrk_rate(port, urls["static file"], args.wrk_seconds),
             }
+            if "built" in ports:
+                result["wrk"]["home built"] = wrk_rate(ports["built"], "/", args.wrk_seconds)
+            # Threads or processes: the same pages from two forked waitress processes of four threads.
+            for server in servers.values():
+                server.terminate()
+                server.wait(timeout=30)
+            servers.clear()
+            forked = _free_port()
+            servers["forked"] = _start_forked(forked, 2, 4)
+            result["wrk"]["home 2x4"] = wrk_rate(forked, "/", args.wrk_seconds)
+            result["wrk"]["static file 2x4"] = wrk_rate(forked, urls["static file"], args.wrk_seconds)
     finally:
-        server.terminate()
-        server.wait(timeout=30)
+        for server in servers.values():
+            server.terminate()
+            server.wait(timeout=30)
     return result
 
 
@@ -515,8 +581,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--profile", help="a call's name or a URL path: cProfile it (one --db)")
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--one", action="store_true", help=argparse.SUPPRESS)  # a database's own process
+    parser.add_argument("--serve-forked", help=argparse.SUPPRESS)  # PORT,PROCESSES,THREADS
     args = parser.parse_args(argv)
 
+    if args.serve_forked:
+        port, processes, threads = (int(part) for part in args.serve_forked.split(","))
+        serve_processes(port, processes, threads)
+        return 0
     if args.one:
         if args.profile:
             profile_one(args)
@@ -569,10 +640,17 @@ def report(results: dict[str, dict[str, Any]], databases: list[str], args: argpa
         for db in databases:
             rates = results[db]["wrk"]
             share = rates["home"] / rates["static file"]
+            built = f" (built afresh each time: {rates['home built']:.0f})" if "home built" in rates else ""
             print(
-                f"{db}: wrk -c16 home {rates['home']:.0f} req/s, static file {rates['static file']:.0f}"
-                f" req/s: {share:.0%} of the static ceiling (target >= 20%)"
+                f"{db}: wrk -c16 home {rates['home']:.0f} req/s{built}, static file"
+                f" {rates['static file']:.0f} req/s: home at {share:.0%} of the static ceiling (target >= 20%)"
             )
+            if "home 2x4" in rates:
+                print(
+                    f"{db}: wrk -c16, 2 processes x 4 threads: home {rates['home 2x4']:.0f} req/s, static file"
+                    f" {rates['static file 2x4']:.0f} req/s (1 process x 8 threads, as `newsdesk serve`:"
+                    f" home {rates['home']:.0f}, static {rates['static file']:.0f})"
+                )
             if share < 0.2:
                 missed.append(f"{db} home under wrk {share:.0%} of static < 20%")
     for row in lead_rows(args):

@@ -115,6 +115,7 @@ def build(home: Path, size: int, per_day: int) -> None:
     from newsdesk.news.vectors import vector_index
 
     index = vector_index()
+    index.remove([])  # opens it for writing: it catches up with the stored vectors
     index.save()
     (home / "built").write_text(str(size))
 

@@ -301,6 +301,8 @@ def test_it_names_the_kind_of_each_error_the_pipeline_raises(server: FixtureServ
     source = Source.objects.create(name="Kinds", domain="kinds.example")
     messages = {kind: pipeline_error(call) for kind, call in expected.items()}
     messages["other"] = "something nobody foresaw"
+    # What refresh_feed records when something outside the pipeline failed (see news.jobs).
+    messages["unexpected"] = "unexpected error (IntegrityError): duplicate key"
     for n, message in enumerate(messages.values()):
         Feed.objects.create(
             url=f"https://kinds.example/{n}", source=source, last_error=message, consecutive_errors=1

@@ -174,6 +174,8 @@ def _feed_error_rules() -> list[tuple[Q, str]]:
             | Q(last_error__contains="refused as unsafe"),
             "malformed_feed",
         ),
+        # What news.jobs.refresh_feed records when something other than the pipeline failed.
+        (Q(last_error__startswith="unexpected error"), "unexpected"),
     ]
 
 

@@ -102,6 +102,12 @@ def analyse(ids: Sequence[int], enrichers: Sequence[Enricher] | None = None) -> 
     run_enrichers(docs, enrichers)
     for article, doc in zip(batch, docs, strict=True):
         store_results(article, doc, enrichers)
+    # An outlet's update may have changed a text while the enrichers read the old one: that
+    # article waits for the enrichers again (the results just stored are replaced then).
+    for article in batch:
+        Article.objects.filter(pk=article.pk).exclude(content_hash=article.content_hash).update(
+            analysed_at=None, enriched_at=None
+        )
     return len(batch)
 
 

@@ -18,7 +18,13 @@ def refresh_feed(feed_id: int) -> dict[str, Any]:
     report = jobs.refresh_feed(feed_id)
     if report.changed_ids:
         dispatch.submit("enrich_pending")
-    return {"feed_id": report.feed_id, "new": report.new, "updated": report.updated, "error": report.error}
+    return {
+        "feed_id": report.feed_id,
+        "new": report.new,
+        "updated": report.updated,
+        "error": report.error,
+        "skipped": report.skipped,  # another refresh of this feed was at work
+    }
 
 
 def ingest_page(url: str) -> dict[str, Any]:

@@ -158,3 +158,21 @@ def test_it_keeps_only_the_stories_near_the_articles_it_places(outlets: list[Sou
     assert Story.objects.filter(article_count__gt=0).count() == 40
     assert len(desk.clusterer.stories()) <= 2 * desk.window.days + 2
     assert len(desk.stored) <= 2 * desk.window.days + 2
+
+
+def test_it_analyses_again_a_text_that_changed_while_the_enrichers_read_it(
+    outlets: list[Source], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first = article(outlets[0], 1, QUAKE, timezone.now())
+    original = enrichment.store_results
+
+    def store_then_outlet_updates(*args: object) -> None:
+        original(*args)  # type: ignore[arg-type]
+        Article.objects.filter(pk=first.pk).update(content_hash="a-newer-text", text="A newer text.")
+
+    monkeypatch.setattr(enrichment, "store_results", store_then_outlet_updates)
+    analyse_pending(limit=1)
+    first.refresh_from_db()
+    assert first.analysed_at is None and first.enriched_at is None
+    monkeypatch.undo()
+    assert finish_pending().placed == 1

@@ -5,10 +5,16 @@ each worker keeps its home in a folder of its own inside it, and on PostgreSQL e
 database is named after the database it points at (pytest-django adds _gw0, _gw1, ... per worker).
 """
 
+import atexit
 import os
+import shutil
 import tempfile
 
-_home = os.environ.get("NEWSDESK_HOME") or tempfile.mkdtemp(prefix="newsdesk-test-")
+_home = os.environ.get("NEWSDESK_HOME", "")
+if not _home:
+    # Made here, so removed here when this process ends (the xdist workers' folders are inside it).
+    _home = tempfile.mkdtemp(prefix="newsdesk-test-")
+    atexit.register(shutil.rmtree, _home, ignore_errors=True)
 # The run's home, as the controller (or a run without xdist) saw it. Only a worker that inherited
 # exactly that home moves into its own folder: a process a test starts with a home of its own, or
 # with the worker's, keeps the home it was given.

@@ -138,15 +138,17 @@ def article_detail(request: HttpRequest, article_id: int) -> HttpResponse:
     """One article laid out like an aggregator's page: body, hashtags, AI panel, comments, related."""
     article = get_object_or_404(Article.objects.select_related("source", "story"), pk=article_id)
     paths = Paths()
+    # Not cached: a signed-in reader's follow buttons offer the panel's hashtags, people and places.
     related = paths.items(related_articles(article, RELATED_COUNT))
-    context = {"article": article, "related": related, "paths": paths, **ai_panel(article)}
+    context = {"article": article, "paths": paths, "copies": _copies(article), "related": related}
+    context.update(ai_panel(article))
     return render(request, "news/article.html", context)
 
 
 def ai_panel(article: Article) -> dict[str, object]:
-    """Hashtags, key people and places, quotes, sourcing and copies of one article, in five queries."""
+    """Hashtags, key people and places, quotes and sourcing of one article, in four queries."""
     if article.enriched_at is None:
-        return {"copies": _copies(article)}
+        return {}
     tags = list(Tag.objects.filter(article_tags__article=article).order_by("article_tags__rank"))
     links = list(
         ArticleEntity.objects.filter(article=article)
@@ -170,7 +172,6 @@ def ai_panel(article: Article) -> dict[str, object]:
         "places": by_kind.get(EntityKind.PLACE, [])[:8],
         "quotes": quotes,
         "cited_outlets": cited,
-        "copies": _copies(article),
         "named_sources": len(named),
         "anonymous_sources": sum(1 for q in quotes if q.anonymous),
     }

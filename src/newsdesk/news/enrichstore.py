@@ -16,6 +16,7 @@ is locked first, so two stores of one article are serialised and its count delta
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from typing import Any
 
@@ -77,19 +78,57 @@ def store_results(article: Article, doc: Document, enrichers: Sequence[Enricher]
 
 
 def _jsonable(value: Any) -> Any:
+    """The value as JSON can hold it (tuples as lists, other objects as text); unchanged when it already fits."""
+    try:
+        json.dumps(value, allow_nan=True)
+    except (TypeError, ValueError):
+        return _converted(value)
+    return value
+
+
+def _converted(value: Any) -> Any:
     if isinstance(value, dict):
-        return {str(k): _jsonable(v) for k, v in value.items()}
+        return {str(k): _converted(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
-        return [_jsonable(v) for v in value]
+        return [_converted(v) for v in value]
     if isinstance(value, (str, int, float, bool)) or value is None:
         return value
     return str(value)
 
 
+def _insert(
+    model: type[Any],
+    columns: Sequence[str],
+    rows: Sequence[Sequence[Any]],
+    *,
+    ignore_conflicts: bool = False,
+    chunk: int = 500,
+) -> None:
+    """Multi-row INSERTs of simple values (ints, text, booleans, floats), no model instance per row.
+
+    ``ignore_conflicts``: rows whose unique key is taken are skipped (``ON CONFLICT DO NOTHING``,
+    which PostgreSQL and SQLite >= 3.24 both understand); on PostgreSQL a row being inserted by
+    another open transaction waits for it to end, then is skipped or inserted.
+    """
+    if not rows:
+        return
+    quote = connection.ops.quote_name
+    table = quote(model._meta.db_table)
+    names = ", ".join(quote(model._meta.get_field(c).column) for c in columns)
+    one = "(" + ", ".join(["%s"] * len(columns)) + ")"
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), chunk):
+            part = rows[start : start + chunk]
+            sql = f"INSERT INTO {table} ({names}) VALUES " + ", ".join([one] * len(part))
+            if ignore_conflicts:
+                sql += " ON CONFLICT DO NOTHING"
+            cursor.execute(sql, [value for row in part for value in row])
+
+
 def _store_entities(
     article: Article, found: list[dict[str, Any]], places: list[dict[str, Any]]
-) -> dict[str, Entity]:
-    """Upsert the article's entities by canonical key and kind, relink them; returns them by name."""
+) -> dict[str, int]:
+    """Upsert the article's entities by canonical key and kind, relink them; returns their ids by name."""
     from newsdesk.pipeline.enrich.entities import canonical_key
 
     geo = {p["name"]: p for p in places}
@@ -103,51 +142,51 @@ def _store_entities(
         wanted.setdefault(key, (name, int(item.get("count") or 1)))
         keys_of[item["name"]] = key
 
-    entities = _upsert_entities(wanted, geo) if wanted else {}
-    _locate_places(wanted, entities, geo)
+    ids = _upsert_entities(wanted, geo) if wanted else {}
 
     before = set(ArticleEntity.objects.filter(article=article).values_list("entity_id", flat=True))
-    after = {entities[key].pk for key in wanted}
+    after = set(ids.values())
     ArticleEntity.objects.filter(article=article).delete()
-    ArticleEntity.objects.bulk_create(
-        [ArticleEntity(article=article, entity=entities[key], mentions=n) for key, (_, n) in wanted.items()]
+    _insert(
+        ArticleEntity,
+        ("article", "entity", "mentions"),
+        [(article.pk, ids[key], n) for key, (_, n) in wanted.items()],
     )
     _shift_counts(added=after - before, removed=before - after)
-    return {name: entities[key] for name, key in keys_of.items()}
+    return {name: ids[key] for name, key in keys_of.items()}
 
 
 def _upsert_entities(
     wanted: dict[tuple[str, str], tuple[str, int]], geo: dict[str, dict[str, Any]]
-) -> dict[tuple[str, str], Entity]:
-    """Create the entities not stored yet (sorted by key: no deadlock between workers); map all by key."""
+) -> dict[tuple[str, str], int]:
+    """Create the entities not stored yet (sorted by key: no deadlock between workers); their ids by key.
+
+    New places get their coordinates as they are created; a stored place without any gets them here.
+    """
     fresh = []
     for (key, kind), (name, _) in sorted(wanted.items()):
-        place = geo.get(name)
-        entity = Entity(key=key, kind=kind, name=name)
-        if place:
-            entity.latitude, entity.longitude = place.get("lat"), place.get("lon")
-            entity.country = (place.get("country") or "")[:2]
-        fresh.append(entity)
-    Entity.objects.bulk_create(fresh, ignore_conflicts=True)
+        place = geo.get(name) or {}
+        fresh.append(
+            (key, kind, name, place.get("lat"), place.get("lon"), (place.get("country") or "")[:2], 0)
+        )
+    columns = ("key", "kind", "name", "latitude", "longitude", "country", "article_count")
+    _insert(Entity, columns, fresh, ignore_conflicts=True)
     keys = {key for key, _ in wanted}
-    stored = Entity.objects.filter(key__in=keys).only("id", "key", "kind", "name", "latitude")
-    return {(e.key, e.kind): e for e in stored if (e.key, e.kind) in wanted}
-
-
-def _locate_places(
-    wanted: dict[tuple[str, str], tuple[str, int]],
-    entities: dict[tuple[str, str], Entity],
-    geo: dict[str, dict[str, Any]],
-) -> None:
-    """Give coordinates to stored entities that had none (rare: new ones got theirs when inserted)."""
-    for key, (name, _) in wanted.items():
-        place, entity = geo.get(name), entities[key]
-        if place and entity.latitude is None:
-            entity.latitude, entity.longitude = place.get("lat"), place.get("lon")
-            entity.country = (place.get("country") or "")[:2]
-            Entity.objects.filter(pk=entity.pk, latitude__isnull=True).update(
-                latitude=entity.latitude, longitude=entity.longitude, country=entity.country
+    ids: dict[tuple[str, str], int] = {}
+    for pk, key, kind, latitude in Entity.objects.filter(key__in=keys).values_list(
+        "id", "key", "kind", "latitude"
+    ):
+        if (key, kind) not in wanted:
+            continue
+        ids[(key, kind)] = pk
+        located = geo.get(wanted[(key, kind)][0])
+        if located and latitude is None and located.get("lat") is not None:
+            Entity.objects.filter(pk=pk, latitude__isnull=True).update(
+                latitude=located.get("lat"),
+                longitude=located.get("lon"),
+                country=(located.get("country") or "")[:2],
             )
+    return ids
 
 
 def _shift_counts(*, added: set[int], removed: set[int]) -> None:
@@ -184,32 +223,48 @@ def _store_tags(article: Article, hashtags: list[str]) -> None:
     ArticleTag.objects.filter(article=article).delete()
     if not ranked:
         return
-    Tag.objects.bulk_create(
-        [Tag(slug=slug, name=name) for slug, (name, _) in sorted(ranked.items())], ignore_conflicts=True
+    _insert(
+        Tag,
+        ("slug", "name"),
+        [(slug, name) for slug, (name, _) in sorted(ranked.items())],
+        ignore_conflicts=True,
     )
     ids = dict(Tag.objects.filter(slug__in=ranked).values_list("slug", "id"))
-    ArticleTag.objects.bulk_create(
-        [ArticleTag(article=article, tag_id=ids[slug], rank=rank) for slug, (_, rank) in ranked.items()]
+    _insert(
+        ArticleTag,
+        ("article", "tag", "rank"),
+        [(article.pk, ids[slug], rank) for slug, (_, rank) in ranked.items()],
     )
 
 
-def _store_quotes(article: Article, quotes: list[dict[str, Any]], entities: dict[str, Entity]) -> None:
+def _store_quotes(article: Article, quotes: list[dict[str, Any]], entities: dict[str, int]) -> None:
     Quote.objects.filter(article=article).delete()
-    Quote.objects.bulk_create(
+    _insert(
+        Quote,
+        (
+            "article",
+            "text",
+            "speaker",
+            "speaker_name",
+            "anonymous",
+            "speaker_description",
+            "direct",
+            "position",
+        ),
         [
-            Quote(
-                article=article,
-                text=q["text"],
-                speaker=entities.get(q.get("speaker") or ""),
-                speaker_name=(q.get("speaker") or "")[:300],
-                anonymous=bool(q.get("anonymous")),
-                speaker_description=(q.get("speaker_description") or "")[:300],
-                direct=bool(q.get("direct", True)),
-                position=int(q.get("start") or 0),
+            (
+                article.pk,
+                q["text"],
+                entities.get(q.get("speaker") or ""),
+                (q.get("speaker") or "")[:300],
+                bool(q.get("anonymous")),
+                (q.get("speaker_description") or "")[:300],
+                bool(q.get("direct", True)),
+                int(q.get("start") or 0),
             )
             for q in quotes
             if q.get("text")
-        ]
+        ],
     )
 
 

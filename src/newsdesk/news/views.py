@@ -44,8 +44,9 @@ RELATED_COUNT = 6
 TOP_STORIES = 5
 TOP_STORY_WINDOW = timedelta(days=3)
 ENTITY_QUOTES = 20
-STORY_TIMELINE = 50
-STORY_QUOTES = 50
+STORY_TIMELINE = 30
+STORY_QUOTES = 30
+STORY_PLACES = 30
 FEEDS_PAGE = 50
 # What a listed quote shows: its words, its speaker's name and link, its article's outlet.
 QUOTE_FIELDS = (
@@ -379,7 +380,7 @@ def story_coverage(story: Story) -> Coverage:
             kind=EntityKind.PLACE, latitude__isnull=False, article_entities__article__story=story
         )
         .annotate(mentions=Count("article_entities"))
-        .order_by("-mentions", "name")[:50]
+        .order_by("-mentions", "name")[:STORY_PLACES]
     )
     return Coverage(
         timeline=timeline,

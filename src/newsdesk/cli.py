@@ -651,7 +651,7 @@ def build_parser() -> argparse.ArgumentParser:
     worker.add_argument(
         "--pool",
         choices=["prefork", "threads", "solo"],
-        help="processes, threads or one task at a time (default: processes with enrich, else threads)",
+        help="processes, threads or one task at a time (default: processes with enrich, one for stories, else threads)",
     )
     worker.set_defaults(func=cmd_worker)
 

@@ -23,7 +23,7 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -255,6 +255,10 @@ class Process:
     def alive(self) -> bool:
         return self.popen.poll() is None
 
+    def ready_or_dead(self) -> bool:
+        """A worker said it is ready for tasks, or has exited."""
+        return " ready." in self.text() or not self.alive()
+
     def signal(self, signum: int) -> None:
         """Send ``signum`` to the whole process group (a worker and its pool processes)."""
         with contextlib.suppress(ProcessLookupError):  # the whole group is gone already
@@ -348,12 +352,7 @@ class Desk:
         """Start ``newsdesk worker`` processes at once; returns when each is ready for tasks."""
         started = [self.start(name, "worker", *args) for name in names]
         for process in started:
-            wait_for(
-                lambda process=process: " ready." in process.text() or not process.alive(),
-                90,
-                f"{process.name} to start",
-                detail=process.text,
-            )
+            wait_for(process.ready_or_dead, 90, f"{process.name} to start", detail=process.text)
             assert process.alive(), process.text()[-3000:]
         return started
 
@@ -394,7 +393,9 @@ def make_desk(
 
 
 @pytest.hookimpl(wrapper=True, tryfirst=True)
-def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
     report = yield
     if report.when == "call":
         item.rep_call = report  # type: ignore[attr-defined]

@@ -6,6 +6,7 @@ story placer has something to group; each feed lists a slice of all the articles
 
 from __future__ import annotations
 
+import functools
 from email.utils import format_datetime
 from html import escape
 
@@ -111,12 +112,15 @@ class ManyFeedsSite(NewsSite):
 
     def __init__(self, server: FixtureServer, stories: list[Story], feeds: int) -> None:
         super().__init__(server, stories)
-        self.feed_urls = []
+        self.feed_urls: list[str] = []
         for number in range(feeds):
             share = stories[number::feeds]
             path = f"/feed-{number}.xml"
-            self.server.routes[path] = lambda _handler, share=share: self._feed_of(share)
+            self.server.routes[path] = functools.partial(self._answer_feed, share)
             self.feed_urls.append(self.server.url(path))
+
+    def _answer_feed(self, stories: list[Story], _handler: object) -> Answer:
+        return self._feed_of(stories)
 
     def _feed_of(self, stories: list[Story]) -> Answer:
         items = "".join(

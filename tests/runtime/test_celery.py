@@ -20,13 +20,19 @@ from tests.runtime.newsfeeds import ManyFeedsSite, event_articles
 
 pytestmark = pytest.mark.slow
 
-PER_EVENT = 8  # 6 events: 48 articles
 FEEDS = 4
 
 
 @pytest.fixture
 def news(server: FixtureServer) -> ManyFeedsSite:
-    return ManyFeedsSite(server, event_articles(PER_EVENT), FEEDS)
+    """48 articles (8 on each of 6 events): two enrichment batches and a half."""
+    return ManyFeedsSite(server, event_articles(8), FEEDS)
+
+
+@pytest.fixture
+def small_news(server: FixtureServer) -> ManyFeedsSite:
+    """36 articles: one enrichment batch of 32 and a few more."""
+    return ManyFeedsSite(server, event_articles(6), FEEDS)
 
 
 def subscribe(desk: Desk, news: ManyFeedsSite) -> None:
@@ -96,7 +102,7 @@ def test_it_fetches_enriches_and_places_with_two_workers_at_once(
     desk.scheduler("scheduler1")
     desk.scheduler("scheduler2")  # several may run at once: the feeds' claims keep them apart
     started = time.monotonic()
-    wait_enriched(desk, total, 90)
+    wait_enriched(desk, total, 150)
     elapsed = time.monotonic() - started
     desk.stop_all()  # warm shutdown: every task's outcome is in its worker's log
     audit(desk.database, total)
@@ -110,12 +116,35 @@ def test_it_fetches_enriches_and_places_with_two_workers_at_once(
     print(f"{total} articles fetched, enriched and placed by two workers in {elapsed:.1f} s")
 
 
-def test_it_loses_nothing_when_a_worker_is_killed_mid_batch(
-    redis_server: RedisServer, make_desk: Callable[..., Desk], news: ManyFeedsSite
+def test_it_runs_with_a_worker_for_each_kind_of_work(
+    redis_server: RedisServer, make_desk: Callable[..., Desk], small_news: ManyFeedsSite
 ) -> None:
-    desk = make_desk(redis_server.url, claim_seconds=20)  # the dead worker's batch is free after 20 s
-    subscribe(desk, news)
-    total = len(news.stories)
+    """The scaled-out layout: fetch on threads, enrichment on processes, stories on one worker alone."""
+    desk = make_desk(redis_server.url)
+    subscribe(desk, small_news)
+    total = len(small_news.stories)
+    fetch, enrich, stories = (
+        desk.workers("fetch", args=("--queues", "fetch,default"))
+        + desk.workers("enrich", args=("--queues", "enrich", "--concurrency", "2"))
+        + desk.workers("stories", args=("--queues", "stories"))
+    )
+    assert "(thread)" in fetch.text() and "(prefork)" in enrich.text() and "(solo)" in stories.text()
+    desk.scheduler()
+    wait_enriched(desk, total, 120)
+    desk.stop_all()
+    audit(desk.database, total)
+    assert len(fetch.results("refresh_feed")) == FEEDS
+    assert sum(r["articles"] for r in enrich.results("enrich_pending")) == total
+    assert sum(r["placed"] for r in stories.results("place_stories")) == total
+    assert not enrich.results("refresh_feed") and not fetch.results("enrich_pending")
+
+
+def test_it_loses_nothing_when_a_worker_is_killed_mid_batch(
+    broker_url: str, make_desk: Callable[..., Desk], small_news: ManyFeedsSite
+) -> None:
+    desk = make_desk(broker_url, claim_seconds=20)  # the dead worker's batch is free after 20 s
+    subscribe(desk, small_news)
+    total = len(small_news.stories)
     (doomed,) = desk.workers("doomed")
     desk.scheduler()
 
@@ -142,11 +171,11 @@ def test_it_loses_nothing_when_a_worker_is_killed_mid_batch(
 
 
 def test_it_resumes_when_redis_restarts_mid_run(
-    redis_server: RedisServer, make_desk: Callable[..., Desk], news: ManyFeedsSite
+    redis_server: RedisServer, make_desk: Callable[..., Desk], small_news: ManyFeedsSite
 ) -> None:
     desk = make_desk(redis_server.url)
-    subscribe(desk, news)
-    total = len(news.stories)
+    subscribe(desk, small_news)
+    total = len(small_news.stories)
     (worker,) = desk.workers("worker")
     scheduler = desk.scheduler()
 

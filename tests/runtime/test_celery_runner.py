@@ -44,7 +44,7 @@ def test_it_sends_one_generic_task_to_the_queue_of_the_registered_task(flaky: li
     assert flaky == []  # sent, not run
 
 
-@pytest.mark.django_db
+@pytest.mark.django_db(transaction=True)  # execute() closes connections around a task
 def test_it_retries_a_task_that_may_pass_then_records_it(flaky: list[int]) -> None:
     from newsdesk.runtime.models import FailedTask
 

@@ -440,3 +440,19 @@ def test_it_keeps_nothing_about_the_reader_in_fragments(client: Client, django_u
     client.force_login(reader)
     body = client.get("/tags/harbour/").content.decode()
     assert "Follow #harbour" in body and "Headline number 0" in body
+
+
+def test_it_keeps_the_anonymous_home_page_whole_and_never_a_readers(
+    client: Client, django_user_model
+) -> None:  # type: ignore[no-untyped-def]
+    make_articles(make_source(), 2)
+    reader = django_user_model.objects.create_user("ada", password="a long passphrase here")
+    signed_in = Client()
+    signed_in.force_login(reader)
+    assert "Log out" in signed_in.get("/").content.decode()
+    count_queries(client, "/")
+    kept, body = count_queries(client, "/")
+    assert kept == 1  # the store's version: the page itself comes from the cache
+    assert "Log in" in body and "Log out" not in body and "csrfmiddlewaretoken" not in body
+    again = signed_in.get("/").content.decode()
+    assert "Log out" in again and "Headline number 0" in again

@@ -71,14 +71,27 @@ def store_changed(**_: object) -> None:
 
 def fragment(version: str, name: str, parts: Iterable[object], build: Callable[[], str]) -> SafeString:
     """The fragment ``name`` for these parts at this store version, built (and kept) when missing."""
-    raw = "|".join([name, version, str(int(time.time() // 60)), *(str(p) for p in parts)])
-    key = "newsdesk:fragment:" + hashlib.blake2b(raw.encode(), digest_size=16).hexdigest()
-    cache = caches[CACHE_ALIAS]
-    html = cache.get(key)
+    key = fragment_key(version, name, parts)
+    html = caches[CACHE_ALIAS].get(key)
     if html is None:
         html = build()
-        cache.set(key, html, timeout=120)
+        keep(key, html)
     return mark_safe(html)  # noqa: S308 - rendered by our own templates, escaped there
+
+
+def fragment_key(version: str, name: str, parts: Iterable[object]) -> str:
+    raw = "|".join([name, version, str(int(time.time() // 60)), *(str(p) for p in parts)])
+    return "newsdesk:fragment:" + hashlib.blake2b(raw.encode(), digest_size=16).hexdigest()
+
+
+def kept(key: str) -> str | None:
+    html = caches[CACHE_ALIAS].get(key)
+    return None if html is None else str(html)
+
+
+def keep(key: str, html: str) -> None:
+    # Two minutes: a key never outlives its minute, and an unused one leaves soon after.
+    caches[CACHE_ALIAS].set(key, html, timeout=120)
 
 
 def _connect() -> None:

@@ -105,21 +105,39 @@ def _list_page(articles: QuerySet[Article], request: HttpRequest, **fetch: Any) 
 
 def home(request: HttpRequest) -> HttpResponse:
     """The latest articles across outlets, a keyset page at a time (the first led by top stories)."""
+    version = pagecache.store_version()
 
     def build() -> str:
         page = _list_page(Article.objects.listing(), request)
         stories = list(top_stories()[:TOP_STORIES]) if not page.newer else []
         return _render_list("news/_home_listing.html", page, stories=stories)
 
-    return render(request, "news/home.html", {"listing": _fragment(request, "home", [], build)})
+    def listing() -> SafeString:
+        return _fragment(request, "home", [], build, version=version)
+
+    if request.user.is_authenticated:
+        return render(request, "news/home.html", {"listing": listing()})
+    # Every anonymous visitor gets the same page (the most visited one): kept whole.
+    key = pagecache.fragment_key(version, "home-anonymous", _position(request))
+    html = pagecache.kept(key)
+    if html is None:
+        html = render_to_string("news/home.html", {"listing": listing()}, request=request)
+        if not request.META.get("CSRF_COOKIE_NEEDS_UPDATE"):  # never keep a page with a CSRF token
+            pagecache.keep(key, html)
+    return HttpResponse(html)
+
+
+def _position(request: HttpRequest) -> list[object]:
+    return [request.GET.get("before", ""), request.GET.get("after", "")]
 
 
 def _fragment(
     request: HttpRequest, name: str, parts: list[object], build: Callable[[], str], version: str = ""
 ) -> SafeString:
     """A page's cached fragment for the keyset position this request asks for."""
-    position = [request.GET.get("before", ""), request.GET.get("after", "")]
-    return pagecache.fragment(version or pagecache.store_version(), name, [*parts, *position], build)
+    return pagecache.fragment(
+        version or pagecache.store_version(), name, [*parts, *_position(request)], build
+    )
 
 
 def _render_list(template: str, page: keyset.Page[Article], **extra: Any) -> str:

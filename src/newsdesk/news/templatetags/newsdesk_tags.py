@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 from datetime import datetime
+from functools import lru_cache
+from typing import Any
 
 from django import template
+from django.core.signals import setting_changed
+from django.dispatch import receiver
+from django.urls import get_script_prefix, reverse
 from django.utils import timezone
 from django.utils.dates import MONTHS
 from django.utils.html import format_html
@@ -48,3 +53,23 @@ def when(moment: datetime | None, now: datetime | None = None) -> SafeString:
     local = timezone.localtime(moment)
     exact = f"{local.day} {MONTHS[local.month]} {local.year}, {local:%H:%M} {local.tzname() or ''}".rstrip()
     return format_html('<time datetime="{}" title="{}">{}</time>', local.isoformat(), exact, ago(moment, now))
+
+
+@register.simple_tag
+def site_url(name: str) -> str:
+    """The address of a page that takes no arguments, reversed once per script prefix, not per request.
+
+    The header's six links cost a quarter of a cached page's time as ``{% url %}``.
+    """
+    return _reversed(name, get_script_prefix())
+
+
+@lru_cache(maxsize=128)
+def _reversed(name: str, prefix: str) -> str:
+    return reverse(name)
+
+
+@receiver(setting_changed)
+def _forget_addresses(*, setting: str, **_: Any) -> None:
+    if setting == "ROOT_URLCONF":
+        _reversed.cache_clear()

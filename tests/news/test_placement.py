@@ -176,3 +176,29 @@ def test_it_analyses_again_a_text_that_changed_while_the_enrichers_read_it(
     assert first.analysed_at is None and first.enriched_at is None
     monkeypatch.undo()
     assert finish_pending().placed == 1
+
+
+def test_it_stores_only_what_its_claim_still_holds(outlets: list[Source]) -> None:
+    from newsdesk.runtime import claims
+
+    made = [article(outlets[0], n, QUAKE, timezone.now()) for n in range(2)]
+    slow_token, ids = claims.claim(enrichment.to_analyse(), 2, 60)
+    # The slow worker's claim expires and another worker takes both articles over.
+    Article.objects.update(claimed_until=timezone.now() - timedelta(seconds=1))
+    fast_token, taken = claims.claim(enrichment.to_analyse(), 2, 60)
+    assert sorted(taken) == sorted(ids)
+    assert enrichment.analyse(ids, token=slow_token) == 0
+    assert not Article.objects.filter(analysed_at__isnull=False).exists()
+    assert enrichment.analyse(taken, token=fast_token) == len(made)
+
+
+def test_it_submits_enrichment_once_per_interval_whatever_the_schedulers(outlets: list[Source]) -> None:
+    from newsdesk.news.tasks import tick
+    from tests.news.test_admin import Recorder
+
+    article(outlets[0], 1, QUAKE, timezone.now())
+    first, second = Recorder(), Recorder()
+    tick(first)
+    tick(second)  # another scheduler, the same moment
+    assert [task for task, _ in first.submitted] == ["enrich_pending"]
+    assert second.submitted == []

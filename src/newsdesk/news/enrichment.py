@@ -34,6 +34,7 @@ from newsdesk.runtime import claims, leases
 log = logging.getLogger(__name__)
 
 BATCH_SIZE = 32
+ENRICH_TASK_LIMIT = 256  # articles one enrich_pending task analyses before it returns
 PLACE_BATCH_SIZE = 64
 STORY_LEASE = "stories"
 STORY_LEASE_SECONDS = 120.0
@@ -92,14 +93,28 @@ def _ids_with_all_current(enrichers: Sequence[Enricher]) -> QuerySet[Any]:
     )
 
 
-def analyse(ids: Sequence[int], enrichers: Sequence[Enricher] | None = None) -> int:
-    """Run the enrichers over these articles and store the results; returns how many."""
+def analyse(ids: Sequence[int], enrichers: Sequence[Enricher] | None = None, *, token: str = "") -> int:
+    """Run the enrichers over these articles and store the results; returns how many were stored.
+
+    With the ``token`` of a claim, only the articles still held by it are stored: a batch that
+    outlived its claim leaves to the worker that took them over the articles it lost.
+    """
     enrichers = enrichers if enrichers is not None else configured_enrichers()
     batch = list(Article.objects.select_related("source").filter(pk__in=ids).order_by("sort_at", "id"))
     if not batch:
         return 0
     docs = [document_of(article) for article in batch]
     run_enrichers(docs, enrichers)
+    if token:
+        held = set(claims.renew(Article, token, current().claim_seconds))
+        kept = [(a, d) for a, d in zip(batch, docs, strict=True) if a.pk in held]
+        if len(kept) < len(batch):
+            log.warning(
+                "%d of %d articles were claimed by another worker meanwhile",
+                len(batch) - len(kept),
+                len(batch),
+            )
+        batch, docs = [a for a, _ in kept], [d for _, d in kept]
     for article, doc in zip(batch, docs, strict=True):
         store_results(article, doc, enrichers)
     # An outlet's update may have changed a text while the enrichers read the old one: that
@@ -122,7 +137,7 @@ def analyse_pending(limit: int | None = None) -> int:
         if not ids:
             break
         try:
-            done += analyse(ids, enrichers)
+            done += analyse(ids, enrichers, token=token)
         finally:
             claims.release(Article, token)  # whatever was not stored is free for the next worker
     return done

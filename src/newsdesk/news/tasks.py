@@ -6,6 +6,7 @@ Each task wraps one orchestrator and is idempotent; its keyword arguments are JS
 from __future__ import annotations
 
 from typing import Any
+from uuid import uuid4
 
 from newsdesk.runtime import dispatch
 from newsdesk.runtime.registry import register_task, register_tick
@@ -35,11 +36,11 @@ def ingest_page(url: str) -> dict[str, Any]:
     return {"article_id": result.article.pk, "created": result.created}
 
 
-def enrich_pending(limit: int = 256) -> dict[str, Any]:
+def enrich_pending(limit: int | None = None) -> dict[str, Any]:
     """Analyse a share of the waiting articles (claimed, so workers never share one), then have them placed."""
-    from newsdesk.news.enrichment import analyse_pending
+    from newsdesk.news.enrichment import ENRICH_TASK_LIMIT, analyse_pending
 
-    done = analyse_pending(limit)
+    done = analyse_pending(limit or ENRICH_TASK_LIMIT)
     if done:
         dispatch.submit("place_stories")
     return {"articles": done}
@@ -52,22 +53,37 @@ def place_stories(limit: int = 1024) -> dict[str, Any]:
     return {"placed": place_pending(limit=limit)}
 
 
+# Enrichment tasks one tick may submit at once: enough to keep several enrich workers busy.
+MAX_ENRICH_TASKS = 4
+
+
 def tick(runner: TaskRunner) -> dict[str, int]:
-    """Claim the feeds that are due and submit their refresh; submit enrichment and placement when waiting."""
+    """Claim the feeds that are due and submit their refresh; submit enrichment and placement when waiting.
+
+    Enrichment and placement are submitted at most once per scheduler interval, whatever the number
+    of schedulers (a short lease throttles them), so waiting work never floods the queues.
+    """
+    from newsdesk.desk.config import current
     from newsdesk.news import jobs
-    from newsdesk.news.enrichment import to_analyse, to_place
+    from newsdesk.news.enrichment import ENRICH_TASK_LIMIT, to_analyse, to_place
+    from newsdesk.runtime import leases
     from newsdesk.runtime.claims import free
 
     feeds = jobs.claim_due_feeds()
     for feed in feeds:
         runner.submit("refresh_feed", feed_id=feed.pk)
-    waiting = to_analyse().filter(free()).exists()
-    if waiting:
-        runner.submit("enrich_pending")
-    placing = to_place().exists()
-    if placing:
+    interval = current().scheduler_seconds * 0.9  # expired again by the next tick
+    enrich = place = 0
+    waiting = to_analyse().filter(free())
+    if waiting.exists() and leases.acquire("tick:enrich", interval, holder=uuid4().hex) is not None:
+        count = waiting[: ENRICH_TASK_LIMIT * MAX_ENRICH_TASKS].count()
+        enrich = min(MAX_ENRICH_TASKS, -(-count // ENRICH_TASK_LIMIT))
+        for _ in range(enrich):
+            runner.submit("enrich_pending")
+    if to_place().exists() and leases.acquire("tick:place", interval, holder=uuid4().hex) is not None:
         runner.submit("place_stories")
-    return {"feeds": len(feeds), "enrich": int(waiting), "place": int(placing)}
+        place = 1
+    return {"feeds": len(feeds), "enrich": enrich, "place": place}
 
 
 def register() -> None:

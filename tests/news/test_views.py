@@ -456,3 +456,25 @@ def test_it_keeps_the_anonymous_home_page_whole_and_never_a_readers(
     assert "Log in" in body and "Log out" not in body and "csrfmiddlewaretoken" not in body
     again = signed_in.get("/").content.decode()
     assert "Log out" in again and "Headline number 0" in again
+
+
+@pytest.mark.django_db
+def test_it_serves_pages_while_the_shared_page_cache_is_down(client: Client, settings, caplog) -> None:  # type: ignore[no-untyped-def]
+    import socket
+
+    with socket.socket() as sock:  # a port nothing listens on
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    settings.CACHES = {
+        **settings.CACHES,
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": f"redis://127.0.0.1:{port}/0",
+            "OPTIONS": {"socket_connect_timeout": 0.2},
+        },
+    }
+    source = Source.objects.create(name="Courier", domain="courier.example")
+    Article.objects.create(source=source, url="https://courier.example/a", title="Harbour reopens")
+    response = client.get("/")
+    assert response.status_code == 200 and "Harbour reopens" in response.content.decode()
+    assert "page cache unavailable" in caplog.text  # the cache was tried, and its failure cost nothing

@@ -122,7 +122,13 @@ LOGIN_REDIRECT_URL = "news:home"
 LOGOUT_REDIRECT_URL = "news:home"
 
 CACHES = {
-    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    # Page fragments (news/pagecache.py): in this process embedded; shared by every web process
+    # through Redis when one is configured (scaled out).
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": NEWSDESK.shared_redis_url}
+        if NEWSDESK.shared_redis_url
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    ),
     # Log-in and comment limits must hold across web processes and nodes, so their counters live
     # in a table of the main database (made by a community migration), shared by every process.
     "throttle": {

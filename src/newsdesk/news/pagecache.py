@@ -17,6 +17,7 @@ rendered around them on every request.
 from __future__ import annotations
 
 import hashlib
+import logging
 import time
 from collections.abc import Callable, Iterable
 
@@ -28,6 +29,8 @@ from django.utils.safestring import SafeString, mark_safe
 
 CACHE_ALIAS = "default"
 _generation = 0
+
+log = logging.getLogger(__name__)
 
 
 def version_fields() -> dict[str, Subquery]:
@@ -72,7 +75,7 @@ def store_changed(**_: object) -> None:
 def fragment(version: str, name: str, parts: Iterable[object], build: Callable[[], str]) -> SafeString:
     """The fragment ``name`` for these parts at this store version, built (and kept) when missing."""
     key = fragment_key(version, name, parts)
-    html = caches[CACHE_ALIAS].get(key)
+    html = kept(key)
     if html is None:
         html = build()
         keep(key, html)
@@ -85,13 +88,20 @@ def fragment_key(version: str, name: str, parts: Iterable[object]) -> str:
 
 
 def kept(key: str) -> str | None:
-    html = caches[CACHE_ALIAS].get(key)
+    try:
+        html = caches[CACHE_ALIAS].get(key)
+    except Exception as error:  # a shared cache that is down (Redis restarting) only costs speed
+        log.warning("page cache unavailable (%s); building the page afresh", error)
+        return None
     return None if html is None else str(html)
 
 
 def keep(key: str, html: str) -> None:
     # Two minutes: a key never outlives its minute, and an unused one leaves soon after.
-    caches[CACHE_ALIAS].set(key, html, timeout=120)
+    try:
+        caches[CACHE_ALIAS].set(key, html, timeout=120)
+    except Exception as error:
+        log.warning("page cache unavailable (%s); the page is not kept", error)
 
 
 def _connect() -> None:

@@ -26,10 +26,7 @@ def related_articles(article: Article, limit: int) -> list[Article]:
         return list(_latest_from_outlet(article)[:limit])
     candidates = {
         a.pk: a
-        for a in Article.objects.select_related("source")
-        .defer("html", "text", "summary")
-        .filter(pk__in=[pk for pk, _ in matches])
-        .exclude(pk=article.pk)
+        for a in Article.objects.listing().filter(pk__in=[pk for pk, _ in matches]).exclude(pk=article.pk)
     }
     shared = _shared_entities(article, list(candidates))
     scored = []
@@ -80,10 +77,4 @@ def _is_copy(article: Article, other: Article, similarity: float) -> bool:
 
 
 def _latest_from_outlet(article: Article) -> QuerySet[Article]:
-    return (
-        Article.objects.select_related("source")
-        .defer("html", "text", "summary")
-        .filter(source_id=article.source_id)
-        .exclude(pk=article.pk)
-        .order_by("-sort_at", "-id")
-    )
+    return Article.objects.listing().filter(source_id=article.source_id).exclude(pk=article.pk)

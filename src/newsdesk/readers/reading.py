@@ -12,7 +12,17 @@ from django.db import models
 from django.db.models import Case, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.utils import timezone
 
-from newsdesk.news.models import Article, ArticleEntity, ArticleTag, Entity, Feed, Source, Story, Tag
+from newsdesk.news.models import (
+    LIST_DEFERRED,
+    Article,
+    ArticleEntity,
+    ArticleTag,
+    Entity,
+    Feed,
+    Source,
+    Story,
+    Tag,
+)
 from newsdesk.readers.models import FOLLOW_FIELDS, Follow, FollowKind, ReadState, SavedArticle
 from newsdesk.readers.options import unread_window
 
@@ -78,14 +88,14 @@ def is_read(user: Any) -> Exists:
 
 def article_list(queryset: QuerySet[Article]) -> QuerySet[Article]:
     """What a list of articles shows, without the heavy text columns."""
-    return queryset.select_related("source").defer("html", "text", "summary")
+    return queryset.select_related("source").defer(*LIST_DEFERRED)
 
 
 def saved_articles(user: Any) -> QuerySet[SavedArticle]:
     return (
         SavedArticle.objects.filter(user=user)
         .select_related("article__source")
-        .defer("article__html", "article__text", "article__summary")
+        .defer(*(f"article__{name}" for name in LIST_DEFERRED))
         .order_by("-saved_at", "-id")
     )
 
@@ -94,7 +104,7 @@ def history(user: Any) -> QuerySet[ReadState]:
     return (
         ReadState.objects.filter(user=user, opened_at__isnull=False)
         .select_related("article__source")
-        .defer("article__html", "article__text", "article__summary")
+        .defer(*(f"article__{name}" for name in LIST_DEFERRED))
         .order_by("-opened_at", "-id")
     )
 

@@ -46,10 +46,19 @@ def store_results(article: Article, doc: Document, enrichers: Sequence[Enricher]
     only when the story placer has stored its story and vector too.
     """
     results = doc.results
+    article.ai_summary = results.get("summary") or ""
+    article.enriched_at = None
+    # Analysed, not yet enriched: the story placer sets enriched_at once story and vector are stored.
+    article.analysed_at = timezone.now()
     with transaction.atomic():
-        # Serialises two stores of the same article (PostgreSQL; SQLite has one writer anyway).
-        list(
-            Article.objects.select_for_update(no_key=True).filter(pk=article.pk).values_list("pk", flat=True)
+        # First, so that it locks the article's row: two stores of one article are serialised
+        # (PostgreSQL; SQLite has one writer anyway) and its count deltas below stay exact.
+        Article.objects.filter(pk=article.pk).update(
+            ai_summary=article.ai_summary,
+            analysed_at=article.analysed_at,
+            enriched_at=None,
+            claimed_by="",
+            claimed_until=None,
         )
         Enrichment.objects.filter(article=article).delete()
         Enrichment.objects.bulk_create(
@@ -64,17 +73,6 @@ def store_results(article: Article, doc: Document, enrichers: Sequence[Enricher]
         _store_tags(article, results.get("hashtags") or [])
         _store_quotes(article, results.get("quotes") or [], entities)
         _store_attributions(article, results.get("attributions") or [])
-        article.ai_summary = results.get("summary") or ""
-        article.enriched_at = None
-        # Analysed, not yet enriched: the story placer sets enriched_at once story and vector are stored.
-        article.analysed_at = timezone.now()
-        Article.objects.filter(pk=article.pk).update(
-            ai_summary=article.ai_summary,
-            analysed_at=article.analysed_at,
-            enriched_at=None,
-            claimed_by="",
-            claimed_until=None,
-        )
 
 
 def _jsonable(value: Any) -> Any:
@@ -144,9 +142,8 @@ def _store_entities(
 
     ids = _upsert_entities(wanted, geo) if wanted else {}
 
-    before = set(ArticleEntity.objects.filter(article=article).values_list("entity_id", flat=True))
+    before = _unlink_entities(article)
     after = set(ids.values())
-    ArticleEntity.objects.filter(article=article).delete()
     _insert(
         ArticleEntity,
         ("article", "entity", "mentions"),
@@ -154,6 +151,20 @@ def _store_entities(
     )
     _shift_counts(added=after - before, removed=before - after)
     return {name: ids[key] for name, key in keys_of.items()}
+
+
+def _unlink_entities(article: Article) -> set[int]:
+    """Delete the article's entity links; returns the entities they pointed to (DELETE ... RETURNING)."""
+    quote = connection.ops.quote_name
+    meta = ArticleEntity._meta
+    table, entity, owner = (
+        quote(meta.db_table),
+        quote(meta.get_field("entity").column),
+        quote(meta.get_field("article").column),
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(f"DELETE FROM {table} WHERE {owner} = %s RETURNING {entity}", [article.pk])
+        return {int(row[0]) for row in cursor.fetchall()}
 
 
 def _upsert_entities(

@@ -95,3 +95,55 @@ def test_it_starts_with_newsdesk_up_on_a_fresh_home(tmp_path: Path) -> None:
         process.send_signal(signal.SIGINT)
         output = process.communicate(timeout=20)[0]
     assert "Traceback" not in output, output
+
+
+def children_of(pid: int) -> set[int]:
+    found = set()
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == pid:
+                found.add(int(entry.name))
+    return found
+
+
+def test_it_serves_from_forked_processes_and_replaces_one_that_dies(tmp_path: Path) -> None:
+    port = free_port()
+    env = {**os.environ, "NEWSDESK_HOME": str(tmp_path / "home")}
+    env.pop("NEWSDESK_DATABASE_URL", None)
+    server = subprocess.Popen(
+        [sys.executable, "-m", "newsdesk.cli", "serve", "--processes", "2", "--port", str(port)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+
+        def healthy() -> bool:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as response:
+                    return bool(response.status == 200)
+            except OSError:
+                return False
+
+        deadline = time.monotonic() + 60
+        while not (healthy() and len(children_of(server.pid)) == 2) and time.monotonic() < deadline:
+            time.sleep(0.3)
+        first = children_of(server.pid)
+        assert len(first) == 2 and healthy()
+        os.kill(next(iter(first)), signal.SIGKILL)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and (
+            len(children_of(server.pid)) != 2 or children_of(server.pid) == first
+        ):
+            time.sleep(0.2)
+        assert len(children_of(server.pid)) == 2 and children_of(server.pid) != first
+        assert all(healthy() for _ in range(5))
+    finally:
+        server.send_signal(signal.SIGTERM)
+        output = server.communicate(timeout=20)[0]
+    assert server.returncode == 0 and "Traceback" not in output, output

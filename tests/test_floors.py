@@ -24,6 +24,7 @@ MINIMA: dict[str, dict[str, float]] = {
         "with_summary": 0.95,
     },
     "stories": {"uci_f1": 0.81, "wikinews_f1": 0.735},
+    "enrich": {"min_ratio_to_ner": 0.7},
 }
 
 

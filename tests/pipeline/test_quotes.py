@@ -313,3 +313,12 @@ def test_it_gives_offsets_into_the_full_text_with_a_title(parse: Any) -> None:
     doc = parse('"The deal is off," said Anna Berg.', title="Talks end")
     quote = only(doc)
     assert doc.full_text[quote["start"] : quote["end"]] == "The deal is off,"
+
+
+def test_it_names_nobody_for_a_phrase_that_cleans_to_nothing() -> None:
+    from newsdesk.pipeline.enrich.quotes import _Entities
+
+    entities = _Entities.__new__(_Entities)  # only the mentions matter here
+    entities.mentions = []
+    assert entities.full_name("") is None
+    assert entities.full_name("   ") is None

@@ -28,7 +28,7 @@ from django.utils import timezone
 from newsdesk.news.models import Article, ArticleEntity, ArticleVector, Story
 from newsdesk.news.nearcopies import NearCopyFinder
 from newsdesk.news.signals import article_enriched, story_updated
-from newsdesk.news.vectors import reset_vector_indexes, vector_index
+from newsdesk.news.vectors import SharedIndex, reset_vector_indexes, vector_index
 from newsdesk.pipeline.embed import Embedder, get_embedder
 from newsdesk.pipeline.stories import StoryClusterer, StoryItem
 
@@ -61,6 +61,8 @@ class StoryDesk:
     def forget(self) -> None:
         """Drop the working state (the lease was lost, or a batch failed): it is loaded again next time."""
         self.generation = None
+        if isinstance(self.index, SharedIndex):  # vectors of a rolled-back batch are never saved
+            self.index.discard()
         self._reset()
 
     # --- the working window -----------------------------------------------------------------------

@@ -269,7 +269,8 @@ class USearchIndex(VectorIndex):
 
     def ids(self) -> set[int]:
         """Every id held."""
-        return {int(key) for key in self._index.keys}
+        # One call for all keys: indexing the keys one by one costs a scan each (quadratic in usearch).
+        return {int(key) for key in np.asarray(self._index.keys)}
 
     def __contains__(self, item_id: int) -> bool:
         return int(item_id) in self._index

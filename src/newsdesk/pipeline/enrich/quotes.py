@@ -415,7 +415,10 @@ class _Entities:
 
     def full_name(self, name: str) -> str | None:
         """The one longer person name in the article that ends with ``name`` ("Peter Novak" for "Novak")."""
-        last = name.split()[-1]
+        words = name.split()
+        if not words:  # a phrase that cleaned down to nothing names nobody
+            return None
+        last = words[-1]
         found = {
             m.name
             for m in self.mentions

@@ -20,6 +20,11 @@ Two measurements, one table each:
     python bench/placement.py scale
     python bench/placement.py scale --sizes 1000,10000,100000,1000000
     python bench/placement.py concurrent --limit 2000
+    python bench/placement.py throughput --limit 300   # enrichment articles/s, one worker against two
+
+``throughput`` stores the wikinews full-text articles (shared data) first, then times one and two
+worker processes enriching and placing all of them (the same loop as ``concurrent``), and reports
+the ratio: on two cores, two CPU-bound workers should come near twice one.
 """
 
 from __future__ import annotations
@@ -299,6 +304,62 @@ def cmd_concurrent(args: argparse.Namespace) -> int:
     return 0 if ok else 1
 
 
+def wikinews_rows(limit: int | None) -> list[dict[str, Any]]:
+    from newsdesk import shared_data
+
+    path = shared_data.require("clustering-wikinews-events", "articles.jsonl")
+    with open(path, encoding="utf-8") as handle:
+        rows = [r for r in map(json.loads, handle) if r.get("source_file") != "handpicked.json"]
+    return rows[:limit] if limit else rows
+
+
+def store_wikinews(limit: int | None) -> None:
+    from newsdesk.news.models import Article, Source
+
+    source = Source.objects.create(name="Wikinews sources", domain="wikinews-sources.example")
+    start = datetime(2026, 11, 1, tzinfo=UTC)
+    Article.objects.bulk_create(
+        [
+            Article(
+                source=source,
+                url=f"https://wikinews-sources.example/{n}",
+                guid=str(n),
+                title=row["title"] or "",
+                text=row["text"] or "",
+                published_at=start + timedelta(minutes=n),
+                sort_at=start + timedelta(minutes=n),
+            )
+            for n, row in enumerate(wikinews_rows(limit))
+        ]
+    )
+
+
+def cmd_throughput(args: argparse.Namespace) -> int:
+    from newsdesk.desk.config import OPTIONS_BY_KEY
+
+    # Full enrichment here (the story runs need only the entity names).
+    os.environ["NEWSDESK_ENRICHERS"] = OPTIONS_BY_KEY["NEWSDESK_ENRICHERS"].default
+    rates = {}
+    for workers in (1, 2):
+        home = Path(tempfile.mkdtemp(prefix="newsdesk-throughput-"))
+        try:
+            run_self(["_store_wikinews", str(home), str(args.limit or 0)])
+            (home / "fed").write_text("done")
+            started = time.perf_counter()
+            procs = [spawn(["_worker", str(home)]) for _ in range(workers)]
+            for proc in procs:
+                if proc.wait(timeout=3600):
+                    raise SystemExit(f"a worker failed (exit {proc.returncode})")
+            rates[workers] = len(wikinews_rows(args.limit)) / (time.perf_counter() - started)
+        finally:
+            shutil.rmtree(home, ignore_errors=True)
+    print(f"{'workers':>7} {'articles/s':>11}")
+    for workers, rate in rates.items():
+        print(f"{workers:>7} {rate:>11.2f}")
+    print(f"two workers / one: {rates[2] / rates[1]:.2f}x (target 1.8x on two cores)")
+    return 0
+
+
 # --- plumbing ------------------------------------------------------------------------------------
 
 
@@ -332,6 +393,9 @@ def internal(argv: list[str]) -> None:
             store(rows[start : start + chunk])
             time.sleep(0.5)
         (home / "fed").write_text("done")
+    elif command == "_store_wikinews":
+        setup(home)
+        store_wikinews(int(argv[2]) or None)
     elif command == "_score":
         setup(home)
         rows = uci_rows(int(argv[2]) or None)
@@ -354,8 +418,11 @@ def main() -> int:
     concurrent = sub.add_parser("concurrent", help="stories from two processes against one")
     concurrent.add_argument("--limit", type=int, default=None, help="the first N items of the stream")
     concurrent.add_argument("--chunk", type=int, default=250, help="items stored at a time")
+    throughput = sub.add_parser("throughput", help="enrichment articles/s, one worker process against two")
+    throughput.add_argument("--limit", type=int, default=300, help="the first N wikinews articles")
     args = parser.parse_args()
-    return int(cmd_scale(args) if args.command == "scale" else cmd_concurrent(args))
+    commands = {"scale": cmd_scale, "concurrent": cmd_concurrent, "throughput": cmd_throughput}
+    return int(commands[args.command](args))
 
 
 if __name__ == "__main__":

@@ -167,6 +167,7 @@ def place_pending(*, wait: float = 0.0, limit: int | None = None) -> int:
             size = PLACE_BATCH_SIZE if limit is None else min(PLACE_BATCH_SIZE, limit - placed)
             batch = list(to_place().select_related("source")[:size])
             if not batch:
+                desk.save_index()  # caught up: readers of the index file see every placed article
                 break
             desk.place(batch)
             placed += len(batch)

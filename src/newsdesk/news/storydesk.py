@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
@@ -34,6 +35,10 @@ from newsdesk.pipeline.stories import StoryClusterer, StoryItem
 
 log = logging.getLogger(__name__)
 
+# The vector index file holds the whole index: while articles keep coming it is rewritten at most
+# this often (bench/placement.py scale: a write per batch made placement grow with the archive).
+INDEX_SAVE_SECONDS = 60.0
+
 
 class StoryDesk:
     """The placer's state: embedder, a windowed clusterer, near-copies and the vector index."""
@@ -42,6 +47,7 @@ class StoryDesk:
         self.embedder = embedder
         self.window = window
         self.index = vector_index()
+        self._saved_at = time.monotonic()
         self.generation: int | None = None
         self._reset()
 
@@ -119,7 +125,18 @@ class StoryDesk:
         except BaseException:
             self.forget()
             raise
-        self.index.save()
+        self.save_index(every=INDEX_SAVE_SECONDS)
+
+    def save_index(self, every: float = 0.0) -> None:
+        """Write the vector index file when it was last written ``every`` seconds ago or more.
+
+        While a stream flows the file (the whole index) is rewritten at most every
+        INDEX_SAVE_SECONDS, not per batch; the vectors are in the database meanwhile, and a placer
+        that opens the file after a crash adds what it lacks from there.
+        """
+        if time.monotonic() - self._saved_at >= every:
+            self.index.save()
+            self._saved_at = time.monotonic()
 
     def _place_run(self, run: Sequence[Article]) -> None:
         self._cover(run[0].sort_at, run[-1].sort_at)

@@ -168,7 +168,12 @@ def serve(host: str | None, port: int | None, processes: int | None = None) -> i
 
 
 def _serve_forked(application: Any, host: str, port: int, processes: int) -> None:
-    """A prefork server: ``processes`` children of 4 threads accept on one socket; one that dies is replaced."""
+    """A prefork server: ``processes`` children of 4 threads accept on one socket.
+
+    All children are forked at start. One that dies takes the others down and the server exits
+    with status 1, for its supervisor (systemd's Restart=, compose's restart:) to start it again:
+    forking anew from a parent that has run for a while could inherit a lock some library held.
+    """
     import signal
     import socket
 
@@ -181,19 +186,7 @@ def _serve_forked(application: Any, host: str, port: int, processes: int) -> Non
     listener.bind((host.strip("[]"), port))
     listener.listen(1024)
     connections.close_all()  # each child opens its own
-
-    def child() -> int:
-        pid = os.fork()
-        if pid == 0:
-            signal.signal(signal.SIGINT, signal.SIG_DFL)
-            signal.signal(signal.SIGTERM, signal.SIG_DFL)
-            try:
-                waitress_serve(application, sockets=[listener], threads=4, _quiet=True)
-            finally:
-                os._exit(0)
-        return pid
-
-    children = {child() for _ in range(processes)}
+    children: set[int] = set()
     stopping = False
 
     def stop(*_: object) -> None:
@@ -203,8 +196,23 @@ def _serve_forked(application: Any, host: str, port: int, processes: int) -> Non
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGTERM)
 
+    # Signals wait until every child is forked and has its own handlers.
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
+    for _ in range(processes):
+        pid = os.fork()
+        if pid == 0:
+            signal.signal(signal.SIGINT, signal.SIG_DFL)
+            signal.signal(signal.SIGTERM, signal.SIG_DFL)
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT, signal.SIGTERM})
+            try:
+                waitress_serve(application, sockets=[listener], threads=4, _quiet=True)
+            finally:
+                os._exit(0)
+        children.add(pid)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT, signal.SIGTERM})
+    failed = False
     while children:
         try:
             pid, _status = os.wait()
@@ -212,9 +220,14 @@ def _serve_forked(application: Any, host: str, port: int, processes: int) -> Non
             break
         children.discard(pid)
         if not stopping:
-            log_line = f"web process {pid} ended; starting another"
-            print(log_line, file=sys.stderr)
-            children.add(child())
+            print(
+                f"web process {pid} ended; stopping the others (the supervisor restarts the server)",
+                file=sys.stderr,
+            )
+            failed = True
+            stop()
+    if failed:
+        raise CommandError("a web process ended unexpectedly", code=EXIT_PARTIAL)
 
 
 def cmd_add(args: argparse.Namespace) -> int:

@@ -110,40 +110,50 @@ def children_of(pid: int) -> set[int]:
     return found
 
 
-def test_it_serves_from_forked_processes_and_replaces_one_that_dies(tmp_path: Path) -> None:
+def test_it_serves_from_forked_processes_and_stops_whole_when_one_dies(tmp_path: Path) -> None:
     port = free_port()
     env = {**os.environ, "NEWSDESK_HOME": str(tmp_path / "home")}
     env.pop("NEWSDESK_DATABASE_URL", None)
-    server = subprocess.Popen(
-        [sys.executable, "-m", "newsdesk.cli", "serve", "--processes", "2", "--port", str(port)],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    try:
 
-        def healthy() -> bool:
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as response:
-                    return bool(response.status == 200)
-            except OSError:
-                return False
+    def start() -> subprocess.Popen[str]:
+        return subprocess.Popen(
+            [sys.executable, "-m", "newsdesk.cli", "serve", "--processes", "2", "--port", str(port)],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
 
+    def healthy() -> bool:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as response:
+                return bool(response.status == 200)
+        except OSError:
+            return False
+
+    def serving(server: subprocess.Popen[str]) -> set[int]:
         deadline = time.monotonic() + 60
         while not (healthy() and len(children_of(server.pid)) == 2) and time.monotonic() < deadline:
             time.sleep(0.3)
-        first = children_of(server.pid)
-        assert len(first) == 2 and healthy()
-        os.kill(next(iter(first)), signal.SIGKILL)
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline and (
-            len(children_of(server.pid)) != 2 or children_of(server.pid) == first
-        ):
-            time.sleep(0.2)
-        assert len(children_of(server.pid)) == 2 and children_of(server.pid) != first
-        assert all(healthy() for _ in range(5))
+        return children_of(server.pid)
+
+    server = start()
+    try:
+        workers = serving(server)
+        assert len(workers) == 2 and all(healthy() for _ in range(5))
+        # One web process dies: the server stops the other and exits 1 for its supervisor to restart.
+        os.kill(next(iter(workers)), signal.SIGKILL)
+        output = server.communicate(timeout=30)[0]
+        assert server.returncode == 1, output
+        assert "ended unexpectedly" in output and not any(Path(f"/proc/{pid}").exists() for pid in workers)
+    finally:
+        if server.poll() is None:
+            server.kill()
+            server.communicate(timeout=10)
+    server = start()  # and SIGTERM stops it cleanly
+    try:
+        assert len(serving(server)) == 2
     finally:
         server.send_signal(signal.SIGTERM)
-        output = server.communicate(timeout=20)[0]
+        output = server.communicate(timeout=30)[0]
     assert server.returncode == 0 and "Traceback" not in output, output

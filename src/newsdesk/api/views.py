@@ -9,7 +9,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from datetime import datetime
+from datetime import UTC, datetime
 
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
@@ -178,11 +178,20 @@ def _quote_record(quote: Quote) -> dict[str, object]:
     }
 
 
-def _offset(request: HttpRequest) -> int:
-    raw = request.GET.get("offset", "0")
-    if not raw.isdigit():
-        raise BadRequest("offset must be a whole number")
+# The largest id a database key holds (a 64-bit signed integer), and the deepest offset served.
+MAX_ID = 2**63 - 1
+MAX_OFFSET = 100_000
+
+
+def _whole(raw: str, name: str, low: int, high: int) -> int:
+    """A whole number written in ASCII digits within [low, high]; raises BadRequest naming ``name``."""
+    if not (raw.isascii() and raw.isdigit()) or not low <= int(raw) <= high:
+        raise BadRequest(f"{name} must be a whole number from {low} to {high}")
     return int(raw)
+
+
+def _offset(request: HttpRequest) -> int:
+    return _whole(request.GET.get("offset", "0"), "offset", 0, MAX_OFFSET)
 
 
 def _filtered(request: HttpRequest) -> ArticleQuerySet:
@@ -190,15 +199,13 @@ def _filtered(request: HttpRequest) -> ArticleQuerySet:
     source = request.GET.get("source")
     if source:
         articles = (
-            articles.filter(source_id=int(source))
+            articles.filter(source_id=_whole(source, "source", 1, MAX_ID))
             if source.isdigit()
             else articles.filter(source__domain=source)
         )
     story = request.GET.get("story")
     if story:
-        if not story.isdigit():
-            raise BadRequest("story must be a story id")
-        articles = articles.filter(story_id=int(story))
+        articles = articles.filter(story_id=_whole(story, "story", 1, MAX_ID))
     since = request.GET.get("since")
     if since:
         articles = articles.filter(sort_at__gte=parse_moment(since, "since"))
@@ -210,9 +217,7 @@ def _limit(request: HttpRequest, default: int | None = None) -> int:
     default = default or settings.NEWSDESK.page_size
     if raw is None:
         return int(default)
-    if not raw.isdigit() or not 1 <= int(raw) <= 200:
-        raise BadRequest("limit must be a whole number from 1 to 200")
-    return int(raw)
+    return _whole(raw, "limit", 1, 200)
 
 
 def parse_moment(raw: str, name: str) -> datetime:
@@ -223,7 +228,11 @@ def parse_moment(raw: str, name: str) -> datetime:
         moment = None
     if moment is None:
         raise BadRequest(f"{name} must be an ISO 8601 time such as 2026-11-27T08:00:00Z")
-    return make_aware(moment) if is_naive(moment) else moment
+    moment = make_aware(moment, UTC) if is_naive(moment) else moment
+    try:  # an offset can carry a time past the calendar's last day (9999-12-31T23:59:59-23:59)
+        return moment.astimezone(UTC)
+    except OverflowError:
+        raise BadRequest(f"{name} is outside the years 1 to 9999") from None
 
 
 def encode_cursor(article: Article) -> str:

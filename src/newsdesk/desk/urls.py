@@ -16,3 +16,9 @@ urlpatterns = [
     path("", include("newsdesk.readers.urls")),
     path("", include("newsdesk.news.urls")),
 ]
+
+# Errors: JSON under /api/, the site's layout elsewhere (newsdesk.desk.errors).
+handler400 = "newsdesk.desk.errors.bad_request"
+handler403 = "newsdesk.desk.errors.permission_denied"
+handler404 = "newsdesk.desk.errors.page_not_found"
+handler500 = "newsdesk.desk.errors.server_error"

@@ -29,6 +29,12 @@ def test_it_loads_the_embedded_defaults() -> None:
         ("NEWSDESK_DATABASE_URL", "postgresql://host:5432/"),
         ("NEWSDESK_TASK_RUNNER", "threads"),
         ("NEWSDESK_PER_HOST_DELAY", "-1"),
+        ("NEWSDESK_PER_HOST_DELAY", "nan"),
+        ("NEWSDESK_FETCH_TIMEOUT", "inf"),
+        ("NEWSDESK_ALLOWED_HOSTS", ",,,"),
+        ("NEWSDESK_ALLOWED_HOSTS", "banana host"),
+        ("NEWSDESK_EMAIL_URL", "banana"),
+        ("NEWSDESK_DEFAULT_FROM_EMAIL", "not an address"),
     ],
 )
 def test_it_names_the_key_of_a_bad_value(key: str, value: str) -> None:
@@ -83,3 +89,19 @@ def test_it_needs_a_broker_for_celery() -> None:
         config.load({"NEWSDESK_TASK_RUNNER": "celery"})
     with pytest.raises(config.ConfigError, match="NEWSDESK_BROKER_URL"):
         config.load({"NEWSDESK_TASK_RUNNER": "celery", "NEWSDESK_BROKER_URL": "http://x"})
+
+
+def test_it_keeps_the_home_private(tmp_path: Path) -> None:
+    home = tmp_path / "private-home"  # not the test's own home, which the fixtures make
+    env = {"PATH": "/usr/bin:/bin", "NEWSDESK_HOME": str(home)}
+    done = subprocess.run(
+        [sys.executable, "-m", "newsdesk.cli", "manage", "migrate", "-v0"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert home.stat().st_mode & 0o777 == 0o700
+    for name in ("newsdesk.sqlite3", "secret_key"):
+        assert (home / name).stat().st_mode & 0o777 == 0o600, name

@@ -59,9 +59,17 @@ def record(limit: Limit, ident: str) -> int:
 
 
 def client_address(request: HttpRequest | None) -> str:
-    """The peer address. Behind a reverse proxy, the proxy must set REMOTE_ADDR (e.g. waitress trusted_proxy)."""
+    """The client's address: the peer's, or with NEWSDESK_TRUST_PROXY_HEADERS the one the proxy saw.
+
+    The last entry of X-Forwarded-For is the one our proxy appended; entries before it are
+    whatever the client claimed, so they are never trusted.
+    """
     if request is None:
         return "unknown"
+    if settings.NEWSDESK.trust_proxy_headers:
+        forwarded = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
+        if forwarded and forwarded[-1]:
+            return forwarded[-1]
     return str(request.META.get("REMOTE_ADDR") or "unknown")
 
 

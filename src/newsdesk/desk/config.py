@@ -6,9 +6,11 @@ Nothing here imports Django, so the CLI and the pipeline can read settings too.
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from email.utils import parseaddr
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
@@ -43,11 +45,32 @@ def _parse_int(minimum: int, maximum: int | None = None) -> Callable[[str], int]
 def _parse_float(minimum: float) -> Callable[[str], float]:
     def parse(raw: str) -> float:
         value = float(raw.strip())
+        if not math.isfinite(value):
+            raise ValueError("must be a finite number")
         if value < minimum:
             raise ValueError(f"must be at least {minimum}")
         return value
 
     return parse
+
+
+def _parse_hosts(raw: str) -> list[str]:
+    hosts = _parse_list(raw)
+    if not hosts:
+        raise ValueError("name at least one host (127.0.0.1,localhost)")
+    bad = [host for host in hosts if any(ch.isspace() or ch in "/?#@" for ch in host)]
+    if bad:
+        raise ValueError(f"not a host name: {bad[0]!r}")
+    return hosts
+
+
+def _parse_address(raw: str) -> str:
+    value = raw.strip()
+    name, address = parseaddr(value)
+    local, _, domain = address.rpartition("@")
+    if not local or not domain or any(ch.isspace() for ch in address):
+        raise ValueError("expected an email address such as newsdesk@example.org")
+    return value
 
 
 def _parse_list(raw: str) -> list[str]:
@@ -136,7 +159,7 @@ OPTIONS: tuple[Option, ...] = (
     Option(
         "NEWSDESK_ALLOWED_HOSTS",
         "127.0.0.1,localhost,[::1]",
-        _parse_list,
+        _parse_hosts,
         "Host names the web server answers to.",
     ),
     Option("NEWSDESK_HOST", "127.0.0.1", str, "Address `newsdesk up` and `serve` listen on."),
@@ -213,6 +236,12 @@ OPTIONS: tuple[Option, ...] = (
         "Bearer token /metrics asks for; empty: only loopback clients may read /metrics.",
     ),
     Option(
+        "NEWSDESK_TRUST_PROXY_HEADERS",
+        "false",
+        _parse_bool,
+        "Behind a TLS reverse proxy: trust X-Forwarded-Proto (Secure cookies, HSTS) and X-Forwarded-For.",
+    ),
+    Option(
         "NEWSDESK_STORY_WINDOW_DAYS",
         "7",
         _parse_int(1, 365),
@@ -250,7 +279,7 @@ OPTIONS: tuple[Option, ...] = (
     Option(
         "NEWSDESK_DEFAULT_FROM_EMAIL",
         "newsdesk@localhost",
-        str,
+        _parse_address,
         "Sender of password-reset and other mail.",
     ),
     Option(
@@ -316,6 +345,7 @@ class Settings:
     redis_url: str
     claim_seconds: int
     metrics_token: str
+    trust_proxy_headers: bool
     story_window_days: int
     enrichers: list[str]
     embedder: str
@@ -412,7 +442,7 @@ def parse_database_url(url: str) -> dict[str, Any]:
 def email_settings(url: str) -> tuple[str, dict[str, Any]]:
     """Turn console: or smtp(s)://user:pass@host:port into (EMAIL_BACKEND, SMTP details); raises ValueError."""
     parts = urlsplit(url.strip())
-    if parts.scheme in {"", "console"}:
+    if parts.scheme == "console" or not url.strip():
         return "django.core.mail.backends.console.EmailBackend", {}
     if parts.scheme not in {"smtp", "smtps"}:
         raise ValueError("expected console: or an smtp:// or smtps:// URL")

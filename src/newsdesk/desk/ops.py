@@ -398,7 +398,10 @@ def metrics_allowed(request: HttpRequest) -> bool:
     if token:
         given = request.headers.get("Authorization", "")
         return hmac.compare_digest(given.encode(), f"Bearer {token}".encode())
-    return _is_loopback(request.META.get("REMOTE_ADDR", ""))
+    # Behind a trusted proxy the peer is the proxy: the client is the address it forwarded.
+    from newsdesk.community.throttle import client_address
+
+    return _is_loopback(client_address(request))
 
 
 @csrf_exempt

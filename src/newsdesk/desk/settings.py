@@ -6,6 +6,7 @@ with no service to set up. NEWSDESK_DATABASE_URL points at PostgreSQL when scale
 
 from __future__ import annotations
 
+import os
 import secrets
 from pathlib import Path
 
@@ -20,7 +21,8 @@ except config.ConfigError as error:
 
 HOME: Path = NEWSDESK.home
 try:
-    HOME.mkdir(parents=True, exist_ok=True)
+    # Private by default: the home holds the database (sessions, password hashes) and the secret key.
+    HOME.mkdir(parents=True, exist_ok=True, mode=0o700)
 except OSError as error:
     raise ImproperlyConfigured(f"NEWSDESK_HOME={str(HOME)!r} cannot be created: {error}") from None
 
@@ -30,12 +32,20 @@ def _secret_key() -> str:
         return str(NEWSDESK.secret_key)
     path = HOME / "secret_key"
     if not path.exists():
-        path.write_text(secrets.token_urlsafe(50))
-        path.chmod(0o600)
+        # Created 0600 from the start (never readable by others, not even for a moment).
+        with os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w") as handle:
+            handle.write(secrets.token_urlsafe(50))
     return path.read_text().strip()
 
 
 SECRET_KEY = _secret_key()
+
+if NEWSDESK.trust_proxy_headers:
+    # Behind a TLS reverse proxy that sets X-Forwarded-Proto (and X-Forwarded-For, read by
+    # community.throttle.client_address): cookies only over HTTPS, and browsers told to keep to it.
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = True
+    SECURE_HSTS_SECONDS = 365 * 24 * 3600
 DEBUG = NEWSDESK.debug
 ALLOWED_HOSTS = NEWSDESK.allowed_hosts
 
@@ -56,6 +66,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # Before everything else, so the request latency it measures includes every other middleware.
     "newsdesk.desk.ops.RequestLatencyMiddleware",
+    "newsdesk.desk.errors.RequestIdMiddleware",
     # First, so that static files and error pages carry the policy too.
     "newsdesk.community.middleware.ContentSecurityPolicyMiddleware",
     "django.middleware.security.SecurityMiddleware",
@@ -74,7 +85,7 @@ WSGI_APPLICATION = "newsdesk.desk.wsgi.application"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [],
+        "DIRS": [Path(__file__).resolve().parent / "templates"],  # the error pages (desk/errors.py)
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [
@@ -90,7 +101,10 @@ TEMPLATES = [
 if NEWSDESK.database_url:
     DATABASES = {"default": config.parse_database_url(NEWSDESK.database_url)}
 else:
-    DATABASES = {"default": config.sqlite_database(HOME / "newsdesk.sqlite3")}
+    _database = HOME / "newsdesk.sqlite3"
+    if not _database.exists():  # SQLite gives its -wal and -shm files the database file's mode
+        os.close(os.open(_database, os.O_WRONLY | os.O_CREAT, 0o600))
+    DATABASES = {"default": config.sqlite_database(_database)}
 DATABASES["default"]["TEST"] = {
     "NAME": None if DATABASES["default"]["ENGINE"].endswith("sqlite3") else "test_newsdesk"
 }

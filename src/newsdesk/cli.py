@@ -125,6 +125,33 @@ def subscribe_default_feeds() -> int:
     return len(defaults)
 
 
+def _port(raw: str) -> int:
+    try:
+        value = int(raw)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{raw!r} is not a port number") from None
+    if not 1 <= value <= 65535:
+        raise argparse.ArgumentTypeError("a port is a number from 1 to 65535")
+    return value
+
+
+def _listenable(host: str, port: int) -> None:
+    """Raises CommandError unless ``host`` names an address here that ``port`` can be bound on."""
+    import socket
+
+    try:
+        infos = socket.getaddrinfo(host.strip("[]"), port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    except (socket.gaierror, UnicodeError) as error:
+        raise CommandError(f"cannot listen on {host!r}: not an address or host name here ({error})") from None
+    family, kind, proto, _, address = infos[0]
+    with socket.socket(family, kind, proto) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(address)
+        except OSError as error:
+            raise CommandError(f"cannot listen on {host}:{port}: {error.strerror or error}") from None
+
+
 def _positive_int(raw: str) -> int:
     value = int(raw)
     if value < 1:
@@ -154,14 +181,17 @@ def serve(host: str | None, port: int | None, processes: int | None = None) -> i
     port = port or settings.NEWSDESK.port
     if processes is None:
         processes = (os.cpu_count() or 1) if settings.NEWSDESK.database_url else 1
+    _listenable(host, port)  # a bad host or a taken port ends here, before anything claims to run
     print(f"Newsdesk is at http://{host}:{port}/ (Ctrl-C stops it)", file=sys.stderr)
     try:
         if processes <= 1:
             waitress_serve(application, host=host, port=port, threads=8, _quiet=True)
         else:
             _serve_forked(application, host, port, processes)
-    except OSError as error:
-        raise CommandError(f"cannot listen on {host}:{port}: {error.strerror or error}") from None
+    except (OSError, ValueError) as error:  # waitress says ValueError for a host it cannot use
+        raise CommandError(
+            f"cannot listen on {host}:{port}: {getattr(error, 'strerror', None) or error}"
+        ) from None
     except KeyboardInterrupt:
         pass
     return EXIT_OK
@@ -768,7 +798,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _host_port(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--host", help="address to listen on (default 127.0.0.1, NEWSDESK_HOST)")
-    parser.add_argument("--port", type=int, help="port to listen on (default 8000, NEWSDESK_PORT)")
+    parser.add_argument("--port", type=_port, help="port to listen on (default 8000, NEWSDESK_PORT)")
 
 
 def _version() -> str:

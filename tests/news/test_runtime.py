@@ -157,3 +157,41 @@ def test_it_serves_from_forked_processes_and_stops_whole_when_one_dies(tmp_path:
         server.send_signal(signal.SIGTERM)
         output = server.communicate(timeout=30)[0]
     assert server.returncode == 0 and "Traceback" not in output, output
+
+
+@pytest.mark.parametrize(
+    ("flags", "message"),
+    [
+        (["--port", "99999"], "a port is a number"),
+        (["--host", "banana host"], "cannot listen on 'banana host'"),
+    ],
+)
+def test_it_refuses_to_serve_where_it_cannot_listen(tmp_path: Path, flags: list[str], message: str) -> None:
+    env = {**os.environ, "NEWSDESK_HOME": str(tmp_path / "serve-home")}
+    env.pop("NEWSDESK_DATABASE_URL", None)
+    done = subprocess.run(
+        [sys.executable, "-m", "newsdesk.cli", "serve", *flags],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 2 and message in done.stderr, done.stderr
+    assert "Traceback" not in done.stderr and "Newsdesk is at" not in done.stderr
+
+
+def test_it_refuses_a_port_that_is_taken(tmp_path: Path) -> None:
+    env = {**os.environ, "NEWSDESK_HOME": str(tmp_path / "serve-home")}
+    env.pop("NEWSDESK_DATABASE_URL", None)
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen(1)
+        port = taken.getsockname()[1]
+        done = subprocess.run(
+            [sys.executable, "-m", "newsdesk.cli", "serve", "--port", str(port)],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+    assert done.returncode == 2 and "cannot listen" in done.stderr, done.stderr

@@ -7,7 +7,6 @@ story placer has something to group; each feed lists a slice of all the articles
 from __future__ import annotations
 
 import functools
-from email.utils import format_datetime
 from html import escape
 
 from tests.fixtures.newssite import NewsSite, Story
@@ -120,20 +119,7 @@ class ManyFeedsSite(NewsSite):
             self.feed_urls.append(self.server.url(path))
 
     def _answer_feed(self, stories: list[Story], _handler: object) -> Answer:
-        return self._feed_of(stories)
-
-    def _feed_of(self, stories: list[Story]) -> Answer:
-        items = "".join(
-            f"<item><title>{escape(s.title)}</title><link>{self.article_url(s.slug)}</link>"
-            f'<guid isPermaLink="false">courier-{s.slug}</guid><description>{escape(s.teaser)}</description>'
-            f"<pubDate>{format_datetime(s.published)}</pubDate></item>"
-            for s in stories
-        )
-        body = (
-            '<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>Eastport Courier</title>'
-            f"<link>{self.server.base}/</link><description>News</description>{items}</channel></rss>"
-        )
-        return Answer(body.encode(), 200, {"Content-Type": "application/rss+xml; charset=utf-8"})
+        return self.feed_of(stories)
 
     def opml(self) -> str:
         outlines = "".join(

@@ -43,9 +43,7 @@ class FeedAdmin(admin.ModelAdmin):
         for feed in queryset.filter(disabled_reason=""):
             # The same claim as claim_due_feeds: the scheduler will not submit this feed beside us
             # (and a refresh delivered twice runs once: see jobs.refresh_feed).
-            if Feed.objects.filter(pk=feed.pk, next_fetch_at=feed.next_fetch_at).update(
-                next_fetch_at=now + jobs.CLAIM_LEASE
-            ):
+            if jobs.claim_feed(feed.pk, feed.next_fetch_at, now=now):
                 dispatch.submit_on_commit("refresh_feed", feed_id=feed.pk)
                 queued += 1
         skipped = queryset.count() - queued

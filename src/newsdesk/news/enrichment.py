@@ -119,10 +119,11 @@ def analyse(ids: Sequence[int], enrichers: Sequence[Enricher] | None = None, *, 
         store_results(article, doc, enrichers)
     # An outlet's update may have changed a text while the enrichers read the old one: that
     # article waits for the enrichers again (the results just stored are replaced then).
-    for article in batch:
-        Article.objects.filter(pk=article.pk).exclude(content_hash=article.content_hash).update(
-            analysed_at=None, enriched_at=None
-        )
+    read = {article.pk: article.content_hash for article in batch}
+    now = Article.objects.filter(pk__in=list(read)).values_list("pk", "content_hash")
+    changed = [pk for pk, digest in now if digest != read[pk]]
+    if changed:
+        Article.objects.filter(pk__in=changed).update(analysed_at=None, enriched_at=None)
     return len(batch)
 
 

@@ -150,12 +150,18 @@ def claim_due_feeds(limit: int = 100, *, now: datetime | None = None) -> list[Fe
         .order_by("next_fetch_at")
         .values_list("id", "next_fetch_at")[:limit]
     )
-    claimed_ids = [
-        feed_id
-        for feed_id, next_at in due
-        if Feed.objects.filter(id=feed_id, next_fetch_at=next_at).update(next_fetch_at=now + CLAIM_LEASE)
-    ]
+    claimed_ids = [feed_id for feed_id, next_at in due if claim_feed(feed_id, next_at, now=now)]
     return list(Feed.objects.filter(id__in=claimed_ids).select_related("source"))
+
+
+def claim_feed(feed_id: int, seen_next_fetch_at: datetime, *, now: datetime | None = None) -> bool:
+    """Reserve one feed for a refresh, unless someone changed its schedule since it was read."""
+    now = now or timezone.now()
+    return bool(
+        Feed.objects.filter(id=feed_id, next_fetch_at=seen_next_fetch_at).update(
+            next_fetch_at=now + CLAIM_LEASE
+        )
+    )
 
 
 class ClaimLost(Exception):

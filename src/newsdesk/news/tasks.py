@@ -74,10 +74,9 @@ def tick(runner: TaskRunner) -> dict[str, int]:
         runner.submit("refresh_feed", feed_id=feed.pk)
     interval = current().scheduler_seconds * 0.9  # expired again by the next tick
     enrich = place = 0
-    waiting = to_analyse().filter(free())
-    if waiting.exists() and leases.acquire("tick:enrich", interval, holder=uuid4().hex) is not None:
-        count = waiting[: ENRICH_TASK_LIMIT * MAX_ENRICH_TASKS].count()
-        enrich = min(MAX_ENRICH_TASKS, -(-count // ENRICH_TASK_LIMIT))
+    waiting = to_analyse().filter(free())[: ENRICH_TASK_LIMIT * MAX_ENRICH_TASKS].count()
+    if waiting and leases.acquire("tick:enrich", interval, holder=uuid4().hex) is not None:
+        enrich = min(MAX_ENRICH_TASKS, -(-waiting // ENRICH_TASK_LIMIT))
         for _ in range(enrich):
             runner.submit("enrich_pending")
     if to_place().exists() and leases.acquire("tick:place", interval, holder=uuid4().hex) is not None:

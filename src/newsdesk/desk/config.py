@@ -168,7 +168,14 @@ OPTIONS: tuple[Option, ...] = (
         "NEWSDESK_ALLOW_PRIVATE_ADDRESSES",
         "false",
         _parse_bool,
-        "Allow fetching from private and loopback addresses.",
+        "Allow fetching from private and loopback addresses (feeds on one's own network).",
+    ),
+    Option(
+        "NEWSDESK_ALLOW_METADATA_ADDRESSES",
+        "false",
+        _parse_bool,
+        "Allow fetching from cloud metadata addresses (169.254.169.254 and kin); refused even when "
+        "private addresses are allowed unless this says so.",
     ),
     Option("NEWSDESK_FETCH_TIMEOUT", "20", _parse_float(0.1), "Read timeout of one fetch, seconds."),
     Option("NEWSDESK_CONNECT_TIMEOUT", "10", _parse_float(0.1), "Connect timeout of one fetch, seconds."),
@@ -197,6 +204,12 @@ OPTIONS: tuple[Option, ...] = (
         "20",
         _parse_int(1),
         "Consecutive failures after which a feed is disabled.",
+    ),
+    Option(
+        "NEWSDESK_MAX_PAGES_PER_REFRESH",
+        "50",
+        _parse_int(0),
+        "Article pages fetched in one refresh of one feed; the rest wait for the next refreshes.",
     ),
     Option(
         "NEWSDESK_SCHEDULER_SECONDS",
@@ -330,6 +343,7 @@ class Settings:
     host: str
     port: int
     allow_private_addresses: bool
+    allow_metadata_addresses: bool
     fetch_timeout: float
     connect_timeout: float
     max_bytes: int
@@ -338,6 +352,7 @@ class Settings:
     min_refresh_minutes: int
     max_refresh_minutes: int
     feed_error_limit: int
+    max_pages_per_refresh: int
     scheduler_seconds: int
     workers: int
     task_runner: str
@@ -486,6 +501,7 @@ def fetch_policy(values: Settings) -> FetchPolicy:
         timeout_read=values.fetch_timeout,
         max_bytes=values.max_bytes,
         allow_private_addresses=values.allow_private_addresses,
+        allow_metadata_addresses=values.allow_metadata_addresses,
         per_host_concurrency=values.per_host_concurrency,
         per_host_delay=values.per_host_delay,
     )

@@ -51,6 +51,7 @@ class FetchPolicy:
     max_redirects: int = 5
     max_bytes: int = 10 * 1024 * 1024  # also enforced after decompression
     allow_private_addresses: bool = False
+    allow_metadata_addresses: bool = False  # refused even when private addresses are allowed
     user_agent: str = DEFAULT_USER_AGENT
     per_host_concurrency: int = 2
     per_host_delay: float = 1.0  # seconds between request starts to one host

@@ -408,13 +408,23 @@ def test_it_reports_a_feed_that_is_gone() -> None:
 # One way to follow a feed, one way to make a draft
 
 
-def test_it_names_the_outlet_of_a_feed_after_the_site_it_names(server: FixtureServer) -> None:
-    feed = jobs.add_feed_url(server.url("/bbc.xml"), title="BBC", site="https://www.bbc.co.uk/news")
+def test_it_names_the_outlet_of_a_feed_after_the_site_it_names_on_its_own_publisher() -> None:
+    feed = jobs.add_feed_url(
+        "https://feeds.bbci.co.uk/news/rss.xml", title="BBC", site="https://www.bbc.co.uk/news"
+    )
     assert feed.source.domain == "bbc.co.uk" and feed.source.name == "BBC News"
+    assert jobs.add_feed_url("https://feeds.bbci.co.uk/news/rss.xml").pk == feed.pk
+    blog = jobs.add_feed_url("https://feeds.example.org/blog.xml", site="https://www.example.org/blog")
+    assert blog.source.domain == "example.org"
+    assert Source.objects.filter(domain="bbc.co.uk").count() == 1
+
+
+def test_it_never_lets_a_feed_claim_another_publishers_outlet(server: FixtureServer) -> None:
+    """A feed served elsewhere that names the BBC's site is not the BBC's: its items could rewrite the BBC's."""
+    feed = jobs.add_feed_url(server.url("/bbc.xml"), title="BBC", site="https://www.bbc.co.uk/news")
+    assert feed.source.domain == "127.0.0.1"
     odd = jobs.add_feed_url(server.url("/odd.xml"), title="Odd", site="javascript:alert(1)")
     assert odd.source.domain == "127.0.0.1"
-    assert jobs.add_feed_url(server.url("/bbc.xml")).pk == feed.pk
-    assert Source.objects.filter(domain="bbc.co.uk").count() == 1
 
 
 def test_it_drafts_a_page_as_it_drafts_a_feed_item_with_that_page(site: NewsSite) -> None:

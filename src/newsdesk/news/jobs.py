@@ -29,6 +29,7 @@ from newsdesk.pipeline.errors import FeedError, FetchError, PipelineError
 from newsdesk.pipeline.extract import Extracted, extract
 from newsdesk.pipeline.feeds import FeedItem, ParsedFeed, discover_feeds, looks_like_html, parse_feed
 from newsdesk.pipeline.fetch import Fetcher, FetchPolicy
+from newsdesk.pipeline.outlets import publisher_key
 from newsdesk.pipeline.text import html_to_text
 from newsdesk.pipeline.urls import canonicalize_url
 from newsdesk.runtime import leases
@@ -86,6 +87,8 @@ class RefreshReport:
     disabled: bool = False
     warnings: list[str] = field(default_factory=list)
     changed_ids: list[int] = field(default_factory=list)  # new or changed articles, for enrichment
+    pages_fetched: int = 0  # article pages fetched for teaser items
+    pages_deferred: int = 0  # teaser items kept with the feed's text, their pages left for later
 
     @property
     def ok(self) -> bool:
@@ -131,12 +134,28 @@ def add_feed_url(url: str, *, title: str = "", source: Source | None = None, sit
     if existing is not None:
         return existing
     if source is None:
-        try:
-            source = source_for_url(site or url, fallback_name=title or None)
-        except ValueError:  # the site named is no web address: the feed's own one says
-            source = source_for_url(url, fallback_name=title or None)
+        source = source_for_url(_claimed_site(url, site), fallback_name=title or None)
     feed, _ = Feed.objects.get_or_create(url=url, defaults={"source": source, "title": title[:500]})
     return feed
+
+
+def _claimed_site(url: str, site: str | None) -> str:
+    """The website a feed names as its own, when that is its publisher's; else the feed's own address.
+
+    A feed at one site that names another's (``<link>`` of someone else's homepage) would otherwise
+    make its items that outlet's articles, able to rewrite the ones the outlet published.
+    """
+    if not site:
+        return url
+    try:
+        same = publisher_key(canonicalize_url(site)) == publisher_key(url)
+    except ValueError:  # the site named is no web address
+        return url
+    if not same:
+        log.info(
+            "feed %s names %s as its site, another publisher's: its own address names its outlet", url, site
+        )
+    return site if same else url
 
 
 def claim_due_feeds(limit: int = 100, *, now: datetime | None = None) -> list[Feed]:
@@ -269,8 +288,17 @@ def _refresh(
         fetch_pages=fetch_pages,
         report=report,
         keep=claim.keep,
+        page_budget=settings.NEWSDESK.max_pages_per_refresh,
     )
-    _record_success(feed, now, interval=adapted_interval(parsed.items))
+    interval = adapted_interval(parsed.items)
+    if report.pages_deferred:
+        # The pages left over are fetched by the next refreshes, soon, a budget at a time.
+        interval = settings.NEWSDESK.min_refresh_minutes * 60
+        report.warnings.append(
+            f"{report.pages_deferred} article pages left for the next refreshes "
+            f"(at most {settings.NEWSDESK.max_pages_per_refresh} a refresh: NEWSDESK_MAX_PAGES_PER_REFRESH)"
+        )
+    _record_success(feed, now, interval=interval)
 
 
 def _record_unexpected(feed_id: int, error: Exception, report: RefreshReport) -> None:
@@ -348,15 +376,22 @@ def ingest_items(
     fetch_pages: bool,
     report: RefreshReport,
     keep: Callable[[], None] | None = None,
+    page_budget: int | None = None,
 ) -> None:
     """Store feed items (from a fetched feed or a feed file), counting what happened in report.
 
-    ``keep`` is called before each item (a refresh renews its claim there).
+    ``keep`` is called before each item (a refresh renews its claim there). At most ``page_budget``
+    article pages are fetched (None: no bound); a teaser item past it is stored with the feed's
+    text, and its page is fetched by a later refresh, so one huge feed cannot hold the fetcher.
     """
     for item in items:
         if keep is not None:
             keep()
-        _ingest_item(item, source, feed, fetcher, fetch_pages, report)
+        wants_page = fetch_pages and _is_teaser(item)
+        if wants_page and page_budget is not None and report.pages_fetched >= page_budget:
+            wants_page = False
+            report.pages_deferred += 1
+        _ingest_item(item, source, feed, fetcher, wants_page, report)
 
 
 def _ingest_item(
@@ -364,10 +399,10 @@ def _ingest_item(
     source: Source,
     feed: Feed | None,
     fetcher: Fetcher,
-    fetch_pages: bool,
+    wants_page: bool,
     report: RefreshReport,
 ) -> None:
-    """Store one feed item, fetching its page when the feed gives only a teaser."""
+    """Store one feed item, fetching its page when asked (the feed gives only a teaser)."""
     if not item.url and not item.guid:
         report.warnings.append(f"item {item.title[:60]!r} has neither link nor id; skipped")
         return
@@ -378,11 +413,18 @@ def _ingest_item(
         report.warnings.append(f"item {item.title[:60]!r}: {error}")
         return
     stored = Article.objects.filter(urls__url=canonical).first()
-    if stored is not None and not _needs_refetch(stored, item):
+    # Another source's article at this URL is left to the store to judge (it may be moving home).
+    if stored is not None and stored.source_id == source.pk and not _needs_refetch(stored, item):
         report.unchanged += 1
         return
-    page = _page_for(item, canonical, fetcher, report) if fetch_pages and _is_teaser(item) else None
-    result = store_article(draft_from(item, page, canonical), source=source, feed=feed)
+    page = None
+    if wants_page:
+        report.pages_fetched += 1
+        page = _page_for(item, canonical, fetcher, report)
+    # An item of a feed file (no Feed) is no word of the outlet's now: it adds, never rewrites.
+    result = store_article(
+        draft_from(item, page, canonical), source=source, feed=feed, verified=feed is not None
+    )
     if result.created:
         report.new += 1
     elif result.changed:
@@ -407,6 +449,8 @@ def _needs_refetch(article: Article, item: FeedItem) -> bool:
     """A stored article is fetched again when the feed says it changed or it is developing."""
     if article.developing or not article.text:
         return True
+    if _is_teaser(item) and not article.html:
+        return True  # kept with the feed's teaser: its page is still to be fetched
     if item.title and item.title.strip() != article.title:
         return True
     return bool(item.updated_at and article.updated_at and item.updated_at > article.updated_at)
@@ -478,21 +522,44 @@ def ingest_page(
 
     Raises PipelineError when the page cannot be fetched or holds no article.
     """
+    fetched = content is None
     if content is None:
         if not url:
             raise ValueError("ingest_page needs a URL or the page's content")
         result = (fetcher or get_fetcher()).fetch(url)
         content, url, charset = result.content, result.url, result.charset
     page = extract(content, url, charset=charset)
-    where = page.canonical_url or page.url or url
-    if not where:
-        raise PipelineError(
-            "the page names no URL of its own (no canonical link); give its URL", permanent=True
-        )
-    canonical = canonicalize_url(where)
+    canonical = _page_address(page, url)
     draft = draft_from(None, page, canonical, seen_at=url)
     with transaction.atomic():
-        return store_article(draft, source=source_for_url(canonical))
+        return store_article(draft, source=source_for_url(canonical), verified=fetched)
+
+
+def _page_address(page: Extracted, url: str | None) -> str:
+    """The address a page is stored at: where it came from, or the canonical URL it names on that site.
+
+    A page's canonical link is a claim: it names the article's address only on the site the page came
+    from. A saved page with no address of its own is taken at its word (it has nothing else).
+
+    Raises PipelineError when the page and the caller give no address at all.
+    """
+    came_from = page.url or url
+    claimed = page.canonical_url
+    if not came_from:
+        if not claimed:
+            raise PipelineError(
+                "the page names no URL of its own (no canonical link); give its URL", permanent=True
+            )
+        return canonicalize_url(claimed)
+    here = canonicalize_url(came_from)
+    if claimed:
+        try:
+            there = canonicalize_url(claimed)
+        except ValueError:
+            return here
+        if publisher_key(there) == publisher_key(here):
+            return there
+    return here
 
 
 def _web_url_or_blank(url: str | None) -> str:

@@ -57,8 +57,8 @@ class NearCopyFinder:
         self._cover(min(a.sort_at for a in articles), max(a.sort_at for a in articles))
         found: dict[int, int] = {}
         for article in sorted(articles, key=lambda a: (a.sort_at, a.pk)):
-            if not article.text:
-                continue
+            if not article.text or article.duplicate_of_id is not None:
+                continue  # no text to compare, or linked as a copy when stored (news/store.py)
             earlier = [
                 int(pk)  # type: ignore[call-overload]
                 for pk in self.index.query(article.text)

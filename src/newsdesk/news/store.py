@@ -93,53 +93,156 @@ class StoreResult:
     changed: bool
 
 
+def publishes(source: Source, url: str) -> bool:
+    """Whether ``url`` is on the source's own site (its domain, a subdomain, a registry alias)."""
+    return bool(source.domain) and outlets.publisher_key(url) == outlets.publisher_key(source.domain)
+
+
 def find_article(urls: list[str], digest: str | None, *, lock: bool = False) -> Article | None:
-    """The stored article seen at any of these URLs, else one with the same content.
+    """The stored article seen at any of these URLs, else the earliest one with the same content.
 
     With ``lock`` (inside a transaction) the row is locked for update on PostgreSQL and read again,
     so two writers updating one article take turns and the second sees the first one's result.
     """
-    hit = ArticleURL.objects.filter(url__in=urls).values_list("article_id", flat=True).first()
+    hit = _article_at(urls)
     if hit is None and digest:
-        hit = Article.objects.filter(content_hash=digest).order_by("id").values_list("pk", flat=True).first()
-    if hit is None:
+        hit = _article_with(digest)
+    return _read(hit, lock=lock)
+
+
+def _article_at(urls: list[str]) -> int | None:
+    if not urls:
+        return None
+    return ArticleURL.objects.filter(url__in=urls).values_list("article_id", flat=True).first()
+
+
+def _article_with(digest: str, *, source: Source | None = None, exclude: Source | None = None) -> int | None:
+    rows = Article.objects.filter(content_hash=digest)
+    if source is not None:
+        rows = rows.filter(source=source)
+    if exclude is not None:
+        rows = rows.exclude(source=exclude)
+    return rows.order_by("id").values_list("pk", flat=True).first()
+
+
+def _read(pk: int | None, *, lock: bool) -> Article | None:
+    if pk is None:
         return None
     rows = Article.objects.select_for_update() if lock else Article.objects
-    return rows.filter(pk=hit).first()
+    return rows.filter(pk=pk).first()
 
 
-def store_article(draft: ArticleDraft, *, source: Source, feed: Feed | None = None) -> StoreResult:
+@dataclass(frozen=True)
+class _Identity:
+    """Where a draft may reach a stored article, split by how far the draft can be trusted there.
+
+    ``own``: the draft's URL and the other URLs on the same publisher's site (or the source's):
+    these find the article to update, and are remembered as its addresses. ``claimed``: URLs on
+    another publisher's site that the page claims (a canonical link, ``og:url``, a redirect's end):
+    they can only find an original that the draft is then a copy of, and are never remembered.
+    """
+
+    canonical: str
+    own: list[str]
+    claimed: list[str]
+    digest: str
+
+    @classmethod
+    def of(cls, draft: ArticleDraft, source: Source) -> _Identity:
+        canonical = canonicalize_url(draft.url)
+        home = outlets.publisher_key(canonical)
+        own, claimed = [canonical], []
+        for url in _unique([canonicalize_url(u) for u in draft.other_urls if u]):
+            if url == canonical:
+                continue
+            if outlets.publisher_key(url) == home or publishes(source, url):
+                own.append(url)
+            else:
+                claimed.append(url)
+        digest = content_hash(draft.title, draft.text) if draft.text else ""
+        return cls(canonical=canonical, own=own, claimed=claimed, digest=digest)
+
+
+def store_article(
+    draft: ArticleDraft, *, source: Source, feed: Feed | None = None, verified: bool = True
+) -> StoreResult:
     """Insert or update one article; an earlier title or text is kept as a version.
 
     Idempotent: storing the same draft twice changes nothing the second time. Race-free: when
     another worker inserts the same article between our look-up and our insert, the insert (in a
     savepoint) fails on the unique URL, and the article it stored is updated instead.
 
-    Only the article's own source updates it: a draft from another source that reaches an article
-    (by a URL its page claims, or by equal content) leaves that article as it is.
+    An article belongs to the source that published it, and only that source updates it:
+
+    - a draft from another source at one of the article's own URLs leaves it as it is (an
+      aggregator's item that links to it, a feed that claims it), unless the article is at home on
+      the draft source's site and not on its current source's (then it moves to its publisher);
+    - a draft whose page claims another publisher's article as its canonical URL, or whose text
+      equals another source's article, is stored as an article of its own, linked to that one as
+      its copy (``duplicate_of``), and the claimed URL is not taken;
+    - an unverified draft (``verified=False``: a saved page, a WARC record, a feed file, none of
+      them fetched from the outlet now) adds articles and fills one stored without text, but never
+      replaces the title or text of a stored article.
     """
-    canonical = canonicalize_url(draft.url)
-    urls = _unique([canonical, *(canonicalize_url(u) for u in draft.other_urls if u)])
-    digest = content_hash(draft.title, draft.text) if draft.text else ""
+    identity = _Identity.of(draft, source)
     with transaction.atomic():
-        article = find_article(urls, digest, lock=True)
+        article = _read(_article_at(identity.own), lock=True)
         if article is None:
-            article = _insert(draft, canonical, digest, source, feed)
-            if article is not None:
-                _remember_urls(article, urls)
-                return StoreResult(article=article, created=True, changed=True)
-            # Another worker stored it first: its row is committed now (the unique key waited for it).
-            article = find_article(urls, digest, lock=True) or _locked_at(canonical)
-            if article is None:
-                raise RuntimeError(f"{canonical} could be neither inserted nor found")
-        if article.source_id != source.pk:
+            original = _original(identity, source)
+            if original is not None and original.source_id == source.pk:
+                article = original  # the same outlet's article, reached by its text or its other site
+            else:
+                article = _insert(draft, identity, source, feed, copy_of=original)
+                if article is not None:
+                    _remember_urls(article, identity.own)
+                    return StoreResult(article=article, created=True, changed=True)
+                # Another worker stored it first: its row is committed now (the unique key waited for it).
+                article = _read(_article_at(identity.own), lock=True) or _locked_at(identity.canonical)
+                if article is None:
+                    raise RuntimeError(f"{identity.canonical} could be neither inserted nor found")
+        if article.source_id != source.pk and not (verified and _moves_to(article, source)):
             log.info(
                 "%s is an article of source %s; not updated from %s", article.url, article.source_id, source
             )
             return StoreResult(article=article, created=False, changed=False)
-        changed = _update(article, draft, digest)
-        _remember_urls(article, urls)
+        if not verified and article.text and _rewrites(article, draft, identity.digest):
+            log.info(
+                "%s: an unverified copy (saved page, archive, feed file) does not replace its text",
+                article.url,
+            )
+            return StoreResult(article=article, created=False, changed=False)
+        changed = _update(article, draft, identity.digest, source)
+        _remember_urls(article, identity.own)
     return StoreResult(article=article, created=False, changed=changed)
+
+
+def _original(identity: _Identity, source: Source) -> Article | None:
+    """The stored article a new draft is the same as (its own source's) or a copy of (another's)."""
+    if identity.digest:
+        same = _article_with(identity.digest, source=source)
+        if same is not None:
+            return _read(same, lock=True)
+    hit = _article_at(identity.claimed)
+    if hit is None and identity.digest:
+        hit = _article_with(identity.digest, exclude=source)
+    return _read(hit, lock=True)
+
+
+def _rewrites(article: Article, draft: ArticleDraft, digest: str) -> bool:
+    """Whether the draft would replace the article's title or text."""
+    return bool(draft.title[:1000] and draft.title[:1000] != article.title) or bool(
+        draft.text and digest != article.content_hash
+    )
+
+
+def _moves_to(article: Article, source: Source) -> bool:
+    """Whether an article stored under another source is at home on this source's site alone.
+
+    An aggregator's feed may bring an outlet's article before the outlet's own feed does; when the
+    outlet's feed brings it, the article becomes the outlet's.
+    """
+    current = Source.objects.filter(pk=article.source_id).first()
+    return publishes(source, article.url) and (current is None or not publishes(current, article.url))
 
 
 def _locked_at(canonical: str) -> Article | None:
@@ -148,20 +251,24 @@ def _locked_at(canonical: str) -> Article | None:
 
 
 def _insert(
-    draft: ArticleDraft, canonical: str, digest: str, source: Source, feed: Feed | None
+    draft: ArticleDraft, identity: _Identity, source: Source, feed: Feed | None, *, copy_of: Article | None
 ) -> Article | None:
     """The new article, or None when its URL is taken (in a savepoint: the transaction goes on)."""
     try:
         with transaction.atomic():
-            return _create(draft, canonical, digest, source, feed)
+            return _create(draft, identity, source, feed, copy_of)
     except IntegrityError:
         return None
 
 
-def _create(draft: ArticleDraft, canonical: str, digest: str, source: Source, feed: Feed | None) -> Article:
+def _create(
+    draft: ArticleDraft, identity: _Identity, source: Source, feed: Feed | None, copy_of: Article | None
+) -> Article:
+    canonical, digest = identity.canonical, identity.digest
     return Article.objects.create(
         source=source,
         feed=feed,
+        duplicate_of_id=(copy_of.duplicate_of_id or copy_of.pk) if copy_of is not None else None,
         url=canonical,
         guid=draft.guid[:2000],
         title=draft.title[:1000] or canonical,
@@ -180,6 +287,7 @@ def _create(draft: ArticleDraft, canonical: str, digest: str, source: Source, fe
 
 # What storing a draft may change on a stored article (the enrichment's fields are never written here).
 _STORED_FIELDS = (
+    "source_id",
     "title",
     "text",
     "html",
@@ -197,12 +305,13 @@ _STORED_FIELDS = (
 )
 
 
-def _update(article: Article, draft: ArticleDraft, digest: str) -> bool:
-    """Bring a stored article up to date; True when its title or text changed.
+def _update(article: Article, draft: ArticleDraft, digest: str, source: Source) -> bool:
+    """Bring a stored article up to date (its source's own draft); True when its title or text changed.
 
     Writes only the fields that changed, and nothing when none did.
     """
     before = {name: getattr(article, name) for name in _STORED_FIELDS}
+    article.source = source  # the same, or its publisher taking it over (see _moves_to)
     new_title = draft.title[:1000] or article.title
     new_text = draft.text or article.text
     content_changed = new_title != article.title or (bool(draft.text) and digest != article.content_hash)

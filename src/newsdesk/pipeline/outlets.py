@@ -31,7 +31,16 @@ from importlib.resources import files
 from typing import Any
 from urllib.parse import urlsplit
 
-__all__ = ["OWNERSHIP_KINDS", "OutletFact", "find_outlet", "load_default_feeds", "load_outlets"]
+from tld import get_fld
+
+__all__ = [
+    "OWNERSHIP_KINDS",
+    "OutletFact",
+    "find_outlet",
+    "load_default_feeds",
+    "load_outlets",
+    "publisher_key",
+]
 
 OWNERSHIP_KINDS = ("state-controlled", "public-service", "private", "non-profit", "unknown")
 
@@ -89,6 +98,24 @@ def find_outlet(domain_or_name: str) -> OutletFact | None:
             return by_domain[host]
         host = host.partition(".")[2]
     return None
+
+
+def publisher_key(url_or_host: str) -> str:
+    """Who publishes at this address: the registry outlet's domain, else the registrable domain.
+
+    Two addresses with one key are one publisher's (``feeds.bbci.co.uk`` and ``www.bbc.com`` are the
+    BBC's; ``blogs.example.co.uk`` and ``example.co.uk`` are one site's, by the public-suffix list);
+    an IP address or a single-label host is its own key. What a page or feed merely claims about
+    itself is checked against this key, never trusted on its own.
+    """
+    host = _host_of(url_or_host)
+    if not host:
+        return ""
+    fact = find_outlet(host)
+    if fact is not None:
+        return fact.domain
+    registered = get_fld(host, fix_protocol=True, fail_silently=True)
+    return str(registered).lower() if registered else host
 
 
 def load_default_feeds() -> list[tuple[str, str]]:
@@ -157,8 +184,8 @@ def _outlet_from(entry: dict[str, Any]) -> OutletFact:
 
 def _host_of(query: str) -> str:
     """Return the lower-case host of a URL or bare host name, without ``www.``, port or path."""
-    if "://" in query:
-        host = urlsplit(query).hostname or ""
-    else:
-        host = query.split("/", 1)[0].rsplit("@", 1)[-1].split(":", 1)[0]
+    try:
+        host = urlsplit(query if "://" in query else f"//{query}").hostname or ""
+    except ValueError:  # a malformed address (an unclosed IPv6 bracket) names no host
+        return ""
     return host.lower().rstrip(".").removeprefix("www.")

@@ -14,6 +14,8 @@ from newsdesk.pipeline.outlets import (
     find_outlet,
     load_default_feeds,
     load_outlets,
+    outlet_key,
+    publisher_key,
 )
 
 DOMAIN = re.compile(r"^[a-z0-9-]+(\.[a-z0-9-]+)+$")
@@ -137,3 +139,34 @@ def test_find_outlet(query: str, expected: str) -> None:
 )
 def test_find_outlet_returns_none_for_unknowns(query: str) -> None:
     assert find_outlet(query) is None
+
+
+@pytest.mark.parametrize(
+    ("url", "outlet", "publisher"),
+    [
+        ("https://feeds.bbci.co.uk/news/rss.xml", "bbc.co.uk", "bbc.co.uk"),  # the registry, alias domains
+        ("https://www.bbc.com/news/x", "bbc.co.uk", "bbc.co.uk"),
+        ("https://blogs.example.co.uk/x", "blogs.example.co.uk", "example.co.uk"),  # public-suffix list
+        ("https://medium.com/@someone/a-post-1f2e", "medium.com/@someone", "medium.com/@someone"),  # platform
+        ("https://medium.com/", "medium.com", "medium.com"),
+        (
+            "https://feeds.feedburner.com/SomeFeed",
+            "feeds.feedburner.com/somefeed",
+            "feeds.feedburner.com/somefeed",
+        ),
+        ("http://127.0.0.1:8001/a", "127.0.0.1:8001", "127.0.0.1:8001"),  # two servers, two sites
+        ("http://192.0.2.7:80/a", "192.0.2.7", "192.0.2.7"),  # the default port is no part of it
+        ("https://example.org:8443/", "example.org:8443", "example.org:8443"),
+        ("localhost", "localhost", "localhost"),
+        ("[::1]", "::1", "::1"),
+        ("[bad", "", ""),
+    ],
+)
+def test_it_keys_outlets_and_publishers(url: str, outlet: str, publisher: str) -> None:
+    assert outlet_key(url) == outlet
+    assert publisher_key(url) == publisher
+
+
+def test_publishers_on_one_platform_host_are_apart() -> None:
+    assert publisher_key("https://medium.com/@a/x") != publisher_key("https://medium.com/@b/y")
+    assert publisher_key("https://news.example.com/a") == publisher_key("https://www.example.com/b")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 import pytest
 
 from newsdesk.pipeline.urls import canonicalize_url, domain_of
@@ -196,3 +198,45 @@ def test_domain_of(url: str, expected: str) -> None:
 def test_domain_of_rejects_non_http() -> None:
     with pytest.raises(ValueError):
         domain_of("file:///etc/passwd")
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        # A redirector's path with its target after "*" (a newspaper's RSS redirect host).
+        (
+            "https://redir.example.com.br/redir/online/poder/rss091/*https://www1.example.com.br/poder/x.shtml",
+            "https://www1.example.com.br/poder/x.shtml",
+        ),
+        # A search engine's click-through with the target in ?url=, tracking parameters around it.
+        (
+            "https://www.google.com/url?rct=j&sa=t&url=https://example.org/2019/07/a-story/&ct=ga&cd=CAI",
+            "https://example.org/2019/07/a-story/",
+        ),
+        # A link shim with an escaped target that has its own query.
+        (
+            "https://l.example.net/l.php?u=https%3A%2F%2Fexample.org%2Fa%3Fid%3D7&h=AT0",
+            "https://example.org/a?id=7",
+        ),
+        # Wrappers inside wrappers.
+        (
+            "https://example.net/out?url=https%3A%2F%2Fwww.google.com%2Furl%3Furl%3Dhttps%253A%252F%252Fexample.org%252Fb",
+            "https://example.org/b",
+        ),
+    ],
+)
+def test_it_unwraps_redirect_wrappers(url: str, expected: str) -> None:
+    assert canonicalize_url(url) == expected
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://add.example.com/rss?url=http%3A%2F%2Ffeeds.example.com%2Fnews",  # a subscribe link
+        "https://example.com/redirect?to=javascript:alert(1)",  # a target that is no web address
+        "https://example.org/news/redirection-policy.html",
+        "https://example.org/search?q=https://example.net/",  # a search, not a redirector
+    ],
+)
+def test_it_leaves_links_that_only_mention_a_url(url: str) -> None:
+    assert urlsplit(canonicalize_url(url)).hostname == urlsplit(url).hostname

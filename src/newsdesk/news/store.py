@@ -10,6 +10,7 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -18,7 +19,7 @@ from newsdesk.news.models import Article, ArticleURL, ArticleVersion, Feed, Sour
 from newsdesk.pipeline import outlets
 from newsdesk.pipeline.dedupe import content_hash
 from newsdesk.pipeline.outlets import OutletFact
-from newsdesk.pipeline.urls import canonicalize_url, domain_of
+from newsdesk.pipeline.urls import canonicalize_url
 
 log = logging.getLogger(__name__)
 
@@ -38,12 +39,16 @@ def source_for_outlet(fact: OutletFact) -> Source:
 
 
 def source_for_url(url: str, *, fallback_name: str | None = None) -> Source:
-    """The Source of the outlet at this URL's domain: the registry's outlet, else one named after the domain."""
-    domain = domain_of(url)
-    fact = outlets.find_outlet(domain)
+    """The Source of the outlet at this URL: the registry's outlet, else one named after its key.
+
+    Raises ValueError for a URL that is no web address.
+    """
+    key = outlets.outlet_key(canonicalize_url(url))
+    fact = outlets.find_outlet(key)
     if fact is not None:
         return source_for_outlet(fact)
-    return _source(domain, {"name": fallback_name or domain, "homepage": f"https://{domain}/"})
+    scheme = urlsplit(canonicalize_url(url)).scheme
+    return _source(key, {"name": fallback_name or key, "homepage": f"{scheme}://{key}/"})
 
 
 def _outlet_fields(fact: OutletFact) -> dict[str, Any]:

@@ -39,6 +39,7 @@ __all__ = [
     "find_outlet",
     "load_default_feeds",
     "load_outlets",
+    "outlet_key",
     "publisher_key",
 ]
 
@@ -100,22 +101,60 @@ def find_outlet(domain_or_name: str) -> OutletFact | None:
     return None
 
 
+def outlet_key(url_or_host: str) -> str:
+    """The key of the outlet at this address (``Source.domain``): who publishes there.
+
+    The registry outlet's domain (its subdomains and alias domains included); else, on a platform
+    where many publishers share one host (a blog platform, a feed host), the host and the path
+    segments that name the publisher (``medium.com/@someone``); else the host without ``www.``, and
+    its port when that is not the default (two servers on one machine are two sites).
+    """
+    return _key(url_or_host, registrable=False)
+
+
 def publisher_key(url_or_host: str) -> str:
-    """Who publishes at this address: the registry outlet's domain, else the registrable domain.
+    """Who publishes at this address, as far as trust goes: like ``outlet_key``, by registrable domain.
 
     Two addresses with one key are one publisher's (``feeds.bbci.co.uk`` and ``www.bbc.com`` are the
-    BBC's; ``blogs.example.co.uk`` and ``example.co.uk`` are one site's, by the public-suffix list);
-    an IP address or a single-label host is its own key. What a page or feed merely claims about
-    itself is checked against this key, never trusted on its own.
+    BBC's; ``blogs.example.co.uk`` and ``example.co.uk`` are one site's, by the public-suffix list;
+    ``medium.com/@a`` and ``medium.com/@b`` are two). What a page or feed merely claims about itself
+    is checked against this key, never trusted on its own.
     """
-    host = _host_of(url_or_host)
+    return _key(url_or_host, registrable=True)
+
+
+def _key(url_or_host: str, *, registrable: bool) -> str:
+    address = url_or_host.strip()
+    try:
+        parts = urlsplit(address if "://" in address else f"//{address}")
+        port = parts.port
+    except ValueError:  # an unclosed IPv6 bracket, a port that is no number
+        return ""
+    host = (parts.hostname or "").lower().rstrip(".").removeprefix("www.")
     if not host:
         return ""
     fact = find_outlet(host)
     if fact is not None:
         return fact.domain
-    registered = get_fld(host, fix_protocol=True, fail_silently=True)
-    return str(registered).lower() if registered else host
+    depth = _platform_hosts().get(host)
+    if depth:
+        segments = [s.lower() for s in parts.path.split("/") if s][:depth]
+        if len(segments) == depth:
+            return "/".join([host, *segments])
+    base = host
+    if registrable:
+        registered = get_fld(host, fix_protocol=True, fail_silently=True)
+        base = str(registered).lower() if registered else host
+    scheme_port = {"http": 80, "https": 443}.get(parts.scheme.lower())
+    if port is not None and port != scheme_port and not (scheme_port is None and port in (80, 443)):
+        return f"{base}:{port}"
+    return base
+
+
+@cache
+def _platform_hosts() -> dict[str, int]:
+    """Hosts whose first path segments name the publisher, with how many segments do."""
+    return {str(entry["host"]): int(entry["segments"]) for entry in _read_json("platform_hosts.json")}
 
 
 def load_default_feeds() -> list[tuple[str, str]]:

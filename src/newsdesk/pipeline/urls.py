@@ -5,6 +5,10 @@ Rules, in order:
 * relative URLs are joined with ``base``; only http and https with a host are accepted;
 * scheme and host are lowercased, an IDN host becomes punycode, default ports and any
   ``user:password@`` are dropped (credentials never identify an article and must not be stored);
+* redirect wrappers are undone: a redirector endpoint (a path ending ``/url``, ``/redirect``,
+  ``/redir``, ``/out``, ``/go``, ``/click``, ``/l.php``...) whose target is an absolute URL in a
+  query parameter (``url``, ``u``, ``q``, ``target``, ``dest``...), or a ``redir`` host or path that
+  carries its target after ``*`` or ``/``, stands for its target;
 * AMP is undone: Google AMP cache and viewer wrappers are unwrapped, ``amp.`` hosts, ``/amp``
   path segments, ``.amp`` / ``.amp.html`` endings and ``amp=1`` / ``outputType=amp`` go;
 * mobile hosts lose their prefix: ``m.``, ``mobile.`` and ``amp.`` are stripped *entirely*
@@ -67,6 +71,30 @@ _GOOGLE_HOST = re.compile(r"^(www\.)?google\.[a-z]{2,3}(\.[a-z]{2})?$")
 _AMP_CACHE_PATH = re.compile(r"^/[cvi]/(s/)?(.+)$")
 _GOOGLE_AMP_PATH = re.compile(r"^/amp/(s/)?(.+)$")
 
+# Redirect wrappers: the endpoints and the parameters that carry the target (see _unwrap_redirect).
+_MAX_UNWRAPS = 4
+_REDIRECT_ENDPOINTS = frozenset(
+    {
+        "url",
+        "redirect",
+        "redir",
+        "redirect.php",
+        "redir.php",
+        "out",
+        "go",
+        "click",
+        "l.php",
+        "link",
+        "away",
+        "exit",
+    }
+)
+_REDIRECT_KEYS = frozenset(
+    {"url", "u", "q", "target", "dest", "destination", "to", "goto", "link", "redirect"}
+)
+_ABSOLUTE = re.compile(r"^https?://[^\s/]+", re.IGNORECASE)
+_EMBEDDED = re.compile(r"[*/=](https?://[^\s*]+)", re.IGNORECASE)
+
 _UNRESERVED = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
 # Characters left as they are in a path or query component (RFC 3986 pchar plus "/" and "?").
 _SAFE = _UNRESERVED | frozenset("!$&'()*+,;=:@/?")
@@ -82,9 +110,14 @@ def canonicalize_url(url: str, base: str | None = None) -> str:
     if base:
         raw = urljoin(base.strip(), raw)
     parts = _split_http(raw, original=url)
-    unwrapped = _unwrap_amp_viewer(parts)
-    if unwrapped is not None:
-        return canonicalize_url(unwrapped)
+    for _ in range(_MAX_UNWRAPS):
+        unwrapped = _unwrap_amp_viewer(parts) or _unwrap_redirect(parts)
+        if unwrapped is None:
+            break
+        try:
+            parts = _split_http(unwrapped, original=url)
+        except ValueError:  # the wrapped target is no web address: the wrapper stays as it is
+            break
     scheme = parts.scheme.lower()
     netloc = _netloc(scheme, parts)
     path = _normalise_path(parts.path)
@@ -111,6 +144,29 @@ def _split_http(raw: str, *, original: str) -> SplitResult:
     if not parts.hostname:
         raise ValueError(f"URL has no host: {original!r}")
     return parts
+
+
+def _unwrap_redirect(parts: SplitResult) -> str | None:
+    """Return the target of a redirect-wrapper URL, else None.
+
+    Only a redirector's shape is unwrapped (a subscribe or share link such as ``/rss?url=...``
+    names a target it does not stand for, and stays).
+    """
+    segments = [unquote(s).lower() for s in parts.path.split("/") if s]
+    endpoint = segments[-1] if segments else ""
+    if endpoint in _REDIRECT_ENDPOINTS and parts.query:
+        for key, _, value in (pair.partition("=") for pair in parts.query.split("&")):
+            if key.lower() in _REDIRECT_KEYS:
+                target = unquote(value.replace("+", " ")).strip()
+                if _ABSOLUTE.match(target):
+                    return target
+    host = (parts.hostname or "").lower()
+    if "redir" in host or any("redir" in s for s in segments[:-1] or segments):
+        path = unquote(parts.path) + (f"?{parts.query}" if parts.query else "")
+        match = _EMBEDDED.search(path)
+        if match is not None:
+            return match.group(1)
+    return None
 
 
 def _unwrap_amp_viewer(parts: SplitResult) -> str | None:

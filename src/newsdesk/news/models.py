@@ -56,6 +56,11 @@ class Feed(models.Model):
     last_error = models.TextField(blank=True)
     disabled_reason = models.TextField(blank=True, help_text="non-empty: the feed is not fetched any more")
     created_at = models.DateTimeField(default=timezone.now)
+    body_hash = models.CharField(
+        max_length=64,
+        blank=True,
+        help_text="SHA-256 of the body last read in full: the same body is not parsed again",
+    )
 
     class Meta:
         ordering = ["source__name", "url"]
@@ -190,6 +195,30 @@ class ArticleURL(models.Model):
 
     def __str__(self) -> str:
         return self.url
+
+
+class FeedEntry(models.Model):
+    """One item of one feed, as the feed lists it: its identity there and a hash of what it said last.
+
+    The identity is the item's GUID, else its link, else its content (``FeedItem.key``), hashed: a
+    changed link or title reaches the same article; an item equal to what was stored costs a hash
+    comparison. ``listed`` goes false when the feed stops listing the item (the article is kept).
+    """
+
+    feed = models.ForeignKey(Feed, on_delete=models.CASCADE, related_name="entries")
+    key = models.CharField(max_length=64, help_text="SHA-256 of the item's GUID, else link, else content")
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="feed_entries")
+    item_hash = models.CharField(max_length=64)
+    listed = models.BooleanField(default=True, help_text="false: the feed no longer lists this item")
+    first_seen_at = models.DateTimeField(default=timezone.now)
+    last_seen_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["feed", "key"], name="feed_entry_key")]
+        verbose_name_plural = "feed entries"
+
+    def __str__(self) -> str:
+        return f"{self.feed_id}:{self.key[:12]}"
 
 
 class ArticleVersion(models.Model):

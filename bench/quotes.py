@@ -129,9 +129,14 @@ def _is_direct(text: str, content: list[tuple[int, int]]) -> bool:
     inner = text[start:end].strip()
     before = text[max(0, start - 2) : start].strip()[-1:]
     after = text[end : end + 2].strip()[:1]
-    opens = inner[:1] in QUOTE_MARKS or before in QUOTE_MARKS
-    closes = inner.rstrip(".,;:!?")[-1:] in QUOTE_MARKS or inner[-1:] in QUOTE_MARKS or after in QUOTE_MARKS
+    opens = _is_mark(inner[:1]) or _is_mark(before)
+    closes = _is_mark(inner.rstrip(".,;:!?")[-1:]) or _is_mark(inner[-1:]) or _is_mark(after)
     return opens or closes
+
+
+def _is_mark(char: str) -> bool:
+    """Whether ``char`` is one quote mark ("" is none: a content at a paragraph's start is not direct)."""
+    return bool(char) and char in QUOTE_MARKS
 
 
 def load_articles(split: str, limit: int | None) -> list[Article]:

@@ -140,11 +140,18 @@ class QuoteSpan:
         return self.parts[-1][1]
 
     def text(self, full: str) -> str:
-        """The quoted words, parts joined by one space."""
-        words = (" ".join(full[s:e].split()) for s, e in self.parts)
-        return " ".join(
-            w.rstrip(",") if i < len(self.parts) - 1 else w for i, w in enumerate(words) if w
-        ).rstrip(",:;")
+        """The quoted words, parts joined by one space (a part that ended a sentence keeps its stop)."""
+        words = [" ".join(full[s:e].split()) for s, e in self.parts]
+        joined = []
+        for i, word in enumerate(words):
+            if i < len(words) - 1:
+                ends_sentence = (
+                    i < len(self.gaps) and full[self.gaps[i][0] : self.gaps[i][1]].rstrip()[-1:] == "."
+                )
+                word = word[:-1] + "." if ends_sentence and word.endswith(",") else word.rstrip(",")
+            if word:
+                joined.append(word)
+        return " ".join(joined).rstrip(",:;")
 
 
 def _double_role(text: str, i: int) -> str:
@@ -584,7 +591,11 @@ class _Attributor:
         t = self.tokens
         end = i
         described = False
+        named_end = self._name_end(i, stop)  # a name the tagger misread ("Will/AUX Doyle") is kept whole
         while end < stop and end - i < MAX_PHRASE_TOKENS and not t.is_boundary(end):
+            if end < named_end:
+                end += 1
+                continue
             low = t.lower[end]
             if low in ANONYMOUS_HEADS or low in ANONYMOUS_MARKERS or low == "who":
                 described = True
@@ -595,7 +606,19 @@ class _Attributor:
             ):
                 break
             end += 1
-        return (i, end) if end > i and t.pos[i] not in ("VERB", "AUX", "ADP", "SCONJ", "CCONJ") else None
+        if end > i and (named_end > i or t.pos[i] not in ("VERB", "AUX", "ADP", "SCONJ", "CCONJ")):
+            return i, end
+        return None
+
+    def _name_end(self, i: int, stop: int) -> int:
+        """The token after a person or organisation named from token ``i`` on; ``i`` when none starts there."""
+        if i >= stop:
+            return i
+        t = self.tokens
+        for m in self.entities.overlapping(t.starts[i], t.ends[i]):
+            if m.start == t.starts[i] and m.kind in ("person", "organisation"):
+                return min(stop, t.at(m.end))
+        return i
 
     def _is_description(self, start: int, end: int) -> bool:
         """Whether a phrase names no person and ends in a common noun ("Russia's ambassador to the UN")."""
@@ -835,11 +858,14 @@ def _merge_broken(quotes: list[QuoteSpan], text: str, tokens: _Tokens) -> list[Q
 
 
 def _is_break(gap: str, before: str, tokens: _Tokens, start: int, end: int) -> bool:
-    """Whether the words between two quotes are only a cue that interrupts one sentence."""
+    """Whether the words between two quotes are only a cue: one that interrupts a sentence
+    ('"We will," she said, "win."') or one between two sentences of one speaker ('"We will," she
+    said. "We always do."').
+    """
     stripped = gap.strip()
-    if "\n" in gap or not stripped.endswith((",", ":")) or re.search(r"[.!?;]", stripped[:-1]):
+    if "\n" in gap or not stripped.endswith((",", ":", ".")) or re.search(r"[.!?;]", stripped[:-1]):
         return False
-    if not (before.rstrip().endswith(",") or stripped.startswith(",")):
+    if not (before.rstrip().endswith((",", "?", "!")) or stripped.startswith(",")):
         return False
     return any(tokens.is_speech_verb(i) for i in range(tokens.at(start), tokens.at(end)))
 
@@ -873,8 +899,8 @@ def _direct_quotes(
         words = _word_count(quote.text(text))
         short = words <= 2
         speaker, verb = None, None
-        for gap_start, _ in quote.gaps:
-            speaker, verb = rules.cue_after(tokens.at(gap_start), quote.end)
+        for k, (gap_start, _) in enumerate(quote.gaps):
+            speaker, verb = rules.cue_after(tokens.at(gap_start), quote.parts[k][1])
             if verb is not None:
                 break
         if verb is None:

@@ -20,7 +20,9 @@ import pytest
 
 from newsdesk.pipeline.errors import BlockedAddressError, FetchError
 from newsdesk.pipeline.fetch import Fetcher, FetchPolicy, is_public_address, parse_retry_after
+from newsdesk.pipeline.guard import AddressPolicy, guarded_transport
 from newsdesk.pipeline.hostgate import LocalHostGate, Ticket, local_gate
+from tests.pipeline.rebinding import LoopbackOnly
 
 MB = 1024 * 1024
 PAGE = "Café olé".encode("iso-8859-1")
@@ -498,11 +500,11 @@ def test_it_refuses_the_metadata_hostname(strict_fetcher: Fetcher, fake_dns: dic
 
 
 class FrontDoor(httpx.BaseTransport):
-    """Answers for the public-looking 'localhost-feed.test' itself; sends the rest to the network."""
+    """Answers for the public-looking 'localhost-feed.test' itself; sends the rest to the (guarded) network."""
 
     def __init__(self, location: str) -> None:
         self.location = location
-        self.network = httpx.HTTPTransport()
+        self.network = guarded_transport(AddressPolicy(), connect=LoopbackOnly())
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         if request.url.host == "localhost-feed.test":
@@ -527,11 +529,21 @@ def test_it_refuses_a_redirect_to_loopback(
 def test_it_refuses_a_connection_that_lands_on_loopback(
     http_server: FetchTestServer, fake_dns: dict[str, list[str]]
 ) -> None:
-    # DNS rebinding: our check sees a public address, the connection then gets 127.0.0.1.
+    # DNS rebinding: the first answer is public, every later one 127.0.0.1. The name is resolved once
+    # per connection and the checked answer is the one connected to (the test network refuses it);
+    # the next connection's answer is refused before connecting. The private server sees nothing.
     fake_dns["rebind.test"] = ["93.184.216.34", "127.0.0.1"]
-    fetcher = Fetcher(FetchPolicy(per_host_delay=0))
-    with fetcher, pytest.raises(BlockedAddressError, match="connected to non-public address 127.0.0.1"):
-        fetcher.fetch(f"http://rebind.test:{http_server.server_address[1]}/ok")
+    port = http_server.server_address[1]
+    connect = LoopbackOnly()
+    policy = FetchPolicy(per_host_delay=0)
+    with Fetcher(policy, transport=guarded_transport(policy.addresses, connect=connect)) as fetcher:
+        with pytest.raises(FetchError, match="Could not fetch") as first:
+            fetcher.fetch(f"http://rebind.test:{port}/ok")
+        assert not isinstance(first.value, BlockedAddressError)
+        with pytest.raises(BlockedAddressError, match="resolves to non-public address 127.0.0.1"):
+            fetcher.fetch(f"http://rebind.test:{port}/ok")
+    assert connect.attempts == [("93.184.216.34", port)]
+    assert http_server.hits == []
 
 
 # --- politeness ----------------------------------------------------------------------------------

@@ -1,15 +1,15 @@
 """Polite HTTP fetching: conditional GET, timeouts, byte caps, checked redirects, per-host limits.
 
 The fetcher refuses private, loopback, link-local and metadata addresses unless the policy allows
-them, so a feed URL typed by a user cannot make the server read its own network (SSRF).
+them, so a feed URL typed by a user cannot make the server read its own network (SSRF). The checks
+run in the connection itself (``newsdesk.pipeline.guard``): a name is resolved once, every address
+checked, the checked address connected to and the peer checked before the request is sent.
 """
 
 from __future__ import annotations
 
 import email.utils
 import http
-import ipaddress
-import socket
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -20,6 +20,13 @@ import httpx
 
 from newsdesk import __version__
 from newsdesk.pipeline.errors import BlockedAddressError, FetchError
+from newsdesk.pipeline.guard import (
+    AddressPolicy,
+    AddressRefused,
+    guarded_client,
+    is_public_address,
+    parse_address,
+)
 from newsdesk.pipeline.hostgate import HostGate, local_gate
 
 __all__ = ["FetchPolicy", "FetchResult", "Fetcher", "is_public_address"]
@@ -32,14 +39,6 @@ REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 # gigabytes before our byte cap sees a single chunk.
 ACCEPT_ENCODING = "gzip, deflate"
 ALLOWED_CONTENT_ENCODINGS = frozenset({"", "identity", "gzip", "x-gzip", "deflate"})
-
-# Cloud metadata endpoints. The IPv4 one is link-local and the AWS IPv6 one is unique-local, so the
-# range checks refuse them already; they are listed so the refusal does not hinge on that.
-METADATA_HOSTS = frozenset({"metadata.google.internal", "metadata.goog"})
-METADATA_ADDRESSES = frozenset(
-    {ipaddress.ip_address("169.254.169.254"), ipaddress.ip_address("fd00:ec2::254")}
-)
-NAT64_PREFIX = ipaddress.ip_network("64:ff9b::/96")
 
 
 @dataclass(frozen=True)
@@ -55,6 +54,13 @@ class FetchPolicy:
     user_agent: str = DEFAULT_USER_AGENT
     per_host_concurrency: int = 2
     per_host_delay: float = 1.0  # seconds between request starts to one host
+
+    @property
+    def addresses(self) -> AddressPolicy:
+        """The address guard's policy: which addresses a connection may reach."""
+        return AddressPolicy(
+            allow_private=self.allow_private_addresses, allow_metadata=self.allow_metadata_addresses
+        )
 
     @property
     def request_deadline(self) -> float:
@@ -80,93 +86,18 @@ class FetchResult:
 # --- addresses ---------------------------------------------------------------------------------
 
 
-def is_public_address(address: str) -> bool:
-    """Return True when the IP address literal is globally routable and not a metadata endpoint.
+def _check_peer(url: str, host: str, response: httpx.Response, policy: AddressPolicy) -> None:
+    """Refuse a response whose connection landed on a refused address.
 
-    Anything that is not an IP literal (a hostname, garbage) returns False: it cannot be vouched for.
-    """
-    try:
-        ip = ipaddress.ip_address(address.strip("[]").split("%", 1)[0])
-    except ValueError:
-        return False
-    return _is_public_ip(ip)
-
-
-def _is_public_ip(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
-    """Check one address, looking inside IPv6 forms that carry an IPv4 address."""
-    embedded = _embedded_ipv4(ip)
-    if embedded is not None:
-        return _is_public_ip(embedded)
-    if ip in METADATA_ADDRESSES:
-        return False
-    refused = (
-        ip.is_private
-        or ip.is_loopback
-        or ip.is_link_local
-        or ip.is_reserved
-        or ip.is_multicast
-        or ip.is_unspecified
-    )
-    # is_global also refuses shared space (100.64.0.0/10), where some clouds put their metadata.
-    return not refused and ip.is_global
-
-
-def _embedded_ipv4(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
-    """The IPv4 address inside an IPv4-mapped, 6to4 or NAT64 IPv6 address, if any."""
-    if not isinstance(ip, ipaddress.IPv6Address):
-        return None
-    if ip.ipv4_mapped is not None:
-        return ip.ipv4_mapped
-    if ip.sixtofour is not None:
-        return ip.sixtofour
-    if ip in NAT64_PREFIX:
-        return ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
-    return None
-
-
-def _check_host(url: str, host: str, port: int) -> None:
-    """Refuse a host that is, or resolves to, a non-public address.
-
-    Raises BlockedAddressError for a refused host, FetchError (not permanent) when DNS fails.
-    """
-    name = host.lower().rstrip(".")
-    if name in METADATA_HOSTS:
-        raise BlockedAddressError(f"Refused to fetch {url}: host '{host}' is a cloud metadata endpoint")
-    for address in _resolve(url, host, port):
-        if not is_public_address(address):
-            raise BlockedAddressError(
-                f"Refused to fetch {url}: host '{host}' resolves to non-public address {address}"
-            )
-
-
-def _resolve(url: str, host: str, port: int) -> list[str]:
-    """All addresses of host (itself when it is an IP literal).
-
-    Raises FetchError (not permanent) when the name does not resolve.
-    """
-    try:
-        ipaddress.ip_address(host)
-        return [host]
-    except ValueError:
-        pass
-    try:
-        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    except (socket.gaierror, UnicodeError) as exc:
-        raise FetchError(f"Could not resolve host '{host}' for {url}: {exc}", permanent=False) from exc
-    return [str(info[4][0]) for info in infos]
-
-
-def _check_peer(url: str, host: str, response: httpx.Response) -> None:
-    """Refuse a response whose connection landed on a non-public address (DNS rebinding).
-
-    Raises BlockedAddressError. Silent when the transport does not report its peer.
+    The guarded transport checked the peer before sending; this second look covers a transport
+    given to the Fetcher (tests). Raises BlockedAddressError; silent when no peer is reported.
     """
     stream = response.extensions.get("network_stream")
     peer = stream.get_extra_info("server_addr") if stream is not None else None
-    if peer and not is_public_address(str(peer[0])):
-        raise BlockedAddressError(
-            f"Refused to fetch {url}: host '{host}' connected to non-public address {peer[0]}"
-        )
+    ip = parse_address(str(peer[0])) if peer else None
+    what = policy.refusal(ip) if ip is not None else None
+    if what is not None:
+        raise BlockedAddressError(f"Refused to fetch {url}: host '{host}' connected to {what} {ip}")
 
 
 # --- responses ---------------------------------------------------------------------------------
@@ -229,6 +160,8 @@ class Fetcher:
 
     Per-host limits are held by `gate`: by default the process-wide local gate (shared by every
     Fetcher of the process); a ``RedisHostGate`` holds them across processes and machines.
+    ``transport`` replaces the guarded transport (tests): build it on ``guard.guarded_transport``
+    to keep the address guard.
     """
 
     def __init__(
@@ -240,10 +173,10 @@ class Fetcher:
     ):
         self.policy = policy or FetchPolicy()
         self.gate = gate or local_gate()
-        self._client = httpx.Client(
+        # Redirects are followed here, hop by hop: each hop is a new guarded request.
+        self._client = guarded_client(
+            self.policy.addresses,
             transport=transport,
-            follow_redirects=False,  # each hop's host must be checked before we connect to it
-            trust_env=False,  # an environment proxy would hide the peer address we check
             timeout=httpx.Timeout(
                 connect=self.policy.timeout_connect,
                 read=self.policy.timeout_read,
@@ -336,6 +269,8 @@ class Fetcher:
             deadline = time.monotonic() + self.policy.request_deadline
             try:
                 return self._request(url, host, headers, deadline)
+            except AddressRefused as refused:  # by the guard, in the connection
+                raise BlockedAddressError(f"Refused to fetch {url}: {refused}") from None
             except httpx.TimeoutException as exc:
                 raise FetchError(f"Timed out fetching {url} ({_describe(exc)})", permanent=False) from exc
             except httpx.TransportError as exc:
@@ -372,8 +307,11 @@ class Fetcher:
         if not host:
             raise FetchError(f"Invalid URL {url!r}: it has no host", permanent=True)
         port = port or (443 if scheme == "https" else 80)
-        if not self.policy.allow_private_addresses:
-            _check_host(url, host, port)
+        try:
+            # Literals and metadata names only: names are resolved once, by the guarded connection.
+            self.policy.addresses.refuse_by_name(host)
+        except AddressRefused as refused:
+            raise BlockedAddressError(f"Refused to fetch {url}: {refused}") from None
         return host, port
 
     def _request(self, url: str, host: str, headers: dict[str, str], deadline: float) -> FetchResult | str:
@@ -384,8 +322,7 @@ class Fetcher:
         request = self._client.build_request("GET", url, headers=headers)
         response = self._client.send(request, stream=True)
         try:
-            if not self.policy.allow_private_addresses:
-                _check_peer(url, host, response)
+            _check_peer(url, host, response, self.policy.addresses)
             status = response.status_code
             if status in REDIRECT_STATUSES:
                 location: str = response.headers.get("location", "")

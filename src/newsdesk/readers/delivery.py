@@ -27,10 +27,10 @@ from django.utils import timezone
 
 from newsdesk import __version__
 from newsdesk.desk.config import current
-from newsdesk.pipeline.errors import BlockedAddressError, FetchError
-from newsdesk.pipeline.fetch import _check_host
+from newsdesk.pipeline.errors import BlockedAddressError
+from newsdesk.pipeline.guard import UnresolvedHost, checked_addresses, guarded_client
 from newsdesk.readers.models import Channel, Delivery, DeliveryAttempt, DeliveryState, Notification
-from newsdesk.readers.options import allow_private_addresses
+from newsdesk.readers.options import address_policy
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +39,8 @@ SIGNATURE_HEADER = "X-Newsdesk-Signature"
 CLAIM_SECONDS = 300
 #: Deliveries one task run sends at most; the next run (or tick) takes the rest.
 BATCH = 100
+#: All a reader learns of a refused webhook address: never what it resolved to, nor what answers there.
+REFUSED = "Refused: this webhook address is not allowed (private, loopback and cloud metadata addresses are refused)."
 
 
 class DeliveryError(Exception):
@@ -58,24 +60,42 @@ def sign(secret: str, body: bytes) -> str:
     return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
 
 
-def check_webhook_url(url: str) -> None:
-    """Refuse URLs that are not http(s) or that reach private or loopback networks (unless allowed).
+def _webhook_target(url: str) -> tuple[str, int]:
+    """The (host, port) of an http(s) webhook URL, after the checks that need no lookup.
 
-    Raises DeliveryError (permanent) with a message for the reader.
+    Raises DeliveryError (permanent): not http(s), no host, a bad port, a refused literal or name.
     """
     parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise DeliveryError("A webhook URL must be an http:// or https:// address.", permanent=True)
-    if allow_private_addresses():
-        return
     try:
-        _check_host(url, parts.hostname, parts.port or (443 if parts.scheme == "https" else 80))
-    except BlockedAddressError as refused:
-        raise DeliveryError(
-            f"{refused} (private and loopback addresses are refused).", permanent=True
-        ) from None
-    except FetchError as failed:
-        raise DeliveryError(str(failed)) from None
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+    except ValueError:
+        port = 0
+    if parts.scheme not in ("http", "https") or not parts.hostname or not port:
+        raise DeliveryError("A webhook URL must be an http:// or https:// address.", permanent=True)
+    try:
+        address_policy().refuse_by_name(parts.hostname)
+    except BlockedAddressError:
+        raise DeliveryError(REFUSED, permanent=True) from None
+    return parts.hostname, port
+
+
+def check_webhook_url(url: str) -> None:
+    """Refuse, when a reader types it, a URL that is not http(s) or whose host the address guard refuses.
+
+    The name is resolved here only to tell the reader now; each delivery resolves it again inside
+    its own guarded connection, so an answer that changes later is refused there.
+    Raises DeliveryError (permanent for a refused address, with REFUSED as its whole message).
+    """
+    host, port = _webhook_target(url)
+    policy = address_policy()
+    if policy.allow_private and policy.allow_metadata:
+        return  # nothing a lookup could refuse
+    try:
+        checked_addresses(policy, host, port)
+    except BlockedAddressError:
+        raise DeliveryError(REFUSED, permanent=True) from None
+    except UnresolvedHost:
+        raise DeliveryError(f"Could not find the webhook host '{host}'.") from None
 
 
 def payload(notification: Notification) -> dict[str, Any]:
@@ -102,7 +122,7 @@ def send_webhook(delivery: Delivery) -> int:
     """POST the signed JSON; returns the status code. Raises DeliveryError on anything but a 2xx."""
     notification = delivery.notification
     url = notification.rule.webhook_url
-    check_webhook_url(url)
+    _webhook_target(url)  # no lookup here: the guarded connection resolves the name, once
     body = json.dumps(payload(notification), separators=(",", ":"), sort_keys=True).encode()
     headers = {
         "Content-Type": "application/json",
@@ -112,8 +132,13 @@ def send_webhook(delivery: Delivery) -> int:
     }
     timeout = current().webhook_timeout
     try:
-        # No redirects: a redirect could lead the POST to an address the check above refused.
-        response = httpx.post(url, content=body, headers=headers, timeout=timeout, follow_redirects=False)
+        # guarded_client follows no redirects: a redirect could lead the POST anywhere.
+        with guarded_client(address_policy(), timeout=timeout) as client:
+            response = client.post(url, content=body, headers=headers)
+    except BlockedAddressError:
+        raise DeliveryError(REFUSED, permanent=True) from None
+    except httpx.InvalidURL:
+        raise DeliveryError("A webhook URL must be an http:// or https:// address.", permanent=True) from None
     except httpx.HTTPError as error:
         raise DeliveryError(f"{type(error).__name__}: {error}") from None
     if not 200 <= response.status_code < 300:

@@ -175,10 +175,29 @@ def test_it_resolves_the_ministry_to_a_named_organisation(parse: Any) -> None:
 
 def test_it_carries_the_speaker_into_the_next_quote_paragraph(parse: Any) -> None:
     doc = parse(
-        '"We expected a long night of counting," said Anna Berg.\n"The result is clear now and we accept it."'
+        'Anna Berg said: "We expected a long night of counting."\n"The result is clear now and we accept it."'
     )
     quotes = direct(doc)
     assert [q["speaker"] for q in quotes] == ["Anna Berg", "Anna Berg"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '"We expected a long night," said Anna Berg. "The result is clear now."',
+        "''We expected a long night,'' Ms. Berg said. ''The result is clear now.''",
+        '"We expected a long night," said Anna Berg.\n"The result is clear now."',
+    ],
+)
+def test_it_keeps_one_quote_across_a_cue_between_two_sentences(parse: Any, text: str) -> None:
+    quote = only(parse("Anna Berg counted the votes.\n" + text))
+    assert quote["text"] == "We expected a long night. The result is clear now."
+    assert quote["speaker"] == "Anna Berg"
+
+
+def test_it_keeps_two_quotes_apart_when_the_second_has_its_own_cue(parse: Any) -> None:
+    doc = parse('"We expected a long night," said Anna Berg.\n"We did not," Peter Novak said.')
+    assert [q["speaker"] for q in direct(doc)] == ["Anna Berg", "Peter Novak"]
 
 
 # --- anonymous sources

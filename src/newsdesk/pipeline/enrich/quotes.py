@@ -99,6 +99,8 @@ _SINGLE_MARKS = re.compile(r"['‘’‚‹›]")
 _CLIPPED = re.compile(r"(?:\d\d|em\b|til\b|cause\b|n\b|tis\b|twas\b)", re.IGNORECASE)
 _NEWLINES = re.compile(r"\n")
 _LETTERS = re.compile(r"[^\W\d_]")
+# Dots that end no sentence: titles and initials ("Ms.", "Sen.", "J. J."), states ("Calif."), "a.m.", "U.S.".
+_ABBREVIATIONS = re.compile(r"\b(?:[A-Z][A-Za-z]{0,4}|[a-z]\.[a-z]|[A-Z]\.[A-Z])\.(?=[\s,)]|$)")
 
 ENTITY_KINDS = {
     "PERSON": "person",
@@ -377,8 +379,40 @@ class _Entities:
                 known[m.name] = "m"
             elif word in ("mrs", "ms", "miss", "dame", "lady"):
                 known[m.name] = "f"
+        votes = self._pronoun_votes()
         for m in self.mentions:
-            m.gender = known.get(m.name)
+            m.gender = known.get(m.name) or votes.get(m.name)
+
+    def _pronoun_votes(self) -> dict[str, str]:
+        """A person's gender as the pronouns that follow their mentions say it.
+
+        Between a person's mention and the next person's (within two sentences), news copy refers
+        back to them as "he" or "she"; a clear majority over the article decides.
+        """
+        tokens = self.tokens
+        people = [m for m in self.mentions if m.kind == "person"]
+        counts: dict[str, list[int]] = {}
+        for k, m in enumerate(people):
+            first = tokens.at(m.end)
+            stop = tokens.sentence_of(min(first, len(tokens) - 1))[1] if len(tokens) else 0
+            if stop < len(tokens):
+                stop = tokens.sentence_of(stop)[1]  # and the next sentence
+            if k + 1 < len(people):
+                stop = min(stop, tokens.at(people[k + 1].start))
+            tally = counts.setdefault(m.name, [0, 0])
+            for i in range(first, stop):
+                word = tokens.lower[i]
+                if word in ("he", "his", "him", "himself"):
+                    tally[0] += 1
+                elif word in ("she", "her", "hers", "herself"):
+                    tally[1] += 1
+        genders = {}
+        for name, (male, female) in counts.items():
+            if male > 2 * female:
+                genders[name] = "m"
+            elif female > 2 * male:
+                genders[name] = "f"
+        return genders
 
     def overlapping(self, start: int, end: int) -> list[_Mention]:
         """Mentions that overlap the character range."""
@@ -481,8 +515,14 @@ class _Attributor:
     def subject_before(self, verb: int, floor: int) -> tuple[int, int] | None:
         """Token range of the speaker phrase ending just before ``verb`` ("X said", "X, the envoy, said")."""
         t = self.tokens
-        if t.tag[verb] == "VBG" and verb - 1 > floor and t.text[verb - 1] == ",":
-            return self.sentence_subject(verb, floor)  # "X attacked Y, saying ...": X speaks
+        if (
+            t.tag[verb] == "VBG"
+            and verb - 1 > floor
+            and t.lower[verb - 1] in (",", "by", "while", "after", "before")
+        ):
+            return self.sentence_subject(
+                verb, floor
+            )  # "X attacked Y, saying ...", "X replied by writing": X speaks
         end = verb
         while (
             end > floor
@@ -491,6 +531,8 @@ class _Attributor:
             and t.lower[end - 1] not in ("not", "n't")
         ):
             end -= 1
+        if end > floor and t.pos[end - 1] == "CCONJ":
+            return self._coordinated_subject(end - 1)  # "X said A and said B": X said B too
         start = end
         while start > floor and end - start < MAX_PHRASE_TOKENS and not t.is_boundary(start - 1):
             if (
@@ -502,11 +544,45 @@ class _Attributor:
             start -= 1
         while start < end and t.lower[start] in LEADING_TRIM:
             start += 1
+        relative = self._relative_head(start, floor)
+        if relative is not None:
+            return relative, end  # "an official who spoke on condition of anonymity said"
         if start == end or t.lower[start] in ("who", "which"):
             # "X, who ..., said" or "X, the envoy, said": the speaker ends before a comma
             head = self._head_before_comma(self._before_relative_clause(start - 1, floor), floor)
             return self._unapposed(head, floor) if head else None
         return self._unapposed((start, end), floor)
+
+    def _relative_head(self, start: int, floor: int) -> int | None:
+        """Where the noun phrase starts that a relative clause ending at ``start`` describes.
+
+        "A White House official who spoke anonymously to discuss strategy said": the words just
+        before the verb ("strategy") belong to the clause; the speaker is the phrase before "who".
+        None when no "who" opens a clause there.
+        """
+        t = self.tokens
+        if start <= floor + 1 or t.pos[start - 1] not in ("VERB", "AUX", "ADP", "PART"):
+            return None
+        for k in range(start - 1, max(floor, start - 12), -1):
+            if t.is_boundary(k):
+                return None
+            if t.lower[k] == "who":
+                head = k
+                while head > floor + 1 and k - head < 8 and not t.is_boundary(head - 1):
+                    if t.lower[head - 1] in CLAUSE_WORDS or t.pos[head - 1] in ("VERB", "AUX"):
+                        break
+                    head -= 1
+                return head if head < k else None
+        return None
+
+    def _coordinated_subject(self, conjunction: int) -> tuple[int, int] | None:
+        """The subject of the verb of saying before a conjunction in the same sentence, if any."""
+        t = self.tokens
+        first = t.sentence_of(conjunction)[0]
+        for v in range(conjunction - 1, first - 1, -1):
+            if t.is_speech_verb(v) and not (v > first and t.pos[v - 1] == "CCONJ"):
+                return self.subject_before(v, first - 1)
+        return None
 
     def _unapposed(self, phrase: tuple[int, int], floor: int) -> tuple[int, int]:
         """The name an appositive description follows ("Nebenzia" for "Nebenzia, Russia's envoy")."""
@@ -534,6 +610,51 @@ class _Attributor:
             phrase if phrase and t.pos[phrase[0]] in ("DET", "PROPN", "NOUN", "PRON", "ADJ", "NUM") else None
         )
 
+    def introducer(self, mark: int) -> _Speaker | None:
+        """The speaker that the paragraph before a quote paragraph introduces.
+
+        'Ash argued in his email that ...' or 'Breitbart News responded:' followed by a paragraph
+        that is only a quote: the last sentence before it names who speaks, with a verb of saying
+        or a closing colon.
+        """
+        t = self.tokens
+        last = mark - 1
+        while last >= 0 and t.pos[last] == "SPACE":
+            last -= 1
+        if last < 0 or t.text[last] in QUOTE_CHARS:
+            return None  # the paragraph before ends in a quote of its own: carrying over handles it
+        first = t.sentence_of(last)[0]
+        for v in range(last, first - 1, -1):
+            if t.text[v] in QUOTE_CHARS:
+                return None
+            if t.is_speech_verb(v) or t.text[last] == ":" and t.pos[v] == "VERB":
+                phrase = self.subject_before(v, first - 1)
+                speaker = self.resolve(*phrase, t.text[v], t.starts[v]) if phrase else None
+                return speaker if speaker and (speaker.name or speaker.anonymous) else None
+        return None
+
+    def sentence_speaker(self, mark: int) -> _Speaker | None:
+        """The named subject of the sentence a quote sits in, when no verb of saying cues it.
+
+        'Meg Whitman labeled Mr. Trump "a dishonest demagogue"', 'Kaine has adopted the stance: "..."':
+        the quoted words are the subject's. Only a subject that names a person or organisation
+        (or a pronoun for one) counts.
+        """
+        t = self.tokens
+        first = t.sentence_of(mark)[0]
+        if mark - first < 2 or any(t.text[k] in QUOTE_CHARS for k in range(first, mark)):
+            return None
+        verb = next((k for k in range(first, mark) if t.pos[k] in ("VERB", "AUX")), None)
+        if verb is None:
+            if t.text[mark - 1] != ":":
+                return None
+            verb = mark - 1  # "Rep. Trey Gowdy (R-S.C.): ..." in a transcript
+        phrase = self.sentence_subject(verb, first - 1)
+        if phrase is None:
+            return None
+        speaker = self.resolve(*phrase, t.text[verb], t.starts[verb])
+        return speaker if speaker and speaker.name and speaker.kind in ("person", "organisation") else None
+
     def _before_relative_clause(self, comma: int, floor: int) -> int:
         """The comma before ", who/which ...," when the clause ends at ``comma``; else ``comma``.
 
@@ -544,7 +665,8 @@ class _Attributor:
         for k in range(comma - 1, max(floor, comma - 16), -1):
             if t.is_boundary(k) and t.text[k] != ",":
                 break
-            if t.lower[k] in ("who", "which") and k - 1 > floor and t.text[k - 1] == ",":
+            opens = t.lower[k] in ("who", "which") or t.tag[k] in ("VBG", "VBN")  # ", speaking to Iowans,"
+            if opens and k - 1 > floor and t.text[k - 1] == ",":
                 return k - 1
         return comma
 
@@ -752,6 +874,8 @@ class _Attributor:
         i = first
         while i < len(t) and t.text[i] in (",", "—", "–", "-"):
             i += 1
+        if i < len(t) and t.pos[i] == "CCONJ":
+            return None, None  # '... "a baby" and said that ...': a new clause, with a cue of its own
         last = self.text[:quote_end_char].rstrip()[-1:]
         if short and i == first and last not in (",", "?", "!"):
             return None, None
@@ -786,7 +910,9 @@ class _Attributor:
                 phrase = self.subject_before(v, i - 1)
                 if phrase and phrase[0] < i:
                     phrase = None
-            return (self.resolve(*phrase, t.text[v], quote_end_char) if phrase else None), v
+            if phrase is None:
+                return None, None  # no one to credit here: the words before the quote may name them
+            return self.resolve(*phrase, t.text[v], quote_end_char), v
         return None, None
 
     def cue_before(self, mark: int, short: bool) -> tuple[_Speaker | None, int | None]:
@@ -848,7 +974,11 @@ def _merge_broken(quotes: list[QuoteSpan], text: str, tokens: _Tokens) -> list[Q
             last = merged[-1]
             gap_start, gap_end = last.close_end, quote.open_mark
             gap = text[gap_start:gap_end]
-            if 0 < len(gap) <= 90 and _is_break(gap, text[last.start : last.end], tokens, gap_start, gap_end):
+            if (
+                0 < len(gap) <= 160
+                and _is_break(gap, text[last.start : last.end], tokens, gap_start, gap_end)
+                and (gap.rstrip()[-1:] in (",", ":") or not _cued_after(tokens, quote.close_end))
+            ):
                 last.parts.extend(quote.parts)
                 last.gaps.append((gap_start, gap_end))
                 last.close_end = quote.close_end
@@ -857,13 +987,27 @@ def _merge_broken(quotes: list[QuoteSpan], text: str, tokens: _Tokens) -> list[Q
     return merged
 
 
+def _cued_after(tokens: _Tokens, close_end: int) -> bool:
+    """Whether a verb of saying follows a closing mark within its sentence ('"B," Y said.')."""
+    i = tokens.at(close_end)
+    for k in range(i, min(len(tokens), i + MAX_SUBJECT_TOKENS + 2)):
+        if tokens.ends_sentence(k) or tokens.text[k] in QUOTE_CHARS:
+            return False
+        if tokens.is_speech_verb(k) or tokens.is_according(k):
+            return True
+    return False
+
+
 def _is_break(gap: str, before: str, tokens: _Tokens, start: int, end: int) -> bool:
     """Whether the words between two quotes are only a cue: one that interrupts a sentence
     ('"We will," she said, "win."') or one between two sentences of one speaker ('"We will," she
     said. "We always do."').
     """
     stripped = gap.strip()
-    if "\n" in gap or not stripped.endswith((",", ":", ".")) or re.search(r"[.!?;]", stripped[:-1]):
+    if "\n" in gap.rstrip(" \t\n") or "\n" in gap and not stripped.endswith("."):
+        return False  # a paragraph break may only come after the cue, before the next quote's paragraph
+    plain = _ABBREVIATIONS.sub("", stripped[:-1])
+    if not stripped.endswith((",", ":", ".")) or re.search(r"[.!?;]", plain):
         return False
     if not (before.rstrip().endswith((",", "?", "!")) or stripped.startswith(",")):
         return False
@@ -895,6 +1039,7 @@ def _direct_quotes(
     used: set[int] = set()
     paragraphs = _Paragraphs(text)
     previous: tuple[_Speaker, int] | None = None  # the last attributed quote and its paragraph
+    last_record: tuple[_Speaker | None, int] | None = None  # the last quote's speaker and closing offset
     for quote in quotes:
         words = _word_count(quote.text(text))
         short = words <= 2
@@ -919,23 +1064,38 @@ def _direct_quotes(
                 and _opens_sentence(text, quote.open_mark)
             )
         ):
-            speaker = _Speaker(
-                previous[0].name,
-                previous[0].kind,
-                previous[0].anonymous,
-                previous[0].description,
-                previous[0].span,
-                previous[0].cue,
-            )
+            speaker = _copy(previous[0])
             verb = -1  # carried over from the quote before: the same speaker goes on
+        if verb is None and last_record is not None and last_record[0] is not None:
+            between = text[last_record[1] : quote.open_mark]
+            if "\n" not in between and not re.search(r"[.!?;]\s", between + " "):
+                speaker, verb = (
+                    _copy(last_record[0]),
+                    -1,
+                )  # a later quote of one sentence ('called it "A" and "B"')
+        plain = not short and not _is_title(quote.text(text))
+        if verb is None and plain and paragraphs.opens_with(quote.open_mark):
+            speaker = rules.introducer(tokens.at(quote.open_mark))  # 'X said:' or 'X argued ...' just before
+            verb = -1 if speaker else None
+        if verb is None and plain:
+            speaker = rules.sentence_speaker(tokens.at(quote.open_mark))  # 'X labeled Mr. Trump "A"'
+            verb = -1 if speaker else None
         if verb is None and (short or _is_title(quote.text(text)) or not _LETTERS.search(quote.text(text))):
             continue  # a scare-quoted term or a title, not a quote
         if verb is not None and verb >= 0:
             used.add(verb)
         if speaker:
             previous = (speaker, paragraphs.index(quote.end))
+        last_record = (speaker, quote.close_end)
         records.append(_quote_record(text, quote, speaker))
     return records, used
+
+
+def _copy(speaker: _Speaker) -> _Speaker:
+    """The same speaker again, for a further quote of theirs."""
+    return _Speaker(
+        speaker.name, speaker.kind, speaker.anonymous, speaker.description, speaker.span, speaker.cue
+    )
 
 
 def _reported(

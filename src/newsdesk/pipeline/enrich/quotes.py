@@ -45,7 +45,8 @@ SPEECH_LEMMAS = _words(
     "promise vow pledge urge caution concede confirm contend assert maintain emphasize emphasise "
     "complain tweet post report quip joke shout yell whisper testify allege agree conclude accuse "
     "charge counter retort lament boast mutter muse reiterate underline assure inform reveal disclose "
-    "estimate recount describe call told said"
+    "estimate recount describe call told said opine remember crack exclaim chant read label dub brand "
+    "term"
 )
 # Verbs of saying that also have common other senses: as reported speech they need "that".
 WEAK_REPORT_LEMMAS = _words(
@@ -53,7 +54,9 @@ WEAK_REPORT_LEMMAS = _words(
     "recall observe maintain underline agree conclude"
 )
 # Verbs that only introduce a partial quote ('called the plan "a disaster"'), never reported speech.
-QUOTE_ONLY_LEMMAS = frozenset({"call", "describe"})
+# Verbs that name something in the speaker's words ('called the plan "a disaster"').
+NAMING_LEMMAS = _words("call describe label dub brand term deem")
+QUOTE_ONLY_LEMMAS = _words("call describe label dub brand term read chant crack")
 
 PRONOUNS_PERSON = {"he": "m", "she": "f", "him": "m", "her": "f"}
 PRONOUNS_GROUP = frozenset({"they", "it"})
@@ -130,6 +133,7 @@ class QuoteSpan:
     open_mark: int  # offset of the opening mark
     close_end: int  # offset just after the closing mark
     gaps: list[tuple[int, int]] = field(default_factory=list)
+    fragments: set[int] = field(default_factory=set)  # gaps between fragments of one sentence, not cues
 
     @property
     def start(self) -> int:
@@ -151,6 +155,8 @@ class QuoteSpan:
                     i < len(self.gaps) and full[self.gaps[i][0] : self.gaps[i][1]].rstrip()[-1:] == "."
                 )
                 word = word[:-1] + "." if ends_sentence and word.endswith(",") else word.rstrip(",")
+                if i in self.fragments:
+                    word += " …"
             if word:
                 joined.append(word)
         return " ".join(joined).rstrip(",:;")
@@ -628,9 +634,10 @@ class _Attributor:
             if t.text[v] in QUOTE_CHARS:
                 return None
             if t.is_speech_verb(v) or t.text[last] == ":" and t.pos[v] == "VERB":
-                phrase = self.subject_before(v, first - 1)
-                speaker = self.resolve(*phrase, t.text[v], t.starts[v]) if phrase else None
-                return speaker if speaker and (speaker.name or speaker.anonymous) else None
+                for phrase in (self.subject_before(v, first - 1), self.sentence_subject(v, first - 1)):
+                    speaker = self.resolve(*phrase, t.text[v], t.starts[v]) if phrase else None
+                    if speaker and (speaker.name or speaker.anonymous):
+                        return speaker
         return None
 
     def sentence_speaker(self, mark: int) -> _Speaker | None:
@@ -642,18 +649,27 @@ class _Attributor:
         """
         t = self.tokens
         first = t.sentence_of(mark)[0]
-        if mark - first < 2 or any(t.text[k] in QUOTE_CHARS for k in range(first, mark)):
+        if mark - first < 2:
             return None
-        verb = next((k for k in range(first, mark) if t.pos[k] in ("VERB", "AUX")), None)
+        if t.text[mark - 1] == ":":
+            named = self.entities.overlapping(t.starts[mark - 2], t.ends[mark - 2])
+            if named and named[-1].kind in ("person", "organisation"):  # "... - Pew Research: '...'"
+                m = named[-1]
+                return self._named(m, (m.start, m.end), ":", None)
+        quoted = [k for k in range(first, mark) if t.text[k] in QUOTE_CHARS]
+        start = quoted[0] if quoted else mark  # the subject comes before any earlier quote
+        verb = next((k for k in range(first, start) if t.pos[k] in ("VERB", "AUX")), None)
         if verb is None:
-            if t.text[mark - 1] != ":":
+            if t.text[mark - 1] != ":" or quoted:
                 return None
-            verb = mark - 1  # "Rep. Trey Gowdy (R-S.C.): ..." in a transcript
+            verb = mark - 1  # "Reid: '...'" in a headline, "Rep. Trey Gowdy (R-S.C.): ..." in a transcript
         phrase = self.sentence_subject(verb, first - 1)
         if phrase is None:
             return None
         speaker = self.resolve(*phrase, t.text[verb], t.starts[verb])
-        return speaker if speaker and speaker.name and speaker.kind in ("person", "organisation") else None
+        if speaker is None or not speaker.name or speaker.kind not in ("person", "organisation", None):
+            return None
+        return speaker
 
     def _before_relative_clause(self, comma: int, floor: int) -> int:
         """The comma before ", who/which ...," when the clause ends at ``comma``; else ``comma``.
@@ -913,6 +929,24 @@ class _Attributor:
             if phrase is None:
                 return None, None  # no one to credit here: the words before the quote may name them
             return self.resolve(*phrase, t.text[v], quote_end_char), v
+        if last in (",", "?", "!") and not short:
+            return self._any_verb_after(i, stop, quote_end_char)
+        return None, None
+
+    def _any_verb_after(self, i: int, stop: int, quote_end_char: int) -> tuple[_Speaker | None, int | None]:
+        """'"...," X went on.' A quote that ends in a comma is cued by the verb that follows it, whatever it is."""
+        t = self.tokens
+        for v in range(i, min(stop, i + MAX_SUBJECT_TOKENS + 1)):
+            if t.pos[v] != "VERB":
+                continue
+            lead = i
+            while lead < v and t.pos[lead] in SKIPPABLE_BEFORE_VERB:
+                lead += 1
+            phrase = self.phrase_after(v + 1, stop) if lead == v else self.subject_before(v, i - 1)
+            if phrase is None or phrase[0] < i:
+                return None, None
+            speaker = self.resolve(*phrase, t.text[v], quote_end_char)
+            return (speaker, v) if speaker and (speaker.name or speaker.anonymous) else (None, None)
         return None, None
 
     def cue_before(self, mark: int, short: bool) -> tuple[_Speaker | None, int | None]:
@@ -920,7 +954,7 @@ class _Attributor:
         t = self.tokens
         reach = 3 if short else MAX_BEFORE_DISTANCE
         if short and (mark == 0 or t.text[mark - 1] not in (":", ",")):
-            return None, None
+            return self.naming_cue(mark)
         floor = mark - 1
         while (
             floor >= 0
@@ -939,6 +973,30 @@ class _Attributor:
             if phrase is None and t.text[mark - 1] == ":":
                 phrase = self.phrase_after(v + 1, mark - 1)  # "Said Mr. X: ..."
             return (self.resolve(*phrase, t.text[v], t.starts[mark]) if phrase else None), v
+        return None, None
+
+    def naming_cue(self, mark: int) -> tuple[_Speaker | None, int | None]:
+        """The speaker of a few quoted words that name something: 'X called the plan "a disaster"',
+        'X described the protests as "very peaceful"', 'X hailed the deal as a "breakthrough"'.
+        """
+        t = self.tokens
+        floor = max(t.sentence_of(mark)[0] - 1, mark - 12)
+        for k in range(mark - 1, floor, -1):
+            if t.ends_sentence(k) or t.text[k] in QUOTE_CHARS or t.lower[k] in ("that", "who", "which"):
+                break
+            naming = t.pos[k] == "VERB" and t.lemma[k].lower() in NAMING_LEMMAS
+            if t.lower[k] == "as" and mark - k <= 4:
+                naming = True
+                k = next((v for v in range(k - 1, floor, -1) if t.pos[v] == "VERB"), -1)
+                if k < 0:
+                    break
+            if not naming:
+                continue
+            phrase = self.subject_before(k, t.sentence_of(k)[0] - 1)
+            speaker = self.resolve(*phrase, t.text[k], t.starts[mark]) if phrase else None
+            if speaker and speaker.name:
+                return speaker, k
+            break
         return None, None
 
 
@@ -983,8 +1041,26 @@ def _merge_broken(quotes: list[QuoteSpan], text: str, tokens: _Tokens) -> list[Q
                 last.gaps.append((gap_start, gap_end))
                 last.close_end = quote.close_end
                 continue
-        merged.append(QuoteSpan(list(quote.parts), quote.open_mark, quote.close_end, list(quote.gaps)))
+            if 0 < len(gap) <= 40 and _is_fragment_gap(gap, tokens, gap_start, gap_end, quote.close_end):
+                last.parts.extend(quote.parts)  # 'called him "a liar" and "a fraud"': one statement
+                last.gaps.append((gap_start, gap_end))
+                last.fragments.add(len(last.gaps) - 1)
+                last.close_end = quote.close_end
+                continue
+        merged.append(
+            QuoteSpan(
+                list(quote.parts), quote.open_mark, quote.close_end, list(quote.gaps), set(quote.fragments)
+            )
+        )
     return merged
+
+
+def _is_fragment_gap(gap: str, tokens: _Tokens, start: int, end: int, next_close: int) -> bool:
+    """Whether two quoted fragments belong to one sentence and one cue ('"a liar" and "a fraud"')."""
+    if "\n" in gap or re.search(r"[.!?;]", _ABBREVIATIONS.sub("", gap)):
+        return False
+    words = range(tokens.at(start), tokens.at(end))
+    return not any(tokens.is_speech_verb(i) for i in words) and not _cued_after(tokens, next_close)
 
 
 def _cued_after(tokens: _Tokens, close_end: int) -> bool:
@@ -1009,9 +1085,14 @@ def _is_break(gap: str, before: str, tokens: _Tokens, start: int, end: int) -> b
     plain = _ABBREVIATIONS.sub("", stripped[:-1])
     if not stripped.endswith((",", ":", ".")) or re.search(r"[.!?;]", plain):
         return False
-    if not (before.rstrip().endswith((",", "?", "!")) or stripped.startswith(",")):
-        return False
-    return any(tokens.is_speech_verb(i) for i in range(tokens.at(start), tokens.at(end)))
+    comma = before.rstrip().endswith((",", "?", "!")) or stripped.startswith(",")
+    if not comma and not stripped.endswith("."):
+        return False  # '"A" said X, "B"' is no break; '"A" said X. "B"' (a comma left out) is
+    words = range(tokens.at(start), tokens.at(end))
+    if any(tokens.is_speech_verb(i) for i in words):
+        return True
+    # '"A," he mocks. "B."': right after a comma any verb is the cue
+    return comma and len(words) <= MAX_SUBJECT_TOKENS and any(tokens.pos[i] == "VERB" for i in words)
 
 
 def _quote_record(text: str, quote: QuoteSpan, speaker: _Speaker | None) -> dict[str, Any]:

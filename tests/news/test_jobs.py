@@ -244,6 +244,17 @@ def test_it_disables_a_feed_on_a_loopback_address_when_not_allowed(server: Fixtu
     assert server.requests == []
 
 
+def test_a_refused_name_shows_no_address_it_resolved_to(server: FixtureServer, settings) -> None:  # type: ignore[no-untyped-def]
+    """/feeds/ shows a feed's problem to everyone: where a name points inside the network stays out."""
+    settings.NEWSDESK = replace(settings.NEWSDESK, allow_private_addresses=False)
+    jobs.reset_fetcher()
+    feed = jobs.add_feed_url(f"http://localhost:{server.httpd.server_address[1]}/feed.xml")
+    jobs.refresh_feed(feed.pk)
+    feed.refresh_from_db()
+    assert feed.last_error == jobs.REFUSED_ADDRESS and feed.disabled_reason == jobs.REFUSED_ADDRESS
+    assert "127.0.0.1" not in feed.last_error and server.requests == []
+
+
 # ---------------------------------------------------------------------------------------------
 # The claim a refresh holds on its feed, and failures nobody expected
 

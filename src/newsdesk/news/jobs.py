@@ -8,6 +8,8 @@ Each is idempotent: running it twice stores nothing twice. A refresh holds a cla
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 import statistics
 import threading
@@ -19,13 +21,14 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import BooleanField, ExpressionWrapper, Q
 from django.utils import timezone
 
 from newsdesk.desk import config
-from newsdesk.news.models import Article, Feed, Source
+from newsdesk.news.models import Article, Feed, FeedEntry, Source
 from newsdesk.news.store import ArticleDraft, StoreResult, source_for_url, store_article
 from newsdesk.pipeline import developing as developing_markers
-from newsdesk.pipeline.errors import FeedError, FetchError, PipelineError
+from newsdesk.pipeline.errors import BlockedAddressError, FeedError, FetchError, PipelineError
 from newsdesk.pipeline.extract import Extracted, extract
 from newsdesk.pipeline.feeds import FeedItem, ParsedFeed, discover_feeds, looks_like_html, parse_feed
 from newsdesk.pipeline.fetch import Fetcher, FetchPolicy
@@ -266,8 +269,14 @@ def _refresh(
         result = fetcher.fetch(
             feed.url, etag=feed.etag or None, last_modified=feed.last_modified or None, accept=FEED_ACCEPT
         )
-        if result.not_modified:
+        body_hash = hashlib.sha256(result.content).hexdigest() if not result.not_modified else ""
+        if result.not_modified or (body_hash == feed.body_hash and not _waiting_for_pages(feed)):
+            # A 304, or the very body read in full last time: nothing in it can be new.
             report.not_modified = True
+            feed.etag, feed.last_modified = (
+                result.etag or feed.etag,
+                result.last_modified or feed.last_modified,
+            )
             _record_success(feed, now, interval=feed.fetch_interval)
             return
         parsed = _parse_or_explain(result.content, result.url, result.content_type, result.charset)
@@ -291,6 +300,8 @@ def _refresh(
         page_budget=settings.NEWSDESK.max_pages_per_refresh,
     )
     interval = adapted_interval(parsed.items)
+    # The body is remembered only when nothing in it waits: a later refresh must read it again for that.
+    feed.body_hash = "" if report.pages_deferred or _waiting_for_pages(feed) else body_hash
     if report.pages_deferred:
         # The pages left over are fetched by the next refreshes, soon, a budget at a time.
         interval = settings.NEWSDESK.min_refresh_minutes * 60
@@ -342,20 +353,31 @@ def _record_success(feed: Feed, now: datetime, *, interval: int) -> None:
     feed.consecutive_errors = 0
     feed.last_error = ""
     feed.next_fetch_at = now + timedelta(seconds=interval)
-    feed.save(update_fields=[*_REFRESH_FIELDS, "last_success_at", "title", "etag", "last_modified"])
+    feed.save(
+        update_fields=[*_REFRESH_FIELDS, "last_success_at", "title", "etag", "last_modified", "body_hash"]
+    )
 
 
 # What a refresh writes on its feed (only these: an edit made meanwhile, in the admin, is kept).
 _REFRESH_FIELDS = ["fetch_interval", "last_fetched_at", "consecutive_errors", "last_error", "next_fetch_at"]
 
 
+REFUSED_ADDRESS = (
+    "Refused: the address is private, loopback or a cloud metadata address "
+    "(NEWSDESK_ALLOW_PRIVATE_ADDRESSES, NEWSDESK_ALLOW_METADATA_ADDRESSES)"
+)
+
+
 def _record_failure(feed: Feed, now: datetime, error: Exception, retry_after: float | None) -> None:
     cfg = settings.NEWSDESK
     feed.last_fetched_at = now
     feed.consecutive_errors += 1
-    feed.last_error = str(error)[:2000]
+    # A refused address is logged in full, shown only as refused: a feed's problem is public on
+    # /feeds/, and what a name resolves to inside this network is not.
+    shown = REFUSED_ADDRESS if isinstance(error, BlockedAddressError) else str(error)
+    feed.last_error = shown[:2000]
     if getattr(error, "permanent", False):
-        feed.disabled_reason = str(error)[:2000]
+        feed.disabled_reason = shown[:2000]
     elif feed.consecutive_errors >= cfg.feed_error_limit:
         feed.disabled_reason = f"{feed.consecutive_errors} failures in a row; last: {error}"[:2000]
     high = cfg.max_refresh_minutes * 60
@@ -384,14 +406,113 @@ def ingest_items(
     article pages are fetched (None: no bound); a teaser item past it is stored with the feed's
     text, and its page is fetched by a later refresh, so one huge feed cannot hold the fetcher.
     """
+    entries = _Entries(feed) if feed is not None else None
     for item in items:
         if keep is not None:
             keep()
         wants_page = fetch_pages and _is_teaser(item)
+        if entries is not None and entries.unchanged(item, wants_page=wants_page):
+            report.unchanged += 1
+            continue
         if wants_page and page_budget is not None and report.pages_fetched >= page_budget:
             wants_page = False
             report.pages_deferred += 1
-        _ingest_item(item, source, feed, fetcher, wants_page, report)
+        known = entries.article_of(item) if entries is not None else None
+        article_id = _ingest_item(item, source, feed, fetcher, wants_page, report, known=known)
+        if entries is not None and article_id is not None:
+            entries.record(item, article_id)
+    if entries is not None:
+        entries.save()
+
+
+def _item_hash(item: FeedItem) -> str:
+    """A hash of everything the feed says about an item (an edit to any of it changes the hash)."""
+    said = [
+        item.guid,
+        item.url,
+        item.title,
+        item.summary,
+        item.content_html,
+        item.author,
+        item.published_at.isoformat() if item.published_at else None,
+        item.updated_at.isoformat() if item.updated_at else None,
+        item.image,
+    ]
+    return hashlib.sha256(json.dumps(said, ensure_ascii=False).encode()).hexdigest()
+
+
+def _entry_key(item: FeedItem) -> str:
+    return hashlib.sha256(item.key.encode()).hexdigest()
+
+
+@dataclass
+class _Entry:
+    item_hash: str
+    article_id: int
+    developing: bool
+    has_page: bool
+
+
+class _Entries:
+    """One feed's entries during one refresh: what each item said last, and which items it lists now."""
+
+    def __init__(self, feed: Feed) -> None:
+        self.feed = feed
+        rows = (
+            FeedEntry.objects.filter(feed=feed)
+            .annotate(has_page=ExpressionWrapper(~Q(article__html=""), output_field=BooleanField()))
+            .values_list("key", "item_hash", "article_id", "article__developing", "has_page")
+        )
+        self.known = {key: _Entry(h, article, developing, page) for key, h, article, developing, page in rows}
+        self.seen: set[str] = set()
+        self.changed: dict[str, tuple[str, int]] = {}
+
+    def unchanged(self, item: FeedItem, *, wants_page: bool) -> bool:
+        """Whether the item says what it said last time and its article needs nothing (a hash compared)."""
+        key = _entry_key(item)
+        self.seen.add(key)
+        entry = self.known.get(key)
+        return (
+            entry is not None
+            and entry.item_hash == _item_hash(item)
+            and not entry.developing
+            and not (wants_page and not entry.has_page)
+        )
+
+    def article_of(self, item: FeedItem) -> int | None:
+        entry = self.known.get(_entry_key(item))
+        return entry.article_id if entry is not None else None
+
+    def record(self, item: FeedItem, article_id: int) -> None:
+        self.changed[_entry_key(item)] = (_item_hash(item), article_id)
+
+    def save(self) -> None:
+        """Write the new and changed entries, mark the listed ones seen and the others no longer listed."""
+        now = timezone.now()
+        FeedEntry.objects.bulk_create(
+            [
+                FeedEntry(
+                    feed=self.feed,
+                    key=key,
+                    item_hash=h,
+                    article_id=article,
+                    first_seen_at=now,
+                    last_seen_at=now,
+                )
+                for key, (h, article) in self.changed.items()
+            ],
+            update_conflicts=True,
+            unique_fields=["feed", "key"],
+            update_fields=["item_hash", "article", "listed", "last_seen_at"],
+        )
+        entries = FeedEntry.objects.filter(feed=self.feed)
+        entries.filter(key__in=self.seen - set(self.changed)).update(listed=True, last_seen_at=now)
+        entries.filter(listed=True).exclude(key__in=self.seen).update(listed=False)
+
+
+def _waiting_for_pages(feed: Feed) -> bool:
+    """Whether an article the feed lists waits for its page (a developing one is fetched again)."""
+    return FeedEntry.objects.filter(feed=feed, listed=True, article__developing=True).exists()
 
 
 def _ingest_item(
@@ -401,29 +522,35 @@ def _ingest_item(
     fetcher: Fetcher,
     wants_page: bool,
     report: RefreshReport,
-) -> None:
-    """Store one feed item, fetching its page when asked (the feed gives only a teaser)."""
+    *,
+    known: int | None = None,
+) -> int | None:
+    """Store one feed item, fetching its page when asked (the feed gives only a teaser).
+
+    ``known`` is the article this item of this feed was stored as before (a changed link or title
+    still reaches it). Returns the id of the item's article, None when the item was skipped.
+    """
     if not item.url and not item.guid:
         report.warnings.append(f"item {item.title[:60]!r} has neither link nor id; skipped")
-        return
+        return None
     url = item.url or _guid_url(feed.url if feed else source.homepage, item)
     try:
         canonical = canonicalize_url(url)
     except ValueError as error:
         report.warnings.append(f"item {item.title[:60]!r}: {error}")
-        return
+        return None
     stored = Article.objects.filter(urls__url=canonical).first()
     # Another source's article at this URL is left to the store to judge (it may be moving home).
     if stored is not None and stored.source_id == source.pk and not _needs_refetch(stored, item):
         report.unchanged += 1
-        return
+        return stored.pk
     page = None
     if wants_page:
         report.pages_fetched += 1
         page = _page_for(item, canonical, fetcher, report)
     # An item of a feed file (no Feed) is no word of the outlet's now: it adds, never rewrites.
     result = store_article(
-        draft_from(item, page, canonical), source=source, feed=feed, verified=feed is not None
+        draft_from(item, page, canonical), source=source, feed=feed, verified=feed is not None, known=known
     )
     if result.created:
         report.new += 1
@@ -433,6 +560,7 @@ def _ingest_item(
         report.unchanged += 1
     if result.created or result.changed:
         report.changed_ids.append(result.article.pk)
+    return result.article.pk
 
 
 def _guid_url(base: str, item: FeedItem) -> str:

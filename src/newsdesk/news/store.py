@@ -164,12 +164,27 @@ class _Identity:
                 own.append(url)
             else:
                 claimed.append(url)
-        digest = content_hash(draft.title, draft.text) if draft.text else ""
+        digest = _digest(draft)
         return cls(canonical=canonical, own=own, claimed=claimed, digest=digest)
 
 
+def _digest(draft: ArticleDraft) -> str:
+    """What the draft says, hashed: its title and text, else its title and summary (a feed's teaser)."""
+    if draft.text:
+        return content_hash(draft.title, draft.text)
+    if draft.title and draft.summary:
+        # Title and summary both: a feed may give many items one summary ("Read more on our site").
+        return content_hash("", f"teaser: {draft.title}\n{draft.summary}")
+    return ""
+
+
 def store_article(
-    draft: ArticleDraft, *, source: Source, feed: Feed | None = None, verified: bool = True
+    draft: ArticleDraft,
+    *,
+    source: Source,
+    feed: Feed | None = None,
+    verified: bool = True,
+    known: int | None = None,
 ) -> StoreResult:
     """Insert or update one article; an earlier title or text is kept as a version.
 
@@ -187,11 +202,15 @@ def store_article(
       its copy (``duplicate_of``), and the claimed URL is not taken;
     - an unverified draft (``verified=False``: a saved page, a WARC record, a feed file, none of
       them fetched from the outlet now) adds articles and fills one stored without text, but never
-      replaces the title or text of a stored article.
+      replaces the title or text of a stored article;
+    - ``known`` is the article a feed stored this item as before (by its GUID in that feed): when no
+      URL of the draft finds an article, the item's new link is that article's new address.
     """
     identity = _Identity.of(draft, source)
     with transaction.atomic():
         article = _read(_article_at(identity.own), lock=True)
+        if article is None and known is not None:
+            article = _relinked(known, identity, source)
         if article is None:
             original = _original(identity, source)
             if original is not None and original.source_id == source.pk:
@@ -219,6 +238,18 @@ def store_article(
         changed = _update(article, draft, identity.digest, source)
         _remember_urls(article, identity.own)
     return StoreResult(article=article, created=False, changed=changed)
+
+
+def _relinked(known: int, identity: _Identity, source: Source) -> Article | None:
+    """The known article of a feed item whose link changed, moved to the new link (its own source's)."""
+    article = _read(known, lock=True)
+    if article is None or article.source_id != source.pk:
+        return None
+    if not Article.objects.filter(url=identity.canonical).exists():
+        log.info("%s moved to %s", article.url, identity.canonical)
+        Article.objects.filter(pk=article.pk).update(url=identity.canonical)
+        article.url = identity.canonical
+    return article
 
 
 def _original(identity: _Identity, source: Source) -> Article | None:

@@ -202,3 +202,29 @@ def test_it_submits_enrichment_once_per_interval_whatever_the_schedulers(outlets
     tick(second)  # another scheduler, the same moment
     assert [task for task, _ in first.submitted] == ["enrich_pending"]
     assert second.submitted == []
+
+
+def test_it_keeps_languages_and_periods_apart_and_reads_them_back_from_the_database(
+    outlets: list[Source],
+) -> None:
+    now = timezone.now()
+    outlets[1].language = "pt"
+    outlets[1].save()
+    english = article(outlets[0], 1, QUAKE, now - timedelta(hours=2))
+    english.language = "en"
+    english.save()
+    # The same words from an outlet that writes Portuguese (the article names no language).
+    portuguese = article(outlets[1], 2, QUAKE, now - timedelta(hours=1))
+    # An archive import of the same event three years back.
+    archive = [article(outlets[2], 3 + n, QUAKE, now - timedelta(days=3 * 365, hours=n)) for n in range(2)]
+    finish_pending()
+    stories = {a.pk: Article.objects.get(pk=a.pk).story_id for a in [english, portuguese, *archive]}
+    assert len({stories[english.pk], stories[portuguese.pk], stories[archive[0].pk]}) == 3
+    assert stories[archive[0].pk] == stories[archive[1].pk]  # the archive clusters in its own period
+    # A fresh placer loads the stories back with their languages: English joins English only.
+    story_desk().forget()
+    later = article(outlets[3], 9, QUAKE, now)
+    later.language = "en-GB"
+    later.save()
+    finish_pending()
+    assert Article.objects.get(pk=later.pk).story_id == stories[english.pk]

@@ -145,3 +145,98 @@ def test_it_ages_a_story_by_the_mean_time_of_its_articles() -> None:
     assert clusterer.add(item("new", "x", minutes=24 * 60), axis(0)) != 1  # 0.5 ** (19.2 / 24) < 0.7
     fresh = StoryClusterer.rebuild([(f"n{n}", axis(0), 1, now) for n in range(5)], config=config)
     assert fresh.add(item("new", "x", minutes=24 * 60), axis(0)) == 1
+
+
+# --- time, language and kind --------------------------------------------------------------------
+
+
+def test_a_story_stays_alive_while_its_articles_keep_coming_and_closes_after_a_gap() -> None:
+    clusterer = StoryClusterer(config=ClusterConfig(window_hours=72, half_life_hours=0))
+    first = clusterer.add(item("q1", HEADLINES[0][1]))
+    # Every two days another report: the window runs from the latest one, so the story lives on.
+    for day in (2, 4, 6):
+        assert clusterer.add(item(f"q{day}", HEADLINES[2][1], minutes=day * 24 * 60)) == first
+    # Four days after its latest article the story is closed: the same words start a new one.
+    assert clusterer.add(item("late", HEADLINES[5][1], minutes=10 * 24 * 60)) != first
+
+
+def test_an_archive_import_clusters_among_its_own_period() -> None:
+    clusterer = StoryClusterer()
+    now = clusterer.add(item("now", HEADLINES[0][1]))
+    old = START - timedelta(days=3 * 365)
+    quake = [HEADLINES[0][1], HEADLINES[2][1], HEADLINES[5][1]]
+    archive = [
+        StoryItem(f"a{n}", title, published_at=old + timedelta(hours=n)) for n, title in enumerate(quake)
+    ]
+    labels = [clusterer.add(entry) for entry in archive]
+    assert len(set(labels)) == 1 and labels[0] != now  # together, and not with today's story
+    assert clusterer.add(item("now2", HEADLINES[5][1], minutes=30)) == now
+
+
+def test_stories_never_mix_languages_and_unknown_ones_stay_apart() -> None:
+    clusterer = StoryClusterer()
+    english = clusterer.add(StoryItem("en", HEADLINES[0][1], published_at=START, language="en-GB"))
+    assert clusterer.add(StoryItem("pt", HEADLINES[2][1], published_at=START, language="pt")) != english
+    unknown = clusterer.add(StoryItem("x", HEADLINES[5][1], published_at=START))
+    assert unknown != english  # "apart": an unknown language is not taken for English
+    assert clusterer.add(StoryItem("en2", HEADLINES[5][1], published_at=START, language="en")) == english
+    # With the "join" policy an item of unknown language may join a story of any language.
+    joining = StoryClusterer(config=ClusterConfig(language_policy="join"))
+    english = joining.add(StoryItem("en", HEADLINES[0][1], published_at=START, language="en"))
+    assert joining.add(StoryItem("x", HEADLINES[2][1], published_at=START)) == english
+
+
+def test_a_multilingual_embedder_lets_languages_meet() -> None:
+    class Multilingual(HashingEmbedder):
+        multilingual = True
+
+    clusterer = StoryClusterer(Multilingual())
+    first = clusterer.add(StoryItem("en", HEADLINES[0][1], published_at=START, language="en"))
+    assert clusterer.add(StoryItem("pt", HEADLINES[2][1], published_at=START, language="pt")) == first
+
+
+def test_an_unknown_language_policy_is_refused() -> None:
+    with pytest.raises(ValueError, match="language_policy"):
+        ClusterConfig(language_policy="sometimes")
+
+
+def test_function_words_of_the_items_language_do_not_make_headlines_meet() -> None:
+    clusterer = StoryClusterer()
+    budget = "Governo de Portugal aprova o orçamento para a saúde em 2018"
+    derby = "Benfica vence o Sporting na Luz com dois golos de Jonas em 2018"
+    bare = clusterer.vectors([StoryItem(1, budget), StoryItem(2, derby)])
+    known = clusterer.vectors([StoryItem(1, budget, language="pt"), StoryItem(2, derby, language="pt")])
+    assert float(bare[0] @ bare[1]) >= clusterer.config.join_threshold  # "de", "o", "em" in common
+    assert float(known[0] @ known[1]) < clusterer.config.join_threshold
+    first = clusterer.add(StoryItem(1, budget, published_at=START, language="pt"))
+    assert clusterer.add(StoryItem(2, derby, published_at=START, language="pt")) != first
+
+
+def test_galleries_and_live_blogs_clear_a_higher_bar() -> None:
+    config = ClusterConfig(join_threshold=0.5, merge_threshold=2.0, form_margin=0.2, split_min_size=1000)
+    close = axis(0, 1, 1.2)  # cosine 0.64 with axis(0): over the join bar, under join + margin
+    clusterer = StoryClusterer(config=config)
+    story = clusterer.add(item("a", "x"), axis(0))
+    assert clusterer.add(StoryItem("g", "x", published_at=START, kind="gallery"), close) != story
+    assert clusterer.add(StoryItem("r", "x", published_at=START), axis(0, 2, 1.2)) == story
+    # A report meets a story made only of galleries at the higher bar too.
+    gallery = clusterer.add(StoryItem("g2", "y", published_at=START, kind="gallery"), axis(5))
+    assert clusterer.add(StoryItem("r2", "y", published_at=START), axis(5, 6, 1.2)) != gallery
+
+
+def test_two_galleries_do_not_meet_on_the_words_of_their_form() -> None:
+    clusterer = StoryClusterer()
+    yogis = clusterer.add(item("y", "Earth's ultimate yogis – in pictures"))
+    moon = clusterer.add(item("m", "Super blue blood moon - in pictures", 5))
+    assert yogis != moon
+
+
+def test_restored_and_loaded_stories_keep_their_language(tmp_path: Path) -> None:
+    rows = [("en1", axis(0), 1, START, "en", "article"), ("pt1", axis(3), 2, START, "pt", "article")]
+    clusterer = StoryClusterer.rebuild(rows, config=ClusterConfig(join_threshold=0.5))
+    assert clusterer.add(StoryItem("pt2", "x", published_at=START, language="pt"), axis(0)) != 1
+    path = tmp_path / "stories.npz"
+    clusterer.save(path)
+    again = StoryClusterer.load(path)
+    assert again.add(StoryItem("en2", "x", published_at=START, language="en"), axis(0)) == 1
+    assert again.add(StoryItem("de1", "x", published_at=START, language="de"), axis(0)) not in (1, 2)

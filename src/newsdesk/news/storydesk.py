@@ -30,6 +30,7 @@ from newsdesk.news.models import Article, ArticleEntity, ArticleVector, Story
 from newsdesk.news.nearcopies import NearCopyFinder
 from newsdesk.news.signals import article_enriched, story_updated
 from newsdesk.news.vectors import SharedIndex, reset_vector_indexes, vector_index
+from newsdesk.pipeline import kinds
 from newsdesk.pipeline.embed import Embedder, get_embedder
 from newsdesk.pipeline.stories import StoryClusterer, StoryItem
 
@@ -100,14 +101,33 @@ class StoryDesk:
         rows = list(
             ArticleVector.objects.filter(embedder=self.embedder.name, article__story_id__in=story_ids)
             .order_by("article__sort_at", "article_id")
-            .values_list("article_id", "vector", "article__story_id", "article__sort_at")
+            .values_list(
+                "article_id",
+                "vector",
+                "article__story_id",
+                "article__sort_at",
+                "article__language",
+                "article__source__language",
+                "article__title",
+                "article__url",
+            )
         )
         names = article_entity_names([row[0] for row in rows])
+        # An article's kind is read again from its title and URL (its text is not loaded: a gallery
+        # known only by its captions counts as a report once it is loaded back).
         self.clusterer.restore(
-            (pk, np.frombuffer(vector, dtype=np.float32), sid, moment, names.get(pk, ()))
-            for pk, vector, sid, moment in rows
+            (
+                pk,
+                np.frombuffer(vector, dtype=np.float32),
+                sid,
+                moment,
+                names.get(pk, ()),
+                language or source_language,
+                kinds.classify(title, "", url),
+            )
+            for pk, vector, sid, moment, language, source_language, title, url in rows
         )
-        self.stored.update({pk: sid for pk, _, sid, _ in rows})
+        self.stored.update({row[0]: row[2] for row in rows})
 
     # --- placing a batch ----------------------------------------------------------------------------
 
@@ -255,6 +275,7 @@ def refresh_stories(story_ids: set[int]) -> None:
 
 
 def _item(article: Article, entities: list[str]) -> StoryItem:
+    """The article as the clusterer sees it: its language is its own, else its outlet's."""
     return StoryItem(
         id=article.pk,
         title=article.title,
@@ -262,6 +283,8 @@ def _item(article: Article, entities: list[str]) -> StoryItem:
         published_at=article.published_at or article.fetched_at,
         source=str(article.source_id),
         entities=tuple(entities),
+        language=article.language or article.source.language,
+        url=article.url,
     )
 
 

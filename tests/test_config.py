@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import math
 import subprocess
 import sys
 from pathlib import Path
+from typing import get_type_hints
 
 import pytest
 
@@ -105,3 +107,94 @@ def test_it_keeps_the_home_private(tmp_path: Path) -> None:
     assert home.stat().st_mode & 0o777 == 0o700
     for name in ("newsdesk.sqlite3", "secret_key"):
         assert (home / name).stat().st_mode & 0o777 == 0o600, name
+
+
+NONSENSE = [
+    "",
+    " ",
+    "banana",
+    "banana host",
+    "nan",
+    "-nan",
+    "inf",
+    "-inf",
+    "1e400",
+    "1e300",
+    "-1",
+    "0",
+    "-0.0",
+    "9" * 400,  # a whole number far past any bound
+    "9" * 5000,  # past Python's limit on converting digits
+    "\u00b2",  # a superscript two: a digit to str.isdigit, not to int()
+    "\u0663",  # an Arabic-Indic three: int() reads it as 3
+    "\u65e5\u672c\u8a9e",
+    "\U0001f600",
+    "postgresql://[::1",
+    "smtp://host:99999",
+    "a,,b",
+    ",,,",
+    "true",
+]
+
+
+def _sane(key: str, value: object) -> None:
+    """Fails unless ``value`` is a parsed setting a running Newsdesk can use as it is."""
+    from datetime import UTC, datetime, timedelta
+
+    if isinstance(value, bool):
+        return
+    if isinstance(value, int | float):
+        assert math.isfinite(value), key
+        unit = "days" if key.endswith("_DAYS") else "minutes" if key.endswith("_MINUTES") else "seconds"
+        now = datetime.now(UTC)
+        # Every number ends up in a timeout, a sleep or a time span: each must be one.
+        assert now - timedelta(**{unit: value}) < now + timedelta(**{unit: value}) or value == 0, key
+        assert 0 <= value <= 2**31, key
+        return
+    if isinstance(value, Path):
+        assert str(value).strip() and "\0" not in str(value), key
+        return
+    if isinstance(value, list):
+        assert all(isinstance(item, str) and item.strip() == item and item for item in value), key
+        return
+    assert isinstance(value, str), (key, value)
+
+
+@pytest.mark.parametrize("option", config.OPTIONS, ids=[o.key for o in config.OPTIONS])
+def test_every_setting_takes_nonsense_as_a_sane_value_or_an_error_naming_it(option: config.Option) -> None:
+    accepted: list[str] = []
+    for raw in NONSENSE:
+        try:
+            values = config.load({option.key: raw})
+        except config.ConfigError as error:  # any other exception fails the test
+            assert option.key in str(error), (raw, str(error))
+            assert option.key in error.keys, raw
+            continue
+        value = getattr(values, config.attribute(option.key))
+        _sane(option.key, value)
+        accepted.append(raw)
+    if get_type_hints(config.Settings)[config.attribute(option.key)] in (int, float):
+        # A number takes none of these but the few plain ones within its bounds.
+        assert set(accepted) <= {"-1", "0", "-0.0", "\u0663"}, accepted
+
+
+def test_it_names_every_bad_key_at_once() -> None:
+    values, problems = config.read(
+        {
+            "NEWSDESK_PORT": "eighty",
+            "NEWSDESK_FETCH_TIMEOUT": "nan",
+            "NEWSDESK_EMAIL_URL": "banana",
+            "NEWSDESK_MIN_REFRESH_MINUTES": "100",
+            "NEWSDESK_MAX_REFRESH_MINUTES": "50",
+        }
+    )
+    assert [error.keys for error in problems] == [
+        ("NEWSDESK_PORT",),
+        ("NEWSDESK_FETCH_TIMEOUT",),
+        ("NEWSDESK_EMAIL_URL",),
+        ("NEWSDESK_MIN_REFRESH_MINUTES", "NEWSDESK_MAX_REFRESH_MINUTES"),
+    ]
+    # Each bad value is replaced by its default, so the other checks can still run.
+    assert (values.port, values.fetch_timeout, values.email_url) == (8000, 20.0, "console:")
+    with pytest.raises(config.ConfigError, match="NEWSDESK_PORT"):
+        config.load({"NEWSDESK_PORT": "eighty", "NEWSDESK_FETCH_TIMEOUT": "nan"})

@@ -19,7 +19,11 @@ from newsdesk.pipeline.fetch import FetchPolicy
 
 
 class ConfigError(Exception):
-    """A setting has a value Newsdesk cannot use; the message names the key."""
+    """A setting has a value Newsdesk cannot use; the message names the key (``keys`` lists them)."""
+
+    def __init__(self, message: str, *keys: str) -> None:
+        super().__init__(message)
+        self.keys = keys
 
 
 def _parse_bool(raw: str) -> bool:
@@ -31,24 +35,27 @@ def _parse_bool(raw: str) -> bool:
     raise ValueError("expected one of true/false, yes/no, on/off, 1/0")
 
 
-def _parse_int(minimum: int, maximum: int | None = None) -> Callable[[str], int]:
+def _parse_int(minimum: int, maximum: int) -> Callable[[str], int]:
+    # Bounded above for the reason _parse_float is: a count of days or seconds in the billions
+    # overflows the timedelta made of it.
     def parse(raw: str) -> int:
         value = int(raw.strip())
-        if value < minimum or (maximum is not None and value > maximum):
-            upper = f" and {maximum}" if maximum is not None else ""
-            raise ValueError(f"must be between {minimum}{upper}" if upper else f"must be at least {minimum}")
+        if not minimum <= value <= maximum:
+            raise ValueError(f"must be between {minimum} and {maximum}")
         return value
 
     return parse
 
 
-def _parse_float(minimum: float) -> Callable[[str], float]:
+def _parse_float(minimum: float, maximum: float) -> Callable[[str], float]:
+    # Every number has an upper bound: a timeout or delay of 1e300 seconds passes float() but
+    # overflows the socket or timedelta that receives it, long after start-up.
     def parse(raw: str) -> float:
         value = float(raw.strip())
         if not math.isfinite(value):
             raise ValueError("must be a finite number")
-        if value < minimum:
-            raise ValueError(f"must be at least {minimum}")
+        if not minimum <= value <= maximum:
+            raise ValueError(f"must be between {minimum:g} and {maximum:g}")
         return value
 
     return parse
@@ -62,6 +69,22 @@ def _parse_hosts(raw: str) -> list[str]:
     if bad:
         raise ValueError(f"not a host name: {bad[0]!r}")
     return hosts
+
+
+def _parse_listen_host(raw: str) -> str:
+    value = raw.strip()
+    if not value or any(ch.isspace() or ch in "/?#@," for ch in value):
+        raise ValueError("expected one address or host name to listen on (127.0.0.1, ::, localhost)")
+    return value
+
+
+def _parse_home(raw: str) -> Path:
+    # An empty value would put the database in whatever folder the command runs from.
+    if not raw.strip():
+        raise ValueError("name a folder (default ~/.local/share/newsdesk)")
+    if "\0" in raw:
+        raise ValueError("a path cannot hold a NUL character")
+    return Path(raw).expanduser()
 
 
 def _parse_address(raw: str) -> str:
@@ -111,10 +134,6 @@ def _parse_choice(*choices: str) -> Callable[[str], str]:
     return parse
 
 
-def _parse_path(raw: str) -> Path:
-    return Path(raw).expanduser()
-
-
 def _parse_email_url(raw: str) -> str:
     email_settings(raw)  # validates
     return raw
@@ -140,7 +159,7 @@ OPTIONS: tuple[Option, ...] = (
     Option(
         "NEWSDESK_HOME",
         "~/.local/share/newsdesk",
-        _parse_path,
+        _parse_home,
         "Folder for the SQLite database, secret key and indexes.",
     ),
     Option(
@@ -162,7 +181,7 @@ OPTIONS: tuple[Option, ...] = (
         _parse_hosts,
         "Host names the web server answers to.",
     ),
-    Option("NEWSDESK_HOST", "127.0.0.1", str, "Address `newsdesk up` and `serve` listen on."),
+    Option("NEWSDESK_HOST", "127.0.0.1", _parse_listen_host, "Address `newsdesk up` and `serve` listen on."),
     Option("NEWSDESK_PORT", "8000", _parse_int(1, 65535), "Port `newsdesk up` and `serve` listen on."),
     Option(
         "NEWSDESK_ALLOW_PRIVATE_ADDRESSES",
@@ -177,44 +196,48 @@ OPTIONS: tuple[Option, ...] = (
         "Allow fetching from cloud metadata addresses (169.254.169.254 and kin); refused even when "
         "private addresses are allowed unless this says so.",
     ),
-    Option("NEWSDESK_FETCH_TIMEOUT", "20", _parse_float(0.1), "Read timeout of one fetch, seconds."),
-    Option("NEWSDESK_CONNECT_TIMEOUT", "10", _parse_float(0.1), "Connect timeout of one fetch, seconds."),
+    Option("NEWSDESK_FETCH_TIMEOUT", "20", _parse_float(0.1, 3600), "Read timeout of one fetch, seconds."),
+    Option(
+        "NEWSDESK_CONNECT_TIMEOUT", "10", _parse_float(0.1, 3600), "Connect timeout of one fetch, seconds."
+    ),
     Option(
         "NEWSDESK_MAX_BYTES",
         str(10 * 1024 * 1024),
-        _parse_int(1024),
+        _parse_int(1024, 2**31),
         "Largest body fetched, after decompression, bytes.",
     ),
-    Option("NEWSDESK_PER_HOST_DELAY", "1.0", _parse_float(0.0), "Seconds between two requests to one host."),
+    Option(
+        "NEWSDESK_PER_HOST_DELAY", "1.0", _parse_float(0.0, 3600), "Seconds between two requests to one host."
+    ),
     Option("NEWSDESK_PER_HOST_CONCURRENCY", "2", _parse_int(1, 64), "Requests to one host at once."),
     Option(
         "NEWSDESK_MIN_REFRESH_MINUTES",
         "10",
-        _parse_int(1),
+        _parse_int(1, 525_600),
         "Shortest interval between two refreshes of a feed.",
     ),
     Option(
         "NEWSDESK_MAX_REFRESH_MINUTES",
         "1440",
-        _parse_int(1),
+        _parse_int(1, 525_600),
         "Longest interval between two refreshes of a feed.",
     ),
     Option(
         "NEWSDESK_FEED_ERROR_LIMIT",
         "20",
-        _parse_int(1),
+        _parse_int(1, 1_000_000),
         "Consecutive failures after which a feed is disabled.",
     ),
     Option(
         "NEWSDESK_MAX_PAGES_PER_REFRESH",
         "50",
-        _parse_int(0),
+        _parse_int(0, 1_000_000),
         "Article pages fetched in one refresh of one feed; the rest wait for the next refreshes.",
     ),
     Option(
         "NEWSDESK_SCHEDULER_SECONDS",
         "30",
-        _parse_int(1),
+        _parse_int(1, 86_400),
         "How often the embedded scheduler looks for due feeds.",
     ),
     Option("NEWSDESK_WORKERS", "2", _parse_int(1, 64), "Threads of the in-process task runner."),
@@ -239,7 +262,7 @@ OPTIONS: tuple[Option, ...] = (
     Option(
         "NEWSDESK_CLAIM_SECONDS",
         "600",
-        _parse_int(10),
+        _parse_int(10, 7 * 86_400),
         "How long a claim on a feed refresh or an enrichment batch holds before another worker may take it.",
     ),
     Option(
@@ -298,7 +321,7 @@ OPTIONS: tuple[Option, ...] = (
     Option(
         "NEWSDESK_WEBHOOK_TIMEOUT",
         "10",
-        _parse_float(0.1),
+        _parse_float(0.1, 3600),
         "Seconds one alert webhook POST may take before it counts as failed.",
     ),
     Option(
@@ -310,7 +333,7 @@ OPTIONS: tuple[Option, ...] = (
     Option(
         "NEWSDESK_ALERT_BACKOFF_SECONDS",
         "60",
-        _parse_float(1.0),
+        _parse_float(1.0, 86_400),
         "Wait before the first retry of an alert delivery; doubled at each retry.",
     ),
     Option(
@@ -319,7 +342,7 @@ OPTIONS: tuple[Option, ...] = (
     Option(
         "NEWSDESK_UNREAD_DAYS",
         "30",
-        _parse_int(1),
+        _parse_int(1, 3650),
         "My desk counts unread articles of the last this many days.",
     ),
 )
@@ -391,19 +414,45 @@ def attribute(key: str) -> str:
 
 def load(environ: Mapping[str, str] | None = None) -> Settings:
     """Read and check every option; raises ConfigError naming the first bad key."""
+    values, problems = read(environ)
+    if problems:
+        raise problems[0]
+    return values
+
+
+def read(environ: Mapping[str, str] | None = None) -> tuple[Settings, list[ConfigError]]:
+    """Read every option, keeping going past bad ones (``newsdesk check`` reports them all).
+
+    Returns the settings, with the default in place of each bad value, and one ConfigError per
+    problem, each naming its key (its ``keys`` too).
+    """
     env = os.environ if environ is None else environ
     values: dict[str, Any] = {}
+    problems: list[ConfigError] = []
     for option in OPTIONS:
         raw = env.get(option.key, option.default)
         try:
             values[attribute(option.key)] = option.parse(raw)
-        except (ValueError, TypeError) as error:
-            raise ConfigError(f"{option.key}={raw!r} is not valid: {error}") from None
+        except (ValueError, TypeError, ArithmeticError) as error:
+            problems.append(ConfigError(f"{option.key}={raw!r} is not valid: {error}", option.key))
+            values[attribute(option.key)] = option.parse(option.default)
     if values["min_refresh_minutes"] > values["max_refresh_minutes"]:
-        raise ConfigError("NEWSDESK_MIN_REFRESH_MINUTES must not exceed NEWSDESK_MAX_REFRESH_MINUTES")
+        problems.append(
+            ConfigError(
+                "NEWSDESK_MIN_REFRESH_MINUTES must not exceed NEWSDESK_MAX_REFRESH_MINUTES",
+                "NEWSDESK_MIN_REFRESH_MINUTES",
+                "NEWSDESK_MAX_REFRESH_MINUTES",
+            )
+        )
     if values["task_runner"] == "celery" and not values["broker_url"]:
-        raise ConfigError("NEWSDESK_TASK_RUNNER=celery needs NEWSDESK_BROKER_URL (redis:// or amqp://)")
-    return Settings(**values)
+        problems.append(
+            ConfigError(
+                "NEWSDESK_TASK_RUNNER=celery needs NEWSDESK_BROKER_URL (redis:// or amqp://)",
+                "NEWSDESK_TASK_RUNNER",
+                "NEWSDESK_BROKER_URL",
+            )
+        )
+    return Settings(**values), problems
 
 
 def current() -> Settings:

@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from warcio.archiveiterator import ArchiveIterator
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
@@ -74,8 +75,46 @@ def warc_path(request: pytest.FixtureRequest, tmp_path: Path) -> Path:
 
 
 def test_it_reads_only_html_200_responses(warc_path: Path) -> None:
-    pages = list(iter_warc_pages(warc_path))
+    archive = iter_warc_pages(warc_path)
+    pages = list(archive)
     assert [page.url for page in pages] == ["https://news.example/one", "https://news.example/zwei"]
+    assert archive.skipped == [] and archive.complete
+
+
+def _record_offsets(path: Path) -> list[tuple[int, int]]:
+    """(offset, length) of each record of the archive, as warcio reads them."""
+    with path.open("rb") as stream:
+        records = ArchiveIterator(stream)
+        return [(records.get_record_offset(), records.get_record_length()) for _ in records]
+
+
+@pytest.mark.parametrize("gzipped", [False, True], ids=["warc", "warc.gz"])
+def test_it_names_what_a_truncated_archive_lost_at_every_cut(
+    tmp_path: Path, gzipped: bool, caplog: pytest.LogCaptureFixture
+) -> None:
+    # Cut the file at every byte of its last record (an HTML page): the records before it are
+    # read, and the lost page is named, as the record cut short or as the tail after record 4.
+    caplog.set_level(logging.ERROR, logger="newsdesk.pipeline.warc")  # 400 warnings say nothing more
+    whole = _make_warc(tmp_path / ("whole.warc.gz" if gzipped else "whole.warc"), gzipped=gzipped)
+    data = whole.read_bytes()
+    *_, (fourth, fourth_length), (last, _) = _record_offsets(whole)
+    cut_path = tmp_path / ("cut.warc.gz" if gzipped else "cut.warc")
+    named = 0
+    for cut in range(last + 1, len(data)):
+        cut_path.write_bytes(data[:cut])
+        archive = iter_warc_pages(cut_path)
+        urls = [page.url for page in archive]
+        if urls == ["https://news.example/one", "https://news.example/zwei"]:
+            # Only the blank lines after the record, or the gzip member's checksum, are gone.
+            assert archive.skipped == [] and cut > len(data) - 12, cut
+            continue
+        assert urls == ["https://news.example/one"], cut
+        [part] = archive.skipped
+        # The header may be cut inside the URL: "record 5 (https://news.exa)".
+        assert part.what.startswith("record 5") or part.what == "the tail after record 4", cut
+        assert part.offset in (fourth + fourth_length, last), cut
+        named += 1
+    assert named >= (len(data) - last) * 9 // 10  # all but the last few bytes' cuts
 
 
 def test_it_fills_the_page_fields(warc_path: Path) -> None:
@@ -122,26 +161,36 @@ def test_it_skips_a_bad_record_with_a_warning(tmp_path: Path, caplog: pytest.Log
         )
         _write_records(writer)
     with caplog.at_level(logging.WARNING, logger="newsdesk.pipeline.warc"):
-        pages = list(iter_warc_pages(path))
+        archive = iter_warc_pages(path)
+        pages = list(archive)
     assert len(pages) == 2
     assert "https://news.example/broken" in caplog.text
+    [broken] = archive.skipped
+    assert (broken.what, broken.offset) == ("record 1 (https://news.example/broken)", 0)
+    assert "garbage" in broken.reason
 
 
 def test_it_skips_pages_over_the_size_cap(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     path = _make_warc(tmp_path / "pages.warc", gzipped=False)
     with caplog.at_level(logging.WARNING, logger="newsdesk.pipeline.warc"):
-        pages = list(iter_warc_pages(path, max_bytes=len(PAGE_TWO)))
+        archive = iter_warc_pages(path, max_bytes=len(PAGE_TWO))
+        pages = list(archive)
     assert [page.url for page in pages] == ["https://news.example/zwei"]
     assert "larger than" in caplog.text
+    assert [part.what for part in archive.skipped] == ["record 2 (https://news.example/one)"]
 
 
 def test_it_keeps_the_records_before_a_corrupt_tail(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     path = _make_warc(tmp_path / "pages.warc.gz", gzipped=True)
+    size = path.stat().st_size
     path.write_bytes(path.read_bytes() + b"NOT A WARC RECORD\r\n\r\n")
     with caplog.at_level(logging.WARNING, logger="newsdesk.pipeline.warc"):
-        pages = list(iter_warc_pages(path))
-    assert len(pages) == 2
-    assert "stopped after" in caplog.text
+        pages = iter_warc_pages(path)
+        assert len(list(pages)) == 2
+    [tail] = pages.skipped
+    assert (tail.what, tail.offset) == ("the tail after record 5", size)
+    assert "NOT A WARC RECORD" in tail.reason
+    assert str(tail) in caplog.text
 
 
 @pytest.mark.parametrize(

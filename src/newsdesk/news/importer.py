@@ -21,7 +21,12 @@ log = logging.getLogger(__name__)
 
 @dataclass
 class ImportReport:
-    """What importing one file did."""
+    """What importing one file did.
+
+    ``failures`` are what could not be imported (a feed URL refused, a page that would not
+    store, an unreadable file); ``skipped`` the parts of the file that could not be read (a
+    damaged or truncated WARC record, a truncated tail), each named, whatever else was imported.
+    """
 
     path: str
     kind: str = ""
@@ -29,10 +34,12 @@ class ImportReport:
     articles_new: int = 0
     articles_updated: int = 0
     failures: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
-        return not self.failures or bool(self.feeds or self.articles_new or self.articles_updated)
+        """True when the whole file was imported: nothing failed, nothing was skipped."""
+        return not self.failures and not self.skipped
 
 
 def sniff_kind(path: Path, head: bytes) -> str:
@@ -98,11 +105,16 @@ def _import_page(
 
 
 def _import_warc(path: Path, report: ImportReport) -> None:
-    for page in iter_warc_pages(path):
-        try:
-            _import_page(page.content, report, url=page.url, charset=page.charset)
-        except PipelineError as error:
-            report.failures.append(f"{page.url}: {error}")
+    pages = iter_warc_pages(path)
+    try:
+        for page in pages:
+            try:
+                _import_page(page.content, report, url=page.url, charset=page.charset)
+            except PipelineError as error:
+                report.failures.append(f"{page.url}: {error}")
+    finally:
+        # Also when the archive turned out unreadable part way: what was read stays imported.
+        report.skipped.extend(str(part) for part in pages.skipped)
 
 
 def _import_feed(

@@ -11,7 +11,7 @@ import contextlib
 import json
 import os
 import sys
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
@@ -28,8 +28,12 @@ class CommandError(Exception):
         self.code = code
 
 
-def setup_django() -> None:
-    """Configure Django from the environment; a bad setting becomes a CommandError naming it."""
+def setup_django(needs: Collection[str] = ()) -> None:
+    """Configure Django from the environment, then run the start-up checks in ``needs``.
+
+    Raises CommandError (exit 2) naming the key of a bad setting, or every problem the checks
+    found (``newsdesk.desk.startup``), one a line, before the command does anything.
+    """
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "newsdesk.desk.settings")
     import django
     from django.core.exceptions import ImproperlyConfigured
@@ -38,6 +42,42 @@ def setup_django() -> None:
         django.setup()
     except ImproperlyConfigured as error:
         raise CommandError(f"bad setting: {error}") from None
+    if needs:
+        from django.conf import settings
+        from django.db import connections
+
+        # The database the command will use: under a test run, not the one the settings name.
+        _refuse_problems(settings.NEWSDESK, needs, connections["default"].settings_dict)
+
+
+def _refuse_problems(values: Any, needs: Collection[str], database: dict[str, Any] | None = None) -> None:
+    """Raises CommandError listing every problem the start-up checks in ``needs`` find."""
+    from newsdesk.desk import startup
+
+    problems = startup.check(values, needs, database=database)
+    if problems:
+        raise CommandError("\n".join(f"bad setting: {problem}" for problem in problems))
+
+
+def standalone_settings(needs: Collection[str] = ()) -> Any:
+    """The settings of a command that runs without Django, checked; raises CommandError (exit 2)."""
+    from newsdesk.desk import config
+
+    try:
+        values = config.current()
+    except config.ConfigError as error:
+        raise CommandError(f"bad setting: {error}") from None
+    _refuse_problems(values, needs)
+    return values
+
+
+# What the commands that run Newsdesk check before they start (see newsdesk.desk.startup).
+DB = ("database",)
+ENRICHING = ("database", "enrichers", "embedder")
+
+
+def _enriching(args: argparse.Namespace) -> tuple[str, ...]:
+    return DB if args.no_enrich else ENRICHING
 
 
 def migrate(verbosity: int = 0) -> None:
@@ -80,8 +120,10 @@ def tracked(items: Sequence[T], description: str, enabled: bool = True) -> Itera
 
 def cmd_up(args: argparse.Namespace) -> int:
     """Migrate, subscribe the default feeds on an empty database, start the scheduler and the web server."""
-    setup_django()
+    setup_django((*ENRICHING, "email"))
     from django.conf import settings
+
+    _listenable(args.host or settings.NEWSDESK.host, args.port or settings.NEWSDESK.port)  # before any work
 
     from newsdesk.news.models import Feed
     from newsdesk.runtime.runners import InProcessRunner
@@ -152,17 +194,46 @@ def _listenable(host: str, port: int) -> None:
             raise CommandError(f"cannot listen on {host}:{port}: {error.strerror or error}") from None
 
 
-def _positive_int(raw: str) -> int:
-    value = int(raw)
-    if value < 1:
-        raise argparse.ArgumentTypeError("must be at least 1")
-    return value
+def whole_number(low: int, high: int) -> Callable[[str], int]:
+    """An argparse type: a whole number from ``low`` to ``high``; anything else is a usage error (exit 2)."""
+
+    def parse(raw: str) -> int:
+        try:
+            value = int(raw)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a whole number, not {raw!r}") from None
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"expected a number from {low} to {high}, not {raw}")
+        return value
+
+    return parse
+
+
+def _id_or_domain(raw: str) -> int | str:
+    """An argparse type: a database id (ASCII digits, within a 64-bit key) or else a domain name."""
+    if not (raw.isascii() and raw.isdigit()):
+        return raw
+    return whole_number(1, 2**63 - 1)(raw)
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    setup_django()
+    # Embedded, the web server also runs the work it submits (an admin's refresh, alerts).
+    setup_django(("database", "embedder", "email", "runner", *(("enrichers",) if _embedded() else ())))
+    from django.conf import settings
+
+    _listenable(args.host or settings.NEWSDESK.host, args.port or settings.NEWSDESK.port)  # before migrating
     migrate()
     return serve(args.host, args.port, args.processes)
+
+
+def _embedded() -> bool:
+    """Whether tasks run in this process (the in-process runner) rather than on workers."""
+    from newsdesk.desk import config
+
+    try:
+        return config.current().task_runner == "inprocess"
+    except config.ConfigError:
+        return False  # django.setup() names the bad key next
 
 
 def serve(host: str | None, port: int | None, processes: int | None = None) -> int:
@@ -262,7 +333,7 @@ def _serve_forked(application: Any, host: str, port: int, processes: int) -> Non
 
 def cmd_add(args: argparse.Namespace) -> int:
     """Follow a feed, or the feed a page announces, and fetch it now."""
-    setup_django()
+    setup_django(DB if args.no_fetch else _enriching(args))
     migrate()
     from newsdesk.news import jobs
     from newsdesk.pipeline.errors import PipelineError
@@ -298,7 +369,7 @@ def _report_line(report: Any) -> str:
 
 def cmd_fetch(args: argparse.Namespace) -> int:
     """One refresh pass over the due feeds (every active feed with --all)."""
-    setup_django()
+    setup_django(_enriching(args))
     migrate()
     from django.utils import timezone
 
@@ -350,28 +421,36 @@ def enrich_now(*, quiet: bool) -> None:
 
 
 def cmd_feeds(args: argparse.Namespace) -> int:
-    """List the feeds followed and their health."""
-    setup_django()
+    """List the feeds followed and their health; exit 1 when any is failing or disabled."""
+    setup_django(DB)
     migrate()
     from newsdesk.api.records import feed_record
     from newsdesk.news.models import Feed
 
-    feeds = Feed.objects.select_related("source").order_by("source__name", "url")
+    feeds = list(Feed.objects.select_related("source").order_by("source__name", "url"))
+    # A feed is disabled only by its own errors (permanent, or too many in a row): a failure too.
+    failing = [feed for feed in feeds if feed.health in ("failing", "disabled")]
     if args.json:
         emit_json([feed_record(feed) for feed in feeds])
-        return EXIT_OK
-    for feed in feeds:
-        problem = feed.disabled_reason or feed.last_error
-        print(
-            f"{feed.pk:>5}  {feed.health:<8}  {feed.source.name[:24]:<24}  {feed.url}"
-            + (f"\n       {problem}" if problem else "")
-        )
-    return EXIT_OK
+    else:
+        for feed in feeds:
+            problem = feed.disabled_reason or feed.last_error
+            print(
+                f"{feed.pk:>5}  {feed.health:<8}  {feed.source.name[:24]:<24}  {feed.url}"
+                + (f"\n       {problem}" if problem else "")
+            )
+    if failing:
+        err(f"{len(failing)} of {len(feeds)} feeds are failing or disabled")
+    return EXIT_PARTIAL if failing else EXIT_OK
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    """Import OPML files, saved feeds, saved pages and WARC archives."""
-    setup_django()
+    """Import OPML files, saved feeds, saved pages and WARC archives.
+
+    Exits 1 when any file failed or was imported in part (a record skipped, a truncated tail),
+    each skipped part named; what could be read stays imported.
+    """
+    setup_django(_enriching(args))
     migrate()
     from newsdesk.news.importer import import_path
 
@@ -388,20 +467,32 @@ def cmd_import(args: argparse.Namespace) -> int:
                     "new": report.articles_new,
                     "updated": report.articles_updated,
                     "errors": report.failures,
+                    "skipped": report.skipped,
                 }
             )
-        else:
-            summary = f"{raw} ({report.kind or 'unreadable'}): {report.feeds} feeds, {report.articles_new} new articles"
-            print(summary + (f", {report.articles_updated} updated" if report.articles_updated else ""))
-            for failure in report.failures[:20]:
-                print(f"  ! {failure}")
+            continue
+        summary = (
+            f"{raw} ({report.kind or 'unreadable'}): {report.feeds} feeds, {report.articles_new} new articles"
+        )
+        summary += f", {report.articles_updated} updated" if report.articles_updated else ""
+        summary += f", {len(report.skipped)} parts skipped" if report.skipped else ""
+        print(summary)
+        problems = [f"  ! {failure}" for failure in report.failures]
+        problems += [f"  ! skipped {part}" for part in report.skipped]
+        for line in problems[:SHOWN_PROBLEMS]:
+            print(line)
+        if len(problems) > SHOWN_PROBLEMS:
+            print(f"  ! ... and {len(problems) - SHOWN_PROBLEMS} more (--json lists them all)")
     if not args.no_enrich:
         enrich_now(quiet=args.json)
     return EXIT_PARTIAL if failed else EXIT_OK
 
 
+SHOWN_PROBLEMS = 20  # per imported file; --json has every one
+
+
 def cmd_export_opml(args: argparse.Namespace) -> int:
-    setup_django()
+    setup_django(DB)
     migrate()
     from newsdesk.news.importer import opml_of_all_feeds
 
@@ -423,9 +514,10 @@ def cmd_extract(args: argparse.Namespace) -> int:
     fetcher = None
     for raw in args.inputs:
         try:
-            if raw.startswith(("http://", "https://")):
+            url = _as_url(raw)
+            if url is not None:
                 fetcher = fetcher or _standalone_fetcher(config)
-                result = fetcher.fetch(raw)
+                result = fetcher.fetch(url)
                 page = extract(result.content, result.url, charset=result.charset)
             else:
                 content = sys.stdin.buffer.read() if raw == "-" else Path(raw).read_bytes()
@@ -451,6 +543,14 @@ def cmd_extract(args: argparse.Namespace) -> int:
     return EXIT_PARTIAL if failed else EXIT_OK
 
 
+def _as_url(raw: str) -> str | None:
+    """``raw`` as an http(s) URL with its scheme in lower case (``HTTP://`` is one too), else None."""
+    scheme, sep, rest = raw.partition("://")
+    if sep and scheme.lower() in ("http", "https"):
+        return f"{scheme.lower()}://{rest}"
+    return None
+
+
 def _standalone_fetcher(config: Any) -> Any:
     from newsdesk.pipeline.fetch import Fetcher
 
@@ -462,19 +562,17 @@ def _standalone_fetcher(config: Any) -> Any:
 
 def cmd_articles(args: argparse.Namespace) -> int:
     """The latest articles, newest first."""
-    setup_django()
+    setup_django(DB)
     migrate()
     from newsdesk.api.records import article_record
     from newsdesk.news.models import Article
 
     # The CLI's records carry the full text (the API's lists carry excerpts): no columns deferred.
     articles = Article.objects.listing().defer(None)
-    if args.source:
-        articles = (
-            articles.filter(source__domain=args.source)
-            if not args.source.isdigit()
-            else articles.filter(source_id=int(args.source))
-        )
+    if isinstance(args.source, int):
+        articles = articles.filter(source_id=args.source)
+    elif args.source:
+        articles = articles.filter(source__domain=args.source)
     selected = list(articles[: args.limit])
     if args.json:
         emit_json([article_record(a) for a in selected])
@@ -490,6 +588,7 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     """Enrich articles given as files (plain text or HTML; - for stdin): one JSON object per input."""
     from newsdesk.analysis import analyze_inputs
 
+    standalone_settings(("enrichers",))
     failed = False
     for record in analyze_inputs(args.inputs, batch_size=args.batch_size, progress=not args.json):
         failed = failed or "error" in record
@@ -510,6 +609,7 @@ def cmd_cluster(args: argparse.Namespace) -> int:
     """Group articles (JSON lines: id, title, text, published_at, source) into stories, in time order."""
     from newsdesk.analysis import cluster_jsonl
 
+    standalone_settings(("embedder",))
     try:
         labels = cluster_jsonl(Path(args.path) if args.path != "-" else None)
     except (OSError, ValueError) as error:
@@ -524,7 +624,7 @@ def cmd_cluster(args: argparse.Namespace) -> int:
 
 def cmd_reenrich(args: argparse.Namespace) -> int:
     """Enrich again the articles whose enrichment is missing or was made by older enricher versions."""
-    setup_django()
+    setup_django(ENRICHING)
     migrate()
     from newsdesk.dates import parse_moment
     from newsdesk.news.enrichment import enrich_articles, pending_articles
@@ -567,7 +667,17 @@ def require_migrated() -> None:
 
 def cmd_worker(args: argparse.Namespace) -> int:
     """Run tasks from the broker's queues (NEWSDESK_BROKER_URL) until stopped."""
-    setup_django()
+    queues = set(_list(args.queues))
+    # Each queue's work needs its own settings sound: enrich runs the enrichers, stories the
+    # embedder, default sends mail; fetch only stores (and submits enrichment to the broker).
+    setup_django(
+        (
+            "database",
+            *(("enrichers",) if "enrich" in queues else ()),
+            *(("embedder",) if "stories" in queues else ()),
+            *(("email",) if "default" in queues else ()),
+        )
+    )
     from django.conf import settings
 
     if not settings.NEWSDESK.broker_url:
@@ -597,8 +707,9 @@ def cmd_scheduler(args: argparse.Namespace) -> int:
     """Run the apps' ticks (claim due feeds, submit waiting work) every few seconds until stopped.
 
     Several may run at once: the ticks claim what they submit, so no work is submitted twice.
+    With the in-process runner the work itself runs here too, so its settings are checked.
     """
-    setup_django()
+    setup_django(("database", "runner", *(("enrichers", "embedder", "email") if _embedded() else ())))
     import signal
     import threading
 
@@ -640,7 +751,7 @@ def _list(raw: str) -> list[str]:
 
 def cmd_createadmin(args: argparse.Namespace) -> int:
     """Make the first admin account (asks for what the flags do not give)."""
-    setup_django()
+    setup_django(DB)
     migrate()
     from django.core.management import call_command
     from django.core.management.base import CommandError as DjangoCommandError
@@ -663,11 +774,29 @@ def cmd_createadmin(args: argparse.Namespace) -> int:
 
 def cmd_manage(args: argparse.Namespace) -> int:
     """Run a Django management command (createsuperuser, shell, ...)."""
-    setup_django()
+    setup_django(DB)
     from django.core.management import execute_from_command_line
 
     execute_from_command_line(["newsdesk manage", *args.rest])
     return EXIT_OK
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    """Check every setting and what it names (database, plugins, models, mail); report every problem."""
+    from newsdesk.desk import config, startup
+
+    values, bad = config.read()
+    problems = [f"bad setting: {error}" for error in bad]
+    skip = {key for error in bad for key in error.keys}
+    problems += [f"bad setting: {problem}" for problem in startup.check(values, skip=skip)]
+    if args.json:
+        emit_json({"ok": not problems, "problems": problems})
+    elif problems:
+        for problem in problems:
+            err(problem)
+    else:
+        print("all settings good")
+    return EXIT_USAGE if problems else EXIT_OK
 
 
 # ---------------------------------------------------------------------------------------------
@@ -688,7 +817,7 @@ def build_parser() -> argparse.ArgumentParser:
     _host_port(serve_cmd)
     serve_cmd.add_argument(
         "--processes",
-        type=_positive_int,
+        type=whole_number(1, 1024),
         default=None,
         help="web processes sharing the port (default: one per core on PostgreSQL, one on SQLite)",
     )
@@ -732,8 +861,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     arts = commands.add_parser("articles", help="the latest articles, newest first")
     arts.add_argument("--json", action="store_true")
-    arts.add_argument("--limit", type=int, default=50)
-    arts.add_argument("--source", help="an outlet's id or domain")
+    arts.add_argument("--limit", type=whole_number(1, 1_000_000), default=50, help="how many (default 50)")
+    arts.add_argument("--source", type=_id_or_domain, help="an outlet's id or domain")
     arts.set_defaults(func=cmd_articles)
 
     analyze = commands.add_parser(
@@ -743,7 +872,7 @@ def build_parser() -> argparse.ArgumentParser:
         "inputs", nargs="+", metavar="FILE", help="plain text or HTML; - reads standard input"
     )
     analyze.add_argument("--json", action="store_true", help="one JSON object per input, one per line")
-    analyze.add_argument("--batch-size", type=int, default=32)
+    analyze.add_argument("--batch-size", type=whole_number(1, 10_000), default=32)
     analyze.set_defaults(func=cmd_analyze)
 
     cluster = commands.add_parser("cluster", help="group articles of a JSON-lines file into stories")
@@ -764,7 +893,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     worker.add_argument(
         "--concurrency",
-        type=int,
+        type=whole_number(1, 1024),
         help="tasks at once (default: one per core with enrich, 1 for stories alone, else 16)",
     )
     worker.add_argument(
@@ -778,7 +907,9 @@ def build_parser() -> argparse.ArgumentParser:
         "scheduler", help="claim due feeds and submit waiting work, every few seconds"
     )
     scheduler.add_argument(
-        "--interval", type=int, help="seconds between ticks (default NEWSDESK_SCHEDULER_SECONDS)"
+        "--interval",
+        type=whole_number(1, 86_400),
+        help="seconds between ticks (default NEWSDESK_SCHEDULER_SECONDS)",
     )
     scheduler.add_argument("--once", action="store_true", help="tick once and exit (for cron)")
     scheduler.set_defaults(func=cmd_scheduler)
@@ -789,6 +920,12 @@ def build_parser() -> argparse.ArgumentParser:
     admin.add_argument("--password-from-env", metavar="NAME", help="read the password from this variable")
     admin.add_argument("--no-input", action="store_true", help="fail instead of asking")
     admin.set_defaults(func=cmd_createadmin)
+
+    check = commands.add_parser(
+        "check", help="check every setting and what it names; exit 2 naming each problem"
+    )
+    check.add_argument("--json", action="store_true", help='{"ok": ..., "problems": [...]}')
+    check.set_defaults(func=cmd_check)
 
     manage = commands.add_parser("manage", help="run a Django management command")
     manage.add_argument("rest", nargs=argparse.REMAINDER)
@@ -812,7 +949,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(args.func(args))
     except CommandError as error:
-        err(str(error))
+        for line in str(error).splitlines():
+            err(line)
         return error.code
     except KeyboardInterrupt:
         return 130

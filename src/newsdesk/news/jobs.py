@@ -25,7 +25,7 @@ from django.db.models import BooleanField, ExpressionWrapper, Q
 from django.utils import timezone
 
 from newsdesk.desk import config
-from newsdesk.news.models import Article, Feed, FeedEntry, Source
+from newsdesk.news.models import ArticleURL, Feed, FeedEntry, Source
 from newsdesk.news.store import ArticleDraft, StoreResult, source_for_url, store_article
 from newsdesk.pipeline import developing as developing_markers
 from newsdesk.pipeline.errors import BlockedAddressError, FeedError, FetchError, PipelineError
@@ -407,6 +407,7 @@ def ingest_items(
     text, and its page is fetched by a later refresh, so one huge feed cannot hold the fetcher.
     """
     entries = _Entries(feed) if feed is not None else None
+    stored = _stored_at([u for u in (_item_url(item, source, feed) for item in items) if u])
     for item in items:
         if keep is not None:
             keep()
@@ -418,7 +419,7 @@ def ingest_items(
             wants_page = False
             report.pages_deferred += 1
         known = entries.article_of(item) if entries is not None else None
-        article_id = _ingest_item(item, source, feed, fetcher, wants_page, report, known=known)
+        article_id = _ingest_item(item, source, feed, fetcher, wants_page, report, known=known, stored=stored)
         if entries is not None and article_id is not None:
             entries.record(item, article_id)
     if entries is not None:
@@ -524,11 +525,13 @@ def _ingest_item(
     report: RefreshReport,
     *,
     known: int | None = None,
+    stored: dict[str, _Stored] | None = None,
 ) -> int | None:
     """Store one feed item, fetching its page when asked (the feed gives only a teaser).
 
     ``known`` is the article this item of this feed was stored as before (a changed link or title
-    still reaches it). Returns the id of the item's article, None when the item was skipped.
+    still reaches it); ``stored``, the articles at the items' URLs, read for the whole feed at once.
+    Returns the id of the item's article, None when the item was skipped.
     """
     if not item.url and not item.guid:
         report.warnings.append(f"item {item.title[:60]!r} has neither link nor id; skipped")
@@ -539,11 +542,11 @@ def _ingest_item(
     except ValueError as error:
         report.warnings.append(f"item {item.title[:60]!r}: {error}")
         return None
-    stored = Article.objects.filter(urls__url=canonical).first()
+    at = (stored if stored is not None else _stored_at([canonical])).get(canonical)
     # Another source's article at this URL is left to the store to judge (it may be moving home).
-    if stored is not None and stored.source_id == source.pk and not _needs_refetch(stored, item):
+    if at is not None and at.source_id == source.pk and not _needs_refetch(at, item):
         report.unchanged += 1
-        return stored.pk
+        return at.pk
     page = None
     if wants_page:
         report.pages_fetched += 1
@@ -563,6 +566,16 @@ def _ingest_item(
     return result.article.pk
 
 
+def _item_url(item: FeedItem, source: Source, feed: Feed | None) -> str:
+    """The canonical URL an item is stored at, "" when it has none that is valid."""
+    if not item.url and not item.guid:
+        return ""
+    try:
+        return canonicalize_url(item.url or _guid_url(feed.url if feed else source.homepage, item))
+    except ValueError:
+        return ""
+
+
 def _guid_url(base: str, item: FeedItem) -> str:
     """A URL for an item with no link: its id when that is a URL, else one made from the feed's."""
     guid = item.guid or ""
@@ -573,11 +586,54 @@ def _guid_url(base: str, item: FeedItem) -> str:
     return f"{base}{separator}newsdesk-item={item.key}"
 
 
-def _needs_refetch(article: Article, item: FeedItem) -> bool:
+@dataclass(frozen=True)
+class _Stored:
+    """What deciding whether to store an item again needs of the article at its URL (no text read)."""
+
+    pk: int
+    source_id: int
+    developing: bool
+    has_text: bool
+    has_page: bool
+    title: str
+    updated_at: datetime | None
+
+
+def _stored_at(urls: list[str]) -> dict[str, _Stored]:
+    """The article at each of these URLs that has one, read in a few queries for a whole feed."""
+    found: dict[str, _Stored] = {}
+    unique = list(dict.fromkeys(urls))
+    for start in range(0, len(unique), 500):
+        found.update(_stored_chunk(unique[start : start + 500]))
+    return found
+
+
+def _stored_chunk(urls: list[str]) -> dict[str, _Stored]:
+    rows = (
+        ArticleURL.objects.filter(url__in=urls)
+        .annotate(
+            has_text=ExpressionWrapper(~Q(article__text=""), output_field=BooleanField()),
+            has_page=ExpressionWrapper(~Q(article__html=""), output_field=BooleanField()),
+        )
+        .values_list(
+            "url",
+            "article_id",
+            "article__source_id",
+            "article__developing",
+            "has_text",
+            "has_page",
+            "article__title",
+            "article__updated_at",
+        )
+    )
+    return {url: _Stored(*rest) for url, *rest in rows}
+
+
+def _needs_refetch(article: _Stored, item: FeedItem) -> bool:
     """A stored article is fetched again when the feed says it changed or it is developing."""
-    if article.developing or not article.text:
+    if article.developing or not article.has_text:
         return True
-    if _is_teaser(item) and not article.html:
+    if _is_teaser(item) and not article.has_page:
         return True  # kept with the feed's teaser: its page is still to be fetched
     if item.title and item.title.strip() != article.title:
         return True

@@ -121,13 +121,15 @@ def _article_at(urls: list[str]) -> int | None:
     return ArticleURL.objects.filter(url__in=urls).values_list("article_id", flat=True).first()
 
 
-def _article_with(digest: str, *, source: Source | None = None, exclude: Source | None = None) -> int | None:
-    rows = Article.objects.filter(content_hash=digest)
-    if source is not None:
-        rows = rows.filter(source=source)
-    if exclude is not None:
-        rows = rows.exclude(source=exclude)
-    return rows.order_by("id").values_list("pk", flat=True).first()
+def _articles_at(urls: list[str]) -> dict[str, int]:
+    """The article at each of these URLs that has one."""
+    if not urls:
+        return {}
+    return dict(ArticleURL.objects.filter(url__in=urls).values_list("url", "article_id"))
+
+
+def _article_with(digest: str) -> int | None:
+    return Article.objects.filter(content_hash=digest).order_by("id").values_list("pk", flat=True).first()
 
 
 def _read(pk: int | None, *, lock: bool) -> Article | None:
@@ -208,17 +210,18 @@ def store_article(
     """
     identity = _Identity.of(draft, source)
     with transaction.atomic():
-        article = _read(_article_at(identity.own), lock=True)
+        at = _articles_at([*identity.own, *identity.claimed])  # one query for both kinds of URL
+        article = _read(next((at[u] for u in identity.own if u in at), None), lock=True)
         if article is None and known is not None:
             article = _relinked(known, identity, source)
         if article is None:
-            original = _original(identity, source)
+            original = _original(identity, source, next((at[u] for u in identity.claimed if u in at), None))
             if original is not None and original.source_id == source.pk:
                 article = original  # the same outlet's article, reached by its text or its other site
             else:
                 article = _insert(draft, identity, source, feed, copy_of=original)
                 if article is not None:
-                    _remember_urls(article, identity.own)
+                    _remember_urls(article, identity.own, known=at)
                     return StoreResult(article=article, created=True, changed=True)
                 # Another worker stored it first: its row is committed now (the unique key waited for it).
                 article = _read(_article_at(identity.own), lock=True) or _locked_at(identity.canonical)
@@ -252,16 +255,27 @@ def _relinked(known: int, identity: _Identity, source: Source) -> Article | None
     return article
 
 
-def _original(identity: _Identity, source: Source) -> Article | None:
-    """The stored article a new draft is the same as (its own source's) or a copy of (another's)."""
+def _original(identity: _Identity, source: Source, claimed: int | None) -> Article | None:
+    """The stored article a new draft is the same as (its own source's) or a copy of (another's).
+
+    Its own source's article with equal text first, then the article at a URL the draft claims,
+    then the earliest other source's with equal text.
+    """
+    same = other = None
     if identity.digest:
-        same = _article_with(identity.digest, source=source)
-        if same is not None:
-            return _read(same, lock=True)
-    hit = _article_at(identity.claimed)
-    if hit is None and identity.digest:
-        hit = _article_with(identity.digest, exclude=source)
-    return _read(hit, lock=True)
+        rows = (
+            Article.objects.filter(content_hash=identity.digest).order_by("id").values_list("pk", "source_id")
+        )
+        for pk, source_id in rows[:_HASH_ROWS]:
+            if source_id == source.pk:
+                same = pk
+                break
+            other = other or pk
+    return _read(same or claimed or other, lock=True)
+
+
+# Articles with one text looked at to find the draft source's own among them (reprints are few).
+_HASH_ROWS = 50
 
 
 def _rewrites(article: Article, draft: ArticleDraft, digest: str) -> bool:
@@ -385,9 +399,13 @@ def _update(article: Article, draft: ArticleDraft, digest: str, source: Source) 
     return content_changed
 
 
-def _remember_urls(article: Article, urls: list[str]) -> None:
-    """Link the URLs to the article; one another article holds already stays with it (no error)."""
-    known = set(ArticleURL.objects.filter(url__in=urls).values_list("url", flat=True))
+def _remember_urls(article: Article, urls: list[str], *, known: dict[str, int] | None = None) -> None:
+    """Link the URLs to the article; one another article holds already stays with it (no error).
+
+    ``known``: the URLs already held, when the caller has just read them (a conflict is ignored anyway).
+    """
+    if known is None:
+        known = _articles_at(urls)
     # In sorted order, so two writers inserting overlapping URLs lock them in one order (no deadlock).
     ArticleURL.objects.bulk_create(
         [ArticleURL(article=article, url=u) for u in sorted(urls) if u not in known], ignore_conflicts=True

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import re
+from functools import lru_cache
 
 import lxml.html
 from lxml import etree
@@ -28,6 +29,7 @@ _SPACES = re.compile(r"[ \t\r\f\v\u00a0]+")
 _BLANK_LINES = re.compile(r"\n\s*\n+")
 
 
+@lru_cache(maxsize=256)  # pure; a feed item's content is read as text several times on its way in
 def html_to_text(fragment: str) -> str:
     """Text of an HTML fragment, paragraphs separated by blank lines; plain text passes through."""
     if not fragment or not fragment.strip():

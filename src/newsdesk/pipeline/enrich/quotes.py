@@ -23,11 +23,12 @@ from __future__ import annotations
 import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache
 from typing import Any
 
 from newsdesk.pipeline.enrich.base import Document, Enricher
+from newsdesk.pipeline.enrich.entities import government_of
 from newsdesk.pipeline.outlets import OutletFact, find_outlet, load_outlets
 
 __all__ = ["AttributionEnricher", "QuoteEnricher", "find_attributions", "find_quotes"]
@@ -79,9 +80,22 @@ ORGANISATION_NOUNS = _words(
     "organization foundation association institute university network board league team club service "
     "authority authorities regulator parliament senate congress cabinet kremlin"
 )
-GENERIC_ORGANISATION_NOUNS = frozenset(
-    {"company", "firm", "group", "campaign", "organisation", "organization"}
+# Endings of abstract nouns, which name no speaker ("readiness", "decision", "agreement").
+ABSTRACT_ENDINGS = ("ness", "ity", "ism", "ment", "tion", "sion", "ance", "ence", "ship", "hood", "dom")
+# Bodies of people whose names end like abstract nouns, and documents that are said to speak.
+GROUP_NOUNS = _words(
+    "city community opposition coalition delegation leadership majority minority presidency "
+    "audience movement institution federation corporation prosecution defence defense management "
+    "congregation constituency population electorate nation"
 )
+DOCUMENT_NOUNS = _words(
+    "statement report study poll survey letter email memo document filing complaint lawsuit "
+    "indictment ruling release announcement assessment investigation analysis"
+)
+# Words that stand for people as a subject ("Several said", "Most say").
+QUANTIFIERS = _words("several many most some others both all few")
+# "The company said": the organisation named last; not "the campaign", which is rarely named as one.
+GENERIC_ORGANISATION_NOUNS = frozenset({"company", "firm", "group", "organisation", "organization"})
 # Words after which a speaker phrase stops (adjuncts such as "in a statement", "on Tuesday").
 TRIM_WORDS = _words(
     "in on at during after before last this yesterday today tonight earlier later when while as to "
@@ -113,7 +127,7 @@ ENTITY_KINDS = {
     "FAC": "place",
     "NORP": "other",
 }
-SPEAKER_KINDS = {"person": "person", "organisation": "organisation", "place": "organisation"}
+SPEAKER_KINDS = {"person": "person", "organisation": "organisation"}
 
 TITLES = _words("mr mrs ms miss dr sir dame lord lady prof the")
 MAX_PHRASE_TOKENS = 14
@@ -297,7 +311,24 @@ class _Tokens:
         pos = self.pos[i]
         if pos == "SPACE":
             return True
+        if self.is_possessive(i):
+            return False  # a plural's possessive: "Jones' lawyer"
         return pos == "PUNCT" and self.text[i] not in ("-", "&", "'s", "’s")
+
+    def is_possessive(self, i: int) -> bool:
+        """An apostrophe that ends a plural's possessive ("Jones' lawyer"), not a quote mark."""
+        return (
+            self.text[i] in ("'", "’")
+            and i > 0
+            and self.ends[i - 1] == self.starts[i]
+            and self.lower[i - 1][-1:] == "s"
+            and i + 1 < len(self.starts)
+            and self.pos[i + 1] in ("NOUN", "PROPN", "ADJ")
+        )
+
+    def is_quote_mark(self, i: int) -> bool:
+        """A quote mark token (an apostrophe of a possessive is none)."""
+        return self.text[i] in QUOTE_CHARS and not self.is_possessive(i)
 
     def is_speech_verb(self, i: int) -> bool:
         """A verb of saying (tagged as a verb, so 'the report' and 'a claim' are not)."""
@@ -334,8 +365,9 @@ class _Entities:
         self.mentions = self._from_results(given) if given else self._from_spacy(doc.spacy_doc)
         self.mentions.sort(key=lambda m: m.start)
         self.starts = [m.start for m in self.mentions]
-        self._mark_genders()
         inside = [(q.start, q.end) for q in quotes]
+        self._quoted = inside
+        self._mark_genders()
         # Antecedents for "he said" are people named outside quotes.
         self.outside = [m for m in self.mentions if not _inside_any(m.start, inside)]
         self.outside_starts = [m.start for m in self.outside]
@@ -392,8 +424,9 @@ class _Entities:
     def _pronoun_votes(self) -> dict[str, str]:
         """A person's gender as the pronouns that follow their mentions say it.
 
-        Between a person's mention and the next person's (within two sentences), news copy refers
-        back to them as "he" or "she"; a clear majority over the article decides.
+        Between a person's mention and the end of its sentence (or the next person named), news
+        copy refers back to them as "he" or "she"; a clear majority over the article decides.
+        Pronouns inside quotes are someone else's words and do not count.
         """
         tokens = self.tokens
         people = [m for m in self.mentions if m.kind == "person"]
@@ -401,13 +434,13 @@ class _Entities:
         for k, m in enumerate(people):
             first = tokens.at(m.end)
             stop = tokens.sentence_of(min(first, len(tokens) - 1))[1] if len(tokens) else 0
-            if stop < len(tokens):
-                stop = tokens.sentence_of(stop)[1]  # and the next sentence
             if k + 1 < len(people):
                 stop = min(stop, tokens.at(people[k + 1].start))
             tally = counts.setdefault(m.name, [0, 0])
             for i in range(first, stop):
                 word = tokens.lower[i]
+                if _inside_any(tokens.starts[i], self._quoted):
+                    continue
                 if word in ("he", "his", "him", "himself"):
                     tally[0] += 1
                 elif word in ("she", "her", "hers", "herself"):
@@ -434,12 +467,17 @@ class _Entities:
     ) -> _Mention | None:
         """The last mention of a compatible kind (and gender) named outside quotes before ``before``."""
         k = bisect_left(self.outside_starts, before)
+        unknown = None  # the nearest person of unknown gender, if no one is known to fit
         for m in reversed(self.outside[:k]):
             if before - m.start > window:
-                return None
-            if m.kind in kinds and (gender is None or m.gender in (None, gender)):
+                break
+            if m.kind not in kinds:
+                continue
+            if gender is None or m.gender == gender:
                 return m
-        return None
+            if m.gender is None and unknown is None:
+                unknown = m
+        return unknown
 
     def by_role(self, role: str) -> list[str]:
         """People whose title or appositive in this article uses ``role`` ("minister", "ambassador")."""
@@ -506,6 +544,7 @@ class _Speaker:
     description: str | None
     span: tuple[int, int]
     cue: str
+    country: str | None = None  # for a government: the ISO code of its country
 
 
 class _Attributor:
@@ -539,6 +578,11 @@ class _Attributor:
             end -= 1
         if end > floor and t.pos[end - 1] == "CCONJ":
             return self._coordinated_subject(end - 1)  # "X said A and said B": X said B too
+        if end > floor + 1 and t.text[end - 1] == ")":
+            opening = next((k for k in range(end - 2, max(floor, end - 10), -1) if t.text[k] == "("), None)
+            if opening is not None:  # "Sen. Elizabeth Warren (D-MA) said"
+                phrase = self.subject_before(opening, floor)
+                return (phrase[0], opening) if phrase else None
         start = end
         while start > floor and end - start < MAX_PHRASE_TOKENS and not t.is_boundary(start - 1):
             if (
@@ -557,7 +601,8 @@ class _Attributor:
             # "X, who ..., said" or "X, the envoy, said": the speaker ends before a comma
             head = self._head_before_comma(self._before_relative_clause(start - 1, floor), floor)
             return self._unapposed(head, floor) if head else None
-        return self._unapposed((start, end), floor)
+        # "CLAUSE, a former official said": a phrase that touches its verb is the subject itself
+        return start, end
 
     def _relative_head(self, start: int, floor: int) -> int | None:
         """Where the noun phrase starts that a relative clause ending at ``start`` describes.
@@ -813,7 +858,7 @@ class _Attributor:
                 )  # "a Kremlin spokesman" speaks for the Kremlin
             return _Speaker(None, None, True, phrase, (s, e), cue)
         # "Turkey's disaster agency AFAD said": the speaker is the phrase's head, its last name.
-        speaking = [m for m in named if m.kind in SPEAKER_KINDS]
+        speaking = [m for m in named if m.kind in ("person", "organisation", "place")]
         if speaking:
             head_start = t.starts[head_at] if head_at >= 0 else -1
             chosen = next((m for m in speaking if m.start <= head_start < m.end), speaking[-1])
@@ -845,13 +890,20 @@ class _Attributor:
             outlet = find_outlet(name)
             if outlet is not None:
                 return _Speaker(outlet.name, "organisation", False, None, (s, e), cue)
+            if government_of(name) is not None or _is_place(name):
+                return self._named(_Mention(s, e, name, "place"), (s, e), cue, None)
             full = self.entities.full_name(name)
             if full is not None:
                 return _Speaker(full, "person", False, None, (s, e), cue)
             return _Speaker(name, None, False, None, (s, e), cue)  # a name spaCy did not tag
-        if not head:
-            return None
-        return _Speaker(None, None, False, phrase, (s, e), cue)
+        if not head and not any(
+            t.pos[i] in ("NOUN", "NUM") or t.lower[i] in QUANTIFIERS for i in range(start, end)
+        ):
+            return None  # no one named or described ("it", "there", a stray adverb)
+        head_at = self._head(start, end)
+        if head and not _can_speak(t.lemma[head_at].lower() if head_at >= 0 else head):
+            return None  # "Russia's readiness", "the decision": a thing, not a speaker
+        return _Speaker(None, None, False, _without_dangling(phrase), (s, e), cue)  # "four out of 10 voters"
 
     def _head(self, start: int, end: int) -> int:
         """Token index of a phrase's head noun: the last noun before a preposition, relative or verb; -1 if none."""
@@ -872,6 +924,23 @@ class _Attributor:
             if any(w.strip(".,'’s") not in TITLES for w in rest):
                 description = phrase
         name = mention.name
+        if mention.kind != "organisation" and (mention.kind == "place" or " " not in name):
+            government = government_of(name)
+            if government is not None:  # "Moscow said", "Kiev warned": the government speaks
+                said = self.text[span[0] : span[1]]
+                return _Speaker(
+                    _government_name(government[1]),
+                    "government",
+                    False,
+                    description or said,
+                    span,
+                    cue,
+                    government[0],
+                )
+        if mention.kind == "place":
+            if _is_place(name):  # "Texas said": a place names no speaker
+                return _Speaker(None, None, False, phrase or name, span, cue)
+            return _Speaker(name, None, False, description, span, cue)  # a surname taken for a place
         if mention.kind != "person":
             outlet = find_outlet(name)
             name = outlet.name if outlet else name  # "the NYT said" speaks for The New York Times
@@ -912,6 +981,9 @@ class _Attributor:
                 return (self.resolve(*phrase, "according to", quote_end_char) if phrase else None), v
             if not t.is_speech_verb(v):
                 continue
+            relative = any(t.lower[k] in ("who", "which") for k in range(i, v))
+            if relative and any(t.is_speech_verb(k) for k in range(v + 1, stop)):
+                continue  # "an official who asked not to be named said": the clause's verb is no cue
             lead = i
             while lead < v and t.pos[lead] in SKIPPABLE_BEFORE_VERB:
                 lead += 1
@@ -960,7 +1032,7 @@ class _Attributor:
             floor >= 0
             and mark - floor <= reach
             and not t.ends_sentence(floor)
-            and not (floor < mark - 1 and t.text[floor] in QUOTE_CHARS)
+            and not (floor < mark - 1 and t.is_quote_mark(floor))
         ):
             floor -= 1
         for v in range(mark - 1, floor, -1):
@@ -1101,6 +1173,7 @@ def _quote_record(text: str, quote: QuoteSpan, speaker: _Speaker | None) -> dict
         "text": quote.text(text),
         "speaker": speaker.name if speaker else None,
         "speaker_kind": speaker.kind if speaker else None,
+        "speaker_country": speaker.country if speaker else None,
         "anonymous": bool(speaker and speaker.anonymous),
         "speaker_description": speaker.description if speaker else None,
         "direct": True,
@@ -1174,16 +1247,51 @@ def _direct_quotes(
 
 def _copy(speaker: _Speaker) -> _Speaker:
     """The same speaker again, for a further quote of theirs."""
-    return _Speaker(
-        speaker.name, speaker.kind, speaker.anonymous, speaker.description, speaker.span, speaker.cue
-    )
+    return replace(speaker)
+
+
+def _can_speak(noun: str) -> bool:
+    """Whether a description's head noun can name a speaker: not an abstract noun by its ending
+    ("readiness", "decision", "agreement"), unless it names a body of people or a document that
+    speaks ("the administration", "the opposition", "the statement").
+    """
+    if noun in ORGANISATION_NOUNS or noun in GROUP_NOUNS or noun in DOCUMENT_NOUNS or noun in ANONYMOUS_HEADS:
+        return True
+    return not noun.endswith(ABSTRACT_ENDINGS)
+
+
+def _without_dangling(phrase: str) -> str:
+    """A description without a relative pronoun left hanging at its end ("an EU official who")."""
+    words = phrase.split()
+    while len(words) > 1 and words[-1].lower() in ("who", "which", "that", "whom", "whose"):
+        words.pop()
+    return " ".join(words)
+
+
+def _government_name(country: str) -> str:
+    """ "Government of Ukraine", "Government of the United States"."""
+    the = country.startswith("United ") or country.endswith((" Republic", " Islands", "lands", "pines"))
+    return f"Government of {'the ' if the else ''}{country}"
+
+
+def _is_place(name: str) -> bool:
+    """Whether the gazetteer knows ``name`` as a place."""
+    from newsdesk.pipeline.enrich.places import lookup  # places builds on the entities module
+
+    return bool(lookup(name))
 
 
 def _reported(
-    doc: Document, tokens: _Tokens, quotes: list[QuoteSpan], used: set[int], rules: _Attributor
+    doc: Document,
+    tokens: _Tokens,
+    quotes: list[QuoteSpan],
+    used: set[int],
+    rules: _Attributor,
+    direct_starts: set[int],
 ) -> list[dict[str, Any]]:
     """Reported speech with a clear cue ("X said that ...", "..., officials said", "according to X, ...")."""
     inside = [(q.open_mark, q.close_end) for q in quotes]
+    recorded = [(q.open_mark, q.close_end) for q in quotes if q.start in direct_starts]
     records = []
     for v in range(len(tokens)):
         if v in used or _inside_any(tokens.starts[v], inside):
@@ -1196,24 +1304,34 @@ def _reported(
             continue
         if found is None:
             continue
-        speaker, (cs, ce) = found
+        speaker, (cs, ce), skip = found
         if _inside_any(cs, inside):
             continue  # the content is a direct quote, recorded already
-        k = bisect_right(inside, (cs, 1 << 62))
-        if k < len(inside) and inside[k][0] < ce:
-            ce = inside[k][0]  # reported speech stops where a direct quote begins
+        # Reported speech stops where a recorded direct quote begins; a scare-quoted word or two
+        # ('the site had been "blocked"') is part of it.
+        k = bisect_right(recorded, (cs, 1 << 62))
+        if k < len(recorded) and recorded[k][0] < ce:
+            ce = recorded[k][0]
             if len(doc.full_text[cs:ce].split()) < 3:
                 continue
-        records.append(_reported_record(doc.full_text, speaker, cs, ce))
+        records.append(_reported_record(doc.full_text, speaker, cs, ce, skip))
     return records
 
 
-def _reported_record(text: str, speaker: _Speaker, start: int, end: int) -> dict[str, Any]:
-    """The JSON shape of one reported statement."""
+def _reported_record(
+    text: str, speaker: _Speaker, start: int, end: int, skip: tuple[int, int] | None = None
+) -> dict[str, Any]:
+    """The JSON shape of one reported statement (``skip``: the cue inside it, left out of its text)."""
+    words = (
+        text[start:end]
+        if skip is None or not start < skip[0] < end
+        else text[start : skip[0]] + text[skip[1] : end]
+    )
     return {
-        "text": " ".join(text[start:end].split()),
+        "text": " ".join(words.split()),
         "speaker": speaker.name,
         "speaker_kind": speaker.kind,
+        "speaker_country": speaker.country,
         "anonymous": speaker.anonymous,
         "speaker_description": speaker.description,
         "direct": False,
@@ -1224,20 +1342,35 @@ def _reported_record(text: str, speaker: _Speaker, start: int, end: int) -> dict
     }
 
 
-def _content(tokens: _Tokens, start: int, end: int) -> tuple[int, int] | None:
-    """Character span of a token range that reads like a clause (a few words with a verb)."""
+def _content(tokens: _Tokens, start: int, end: int, clause: bool = True) -> tuple[int, int] | None:
+    """Character span of a token range that reads like a clause (a few words with a verb).
+
+    ``clause`` False: any words will do (one part of a clause that a cue interrupts).
+    """
     while start < end and (tokens.pos[start] in ("PUNCT", "SPACE") and tokens.text[start] not in QUOTE_CHARS):
         start += 1
     while (
         end > start and tokens.pos[end - 1] in ("PUNCT", "SPACE") and tokens.text[end - 1] not in QUOTE_CHARS
     ):
         end -= 1
+    for k in range(start + 1, end - 1):
+        if tokens.pos[k] == "CCONJ" and any(tokens.is_speech_verb(j) for j in range(k + 1, min(end, k + 3))):
+            end = k  # "... had been blocked and added that ...": the next cue reports the rest
+            break
+    while (
+        end > start and tokens.pos[end - 1] in ("PUNCT", "SPACE") and tokens.text[end - 1] not in QUOTE_CHARS
+    ):
+        end -= 1
+    if not clause:
+        return (tokens.starts[start], tokens.ends[end - 1]) if end > start else None
     if end - start < 4 or not any(tokens.pos[i] in ("VERB", "AUX") for i in range(start, end)):
         return None
     return tokens.starts[start], tokens.ends[end - 1]
 
 
-def _according(tokens: _Tokens, v: int, rules: _Attributor) -> tuple[_Speaker, tuple[int, int]] | None:
+def _according(
+    tokens: _Tokens, v: int, rules: _Attributor
+) -> tuple[_Speaker, tuple[int, int], tuple[int, int] | None] | None:
     """'According to X, CLAUSE.' or 'CLAUSE, according to X.'"""
     s_start, s_end = tokens.sentence_of(v)
     phrase = rules.phrase_after(v + 2, s_end)
@@ -1253,18 +1386,28 @@ def _according(tokens: _Tokens, v: int, rules: _Attributor) -> tuple[_Speaker, t
         content = _content(tokens, s_start, v - 1)
     else:
         return None
-    return (speaker, content) if content else None
+    return (speaker, content, None) if content else None
 
 
-def _said(tokens: _Tokens, v: int, rules: _Attributor) -> tuple[_Speaker, tuple[int, int]] | None:
+def _said(
+    tokens: _Tokens, v: int, rules: _Attributor
+) -> tuple[_Speaker, tuple[int, int], tuple[int, int] | None] | None:
     """'X said (that) CLAUSE', 'CLAUSE, X said.' or 'CLAUSE, said X.'"""
     s_start, s_end = tokens.sentence_of(v)
     weak = tokens.lemma[v].lower() in WEAK_REPORT_LEMMAS
     subject = rules.subject_before(v, s_start - 1)
+    skip = None
     if subject is not None:
         trailing = _trailing(tokens, v + 1, s_end)
-        if subject[0] > s_start and tokens.text[subject[0] - 1] == "," and trailing:
+        after = _parenthetical_end(tokens, v + 1, s_end)
+        if subject[0] > s_start and tokens.text[subject[0] - 1] == "," and trailing and after is None:
             content = _content(tokens, s_start, subject[0] - 1)  # "CLAUSE, X said."
+        elif subject[0] > s_start + 1 and tokens.text[subject[0] - 1] == "," and after is not None:
+            # "The bigger risk, he said, is a clash": the cue sits inside the clause it reports
+            first = _content(tokens, s_start, subject[0] - 1, clause=False)
+            rest = _content(tokens, after, s_end, clause=False)
+            content = (first[0], rest[1]) if first and rest else None
+            skip = (tokens.starts[subject[0] - 1], tokens.ends[after - 1])
         else:
             content = _complement(tokens, v, s_end, weak)  # "X said (that) CLAUSE"
     elif v > s_start and tokens.text[v - 1] == ",":
@@ -1277,7 +1420,17 @@ def _said(tokens: _Tokens, v: int, rules: _Attributor) -> tuple[_Speaker, tuple[
     if subject is None or content is None:
         return None
     speaker = rules.resolve(*subject, tokens.text[v], tokens.starts[v])
-    return (speaker, content) if speaker else None
+    return (speaker, content, skip) if speaker else None
+
+
+def _parenthetical_end(tokens: _Tokens, i: int, stop: int) -> int | None:
+    """The token after the comma that closes a cue set inside a clause (", he said on Monday,"), or None."""
+    for k in range(i, min(stop, i + 6)):
+        if tokens.text[k] == ",":
+            return k + 1 if k + 3 < stop else None
+        if tokens.ends_sentence(k) or tokens.text[k] in QUOTE_CHARS or tokens.pos[k] in ("VERB", "AUX"):
+            return None
+    return None
 
 
 def _trailing(tokens: _Tokens, i: int, stop: int) -> bool:
@@ -1286,6 +1439,8 @@ def _trailing(tokens: _Tokens, i: int, stop: int) -> bool:
     while i < stop and not tokens.ends_sentence(i):
         if tokens.text[i] in QUOTE_CHARS or n > 8 or tokens.lower[i] == "that":
             return False
+        if tokens.tag[i] in ("VBZ", "VBP", "VBD", "MD"):
+            return False  # a clause of its own ("..., he says there is only one winner")
         i += 1
         n += 1
     return True
@@ -1295,7 +1450,16 @@ def _complement(tokens: _Tokens, v: int, stop: int, weak: bool) -> tuple[int, in
     """The clause a verb of saying reports: after "that", or after an addressee and an adjunct."""
     i = v + 1
     skipped = 0
+    if i < stop and tokens.text[i] == ",":  # "says, win or lose in Florida, he is staying"
+        closing = next((k for k in range(i + 1, min(stop, i + 12)) if tokens.text[k] == ","), None)
+        if closing is None:
+            return None
+        i = closing + 1
     while i < stop and skipped < 6 and tokens.lower[i] != "that":
+        if tokens.pos[i] == "ADV" and skipped < 2:  # "have said repeatedly they ..."
+            i += 1
+            skipped += 1
+            continue
         if (
             tokens.lower[i] in TRIM_WORDS
             or tokens.pos[i] in ("ADV", "NUM", "PROPN", "DET", "NOUN", "PRON", "ADJ")
@@ -1312,7 +1476,12 @@ def _complement(tokens: _Tokens, v: int, stop: int, weak: bool) -> tuple[int, in
         break
     if i < stop and tokens.lower[i] == "that":
         i += 1
-    elif weak or i < stop and tokens.pos[i] not in ("DET", "PRON", "PROPN", "NOUN", "ADJ", "NUM"):
+    elif (
+        weak
+        or i < stop
+        and tokens.pos[i] not in ("DET", "PRON", "PROPN", "NOUN", "ADJ", "NUM")
+        and tokens.tag[i] not in ("VBN", "VBG")  # "said presumptive nominee X", "said running it"
+    ):
         return None
     return _content(tokens, i, stop)
 
@@ -1331,7 +1500,7 @@ def find_quotes(doc: Document) -> list[dict[str, Any]]:
     rules = _Attributor(doc, tokens, entities)
     spans = _merge_broken(spans, text, tokens)
     direct, used = _direct_quotes(doc, tokens, spans, rules)
-    reported = _reported(doc, tokens, spans, used, rules)
+    reported = _reported(doc, tokens, spans, used, rules, {q["start"] for q in direct})
     return sorted(direct + reported, key=lambda r: r["start"])
 
 

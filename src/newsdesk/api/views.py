@@ -9,7 +9,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from datetime import UTC, datetime
+from datetime import datetime
 
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
@@ -17,7 +17,6 @@ from django.db import models
 from django.db.models import F, Value
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.dateparse import parse_datetime
-from django.utils.timezone import is_naive, make_aware
 from django.views.decorators.http import require_GET
 
 from newsdesk.api.records import article_record, story_record
@@ -26,9 +25,8 @@ from newsdesk.news.models import Article, ArticleQuerySet, Quote, Story
 from newsdesk.news.related import related_articles
 from newsdesk.news.views import story_coverage
 
-
-class BadRequest(ValueError):
-    """A malformed query parameter; the message names it."""
+# A malformed query parameter; the message names it. The page views raise the same (news.keyset).
+BadRequest = keyset.BadParameter
 
 
 def error(message: str, status: int = 400) -> JsonResponse:
@@ -121,7 +119,9 @@ def _after_story(cursor: str) -> keyset.RowCompare:
         moment = parse_datetime(moment_text)
         if moment is None:
             raise ValueError(moment_text)
-        source_count, pk = int(count_text), int(id_text)
+        moment = keyset.in_utc(moment)
+        source_count = keyset.whole_number(count_text, "count", 0, MAX_COUNT)
+        pk = keyset.whole_number(id_text, "id", 0, keyset.MAX_ID)
     except (ValueError, binascii.Error, UnicodeDecodeError):
         raise BadRequest("cursor is not one this API gave out") from None
     return keyset.RowCompare(
@@ -178,20 +178,13 @@ def _quote_record(quote: Quote) -> dict[str, object]:
     }
 
 
-# The largest id a database key holds (a 64-bit signed integer), and the deepest offset served.
-MAX_ID = 2**63 - 1
+# The deepest offset served, and the largest count a story's (PositiveIntegerField) row holds.
 MAX_OFFSET = 100_000
-
-
-def _whole(raw: str, name: str, low: int, high: int) -> int:
-    """A whole number written in ASCII digits within [low, high]; raises BadRequest naming ``name``."""
-    if not (raw.isascii() and raw.isdigit()) or not low <= int(raw) <= high:
-        raise BadRequest(f"{name} must be a whole number from {low} to {high}")
-    return int(raw)
+MAX_COUNT = 2**31 - 1
 
 
 def _offset(request: HttpRequest) -> int:
-    return _whole(request.GET.get("offset", "0"), "offset", 0, MAX_OFFSET)
+    return keyset.whole_number(request.GET.get("offset", "0"), "offset", 0, MAX_OFFSET)
 
 
 def _filtered(request: HttpRequest) -> ArticleQuerySet:
@@ -199,13 +192,13 @@ def _filtered(request: HttpRequest) -> ArticleQuerySet:
     source = request.GET.get("source")
     if source:
         articles = (
-            articles.filter(source_id=_whole(source, "source", 1, MAX_ID))
+            articles.filter(source_id=keyset.whole_number(source, "source", 1, keyset.MAX_ID))
             if source.isdigit()
             else articles.filter(source__domain=source)
         )
     story = request.GET.get("story")
     if story:
-        articles = articles.filter(story_id=_whole(story, "story", 1, MAX_ID))
+        articles = articles.filter(story_id=keyset.whole_number(story, "story", 1, keyset.MAX_ID))
     since = request.GET.get("since")
     if since:
         articles = articles.filter(sort_at__gte=parse_moment(since, "since"))
@@ -217,7 +210,7 @@ def _limit(request: HttpRequest, default: int | None = None) -> int:
     default = default or settings.NEWSDESK.page_size
     if raw is None:
         return int(default)
-    return _whole(raw, "limit", 1, 200)
+    return keyset.whole_number(raw, "limit", 1, 200)
 
 
 def parse_moment(raw: str, name: str) -> datetime:
@@ -228,10 +221,9 @@ def parse_moment(raw: str, name: str) -> datetime:
         moment = None
     if moment is None:
         raise BadRequest(f"{name} must be an ISO 8601 time such as 2026-11-27T08:00:00Z")
-    moment = make_aware(moment, UTC) if is_naive(moment) else moment
     try:  # an offset can carry a time past the calendar's last day (9999-12-31T23:59:59-23:59)
-        return moment.astimezone(UTC)
-    except OverflowError:
+        return keyset.in_utc(moment)
+    except ValueError:
         raise BadRequest(f"{name} is outside the years 1 to 9999") from None
 
 

@@ -14,7 +14,7 @@ import base64
 import binascii
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, Generic, TypeVar
 from urllib.parse import urlencode
 
@@ -26,8 +26,46 @@ from django.utils.dateparse import parse_datetime
 T = TypeVar("T", bound=models.Model)
 
 
+# The largest id a database key holds (a 64-bit signed integer).
+MAX_ID = 2**63 - 1
+
+
 class BadCursor(ValueError):
     """A cursor this site did not make."""
+
+
+class BadParameter(ValueError):
+    """A malformed query parameter; the message names it and says what it must be."""
+
+
+def whole_number(raw: str, name: str, low: int, high: int) -> int:
+    """``raw`` as a whole number in ASCII digits within [low, high]; raises BadParameter naming ``name``.
+
+    Only ASCII digits: ``"²".isdigit()`` and ``"٣".isdigit()`` are true too, and int() refuses the
+    first; and no more digits than ``high`` has: int() refuses more than 4,300 (a ValueError).
+    """
+    digits = raw.lstrip("0") or "0"
+    if (
+        not (raw.isascii() and raw.isdigit())
+        or len(digits) > len(str(high))
+        or not low <= int(digits) <= high
+    ):
+        raise BadParameter(f"{name} must be a whole number from {low} to {high}")
+    return int(digits)
+
+
+def in_utc(moment: datetime) -> datetime:
+    """The moment in UTC (naive means UTC); raises ValueError when that falls outside the years 1-9999.
+
+    An offset can carry a time past the calendar's last day (9999-12-31T23:59:59-23:59), which the
+    database adapters would otherwise fail to convert.
+    """
+    if moment.utcoffset() is None:
+        return moment.replace(tzinfo=UTC)
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError:
+        raise ValueError(f"{moment.isoformat()} is outside the years 1 to 9999 in UTC") from None
 
 
 class RowCompare(Func):
@@ -79,14 +117,18 @@ def encode_cursor(moment: datetime, pk: int) -> str:
 
 
 def decode_cursor(cursor: str) -> tuple[datetime, int]:
-    """The (sort_at, id) a cursor points at; raises BadCursor for one we did not make."""
+    """The (sort_at, id) a cursor points at; raises BadCursor for one we did not make.
+
+    The time comes back in UTC and the id within a database key's range: a cursor edited to hold
+    more would otherwise reach the database and fail there.
+    """
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
         moment_text, id_text = raw.rsplit("|", 1)
         moment = parse_datetime(moment_text)
         if moment is None:
             raise ValueError(moment_text)
-        return moment, int(id_text)
+        return in_utc(moment), whole_number(id_text, "id", 0, MAX_ID)
     except (ValueError, binascii.Error, UnicodeDecodeError):
         raise BadCursor("not a cursor this site gave out") from None
 

@@ -14,6 +14,7 @@ from math import isqrt
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import BadRequest
 from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -49,6 +50,7 @@ STORY_TIMELINE = 30
 STORY_QUOTES = 30
 STORY_PLACES = 30
 FEEDS_PAGE = 50
+MAX_FEEDS_PAGE = 10_000  # half a million feeds; a larger page number is a typo or a probe
 # What a listed quote shows: its words, its speaker's name and link, its article's outlet.
 QUOTE_FIELDS = (
     *("text", "speaker_id", "speaker_name", "anonymous", "speaker_description", "direct", "position"),
@@ -232,8 +234,10 @@ def source_detail(request: HttpRequest, source_id: int) -> HttpResponse:
 
 def feed_list(request: HttpRequest) -> HttpResponse:
     """Every feed followed and its health, failing ones first (a few hundred: numbered pages, no count)."""
-    number = int(request.GET["page"]) if request.GET.get("page", "").isdigit() else 1
-    number = max(number, 1)
+    try:
+        number = keyset.whole_number(request.GET.get("page") or "1", "page", 1, MAX_FEEDS_PAGE)
+    except keyset.BadParameter as problem:
+        raise BadRequest(str(problem)) from None  # a 400 in the site's layout (newsdesk.desk.errors)
     start = (number - 1) * FEEDS_PAGE
     ordered = Feed.objects.select_related("source").order_by("-consecutive_errors", "source__name", "url")
     feeds = list(ordered[start : start + FEEDS_PAGE + 1])

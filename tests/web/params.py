@@ -1,0 +1,99 @@
+"""The table of every view's query parameters, which tests/web/test_params.py fuzzes.
+
+One row per URL name of the site's URLconf (admin aside). ``params`` are the keys the view reads
+from ``request.GET`` (a test fails when a view reads one the row lacks, and when a row names a URL
+that no longer exists); ``clients`` are the kinds of visitor the view answers differently;
+``path`` names, for each path parameter, the object of the test world whose key fills it in
+besides the generated values.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class ViewParams:
+    params: tuple[str, ...] = ()
+    clients: tuple[str, ...] = ("anonymous", "reader")
+    path: Mapping[str, str] = field(default_factory=dict)
+
+
+PAGE = ("page",)  # Django's Paginator.get_page
+KEYSET = ("before", "after")  # news.keyset.newest_first
+NEXT = ("next",)  # where a form sends the visitor afterwards (auth views, community.safe_next)
+READER = ("reader",)  # login_required pages: anonymous visitors only get the redirect to log in
+ANY = ("anonymous", "reader")
+
+VIEWS: dict[str, ViewParams] = {
+    # Probes and metrics (newsdesk.desk.ops)
+    "healthz": ViewParams(),
+    "readyz": ViewParams(),
+    "metrics": ViewParams(),
+    # The JSON API
+    "api:articles": ViewParams(params=("source", "story", "since", "limit", "cursor")),
+    "api:article": ViewParams(path={"article_id": "article"}),
+    "api:related": ViewParams(params=("limit",), path={"article_id": "article"}),
+    "api:stories": ViewParams(params=("limit", "offset", "cursor")),
+    "api:story": ViewParams(path={"story_id": "story"}),
+    # Accounts
+    "community:signup": ViewParams(params=NEXT),
+    "community:login": ViewParams(params=NEXT),
+    "community:logout": ViewParams(params=NEXT),
+    "community:password_change": ViewParams(params=NEXT),
+    "community:password_change_done": ViewParams(),
+    "community:password_reset": ViewParams(),
+    "community:password_reset_done": ViewParams(),
+    "community:password_reset_confirm": ViewParams(path={"uidb64": "uidb64", "token": "token"}),
+    "community:password_reset_complete": ViewParams(),
+    "community:edit_profile": ViewParams(clients=READER),
+    "community:profile": ViewParams(
+        params=PAGE, clients=("anonymous", "reader", "moderator"), path={"username": "username"}
+    ),
+    # Comments and moderation (POST-only views answer a GET with 405, after the login check)
+    "community:suspend": ViewParams(params=NEXT, clients=("moderator",), path={"username": "username"}),
+    "community:post": ViewParams(path={"target_type": "target_type", "object_id": "article"}),
+    "community:edit": ViewParams(path={"comment_id": "comment"}),
+    "community:delete": ViewParams(path={"comment_id": "comment"}),
+    "community:flag": ViewParams(path={"comment_id": "comment"}),
+    "community:moderate": ViewParams(params=NEXT, clients=("moderator",), path={"comment_id": "comment"}),
+    "community:moderation": ViewParams(params=("q", "page"), clients=("reader", "moderator")),
+    # The reader's own pages
+    "readers:desk": ViewParams(params=("show", "page"), clients=READER),
+    "readers:saved": ViewParams(params=PAGE, clients=READER),
+    "readers:history": ViewParams(params=PAGE, clients=READER),
+    "readers:notifications": ViewParams(params=PAGE, clients=READER),
+    "readers:notifications_read": ViewParams(clients=READER),
+    "readers:read": ViewParams(clients=READER, path={"article_id": "article"}),
+    "readers:unread": ViewParams(clients=READER, path={"article_id": "article"}),
+    "readers:save": ViewParams(clients=READER, path={"article_id": "article"}),
+    "readers:unsave": ViewParams(clients=READER, path={"article_id": "article"}),
+    "readers:follow": ViewParams(clients=READER),
+    "readers:unfollow": ViewParams(clients=READER),
+    "readers:alerts": ViewParams(
+        params=("kind", "keyword", "tag_name", "entity_name", "source_name"), clients=READER
+    ),
+    "readers:alert": ViewParams(clients=READER, path={"rule_id": "rule"}),
+    "readers:alert_delete": ViewParams(clients=READER, path={"rule_id": "rule"}),
+    # Reader pages
+    "news:home": ViewParams(params=KEYSET),
+    "news:article": ViewParams(path={"article_id": "article"}),
+    "news:source": ViewParams(params=KEYSET, path={"source_id": "source"}),
+    "news:feeds": ViewParams(params=PAGE),
+    "news:tag": ViewParams(params=KEYSET, path={"slug": "tag"}),
+    "news:entity": ViewParams(params=KEYSET, path={"entity_id": "entity"}),
+    "news:story": ViewParams(path={"story_id": "story"}),
+}
+
+#: The kind of value a parameter holds (tests/web/values.py KINDS): most generated values are near-valid.
+KINDS: dict[str, str] = {
+    **dict.fromkeys(["limit", "offset", "page", "source", "story"], "number"),
+    "since": "moment",
+    **dict.fromkeys(["cursor", "before", "after"], "cursor"),
+}
+
+#: URL namespaces left out, and why.
+EXCLUDED_NAMESPACES: dict[str, str] = {
+    "admin": "Django's own admin (staff only); Newsdesk adds no list filter or view that reads GET",
+}

@@ -54,6 +54,14 @@ WEAK_REPORT_LEMMAS = _words(
     "add note explain write ask suggest report continue post call describe charge counter estimate "
     "recall observe maintain underline agree conclude"
 )
+# Verbs of thinking and finding: reported beliefs and findings ("believes the plan will fail",
+# "the poll shows Trump leading"), taken only with a clause of their own.
+THOUGHT_LEMMAS = _words(
+    "think believe hope fear expect know feel worry show find indicate predict doubt suspect assume "
+    "realize realise recognize recognise imply conclude determine figure reckon guess wonder"
+)
+DURATIONS = _words("days weeks months years decades ages time while")
+QUESTION_WORDS = _words("whether if why how what when who where which")
 # Verbs that only introduce a partial quote ('called the plan "a disaster"'), never reported speech.
 # Verbs that name something in the speaker's words ('called the plan "a disaster"').
 NAMING_LEMMAS = _words("call describe label dub brand term deem")
@@ -633,7 +641,9 @@ class _Attributor:
         for v in range(conjunction - 1, first - 1, -1):
             if t.is_speech_verb(v) and not (v > first and t.pos[v - 1] == "CCONJ"):
                 return self.subject_before(v, first - 1)
-        return None
+        # "Ms. Conway rejected the idea and said that ...": the sentence's subject said it
+        verb = next((k for k in range(first, conjunction) if t.pos[k] == "VERB"), None)
+        return self.sentence_subject(verb, first - 1) if verb is not None else None
 
     def _unapposed(self, phrase: tuple[int, int], floor: int) -> tuple[int, int]:
         """The name an appositive description follows ("Nebenzia" for "Nebenzia, Russia's envoy")."""
@@ -1298,7 +1308,12 @@ def _reported(
             continue
         if tokens.is_according(v):
             found = _according(tokens, v, rules)
-        elif tokens.is_speech_verb(v) and tokens.lemma[v].lower() not in QUOTE_ONLY_LEMMAS:
+        elif (
+            tokens.is_speech_verb(v)
+            and tokens.lemma[v].lower() not in QUOTE_ONLY_LEMMAS
+            or tokens.pos[v] == "VERB"
+            and tokens.lemma[v].lower() in THOUGHT_LEMMAS
+        ):
             found = _said(tokens, v, rules)
         else:
             continue
@@ -1363,7 +1378,7 @@ def _content(tokens: _Tokens, start: int, end: int, clause: bool = True) -> tupl
         end -= 1
     if not clause:
         return (tokens.starts[start], tokens.ends[end - 1]) if end > start else None
-    if end - start < 4 or not any(tokens.pos[i] in ("VERB", "AUX") for i in range(start, end)):
+    if end - start < 3 or not any(tokens.pos[i] in ("VERB", "AUX") for i in range(start, end)):
         return None
     return tokens.starts[start], tokens.ends[end - 1]
 
@@ -1395,6 +1410,7 @@ def _said(
     """'X said (that) CLAUSE', 'CLAUSE, X said.' or 'CLAUSE, said X.'"""
     s_start, s_end = tokens.sentence_of(v)
     weak = tokens.lemma[v].lower() in WEAK_REPORT_LEMMAS
+    thought = tokens.lemma[v].lower() in THOUGHT_LEMMAS
     subject = rules.subject_before(v, s_start - 1)
     skip = None
     if subject is not None:
@@ -1409,8 +1425,8 @@ def _said(
             content = (first[0], rest[1]) if first and rest else None
             skip = (tokens.starts[subject[0] - 1], tokens.ends[after - 1])
         else:
-            content = _complement(tokens, v, s_end, weak)  # "X said (that) CLAUSE"
-    elif v > s_start and tokens.text[v - 1] == ",":
+            content = _complement(tokens, v, s_end, weak, thought)  # "X said (that) CLAUSE"
+    elif v > s_start and tokens.text[v - 1] == "," and not thought:
         subject = rules.phrase_after(v + 1, s_end)  # "CLAUSE, said X."
         content = (
             _content(tokens, s_start, v - 1) if subject and _trailing(tokens, subject[1], s_end) else None
@@ -1446,8 +1462,23 @@ def _trailing(tokens: _Tokens, i: int, stop: int) -> bool:
     return True
 
 
-def _complement(tokens: _Tokens, v: int, stop: int, weak: bool) -> tuple[int, int] | None:
-    """The clause a verb of saying reports: after "that", or after an addressee and an adjunct."""
+def _finite_clause(tokens: _Tokens, i: int, stop: int) -> bool:
+    """Whether a clause with a subject and a finite verb starts at token ``i`` ("Trump is leading")."""
+    if i >= stop or tokens.pos[i] not in ("DET", "PRON", "PROPN", "NOUN", "ADJ", "NUM"):
+        return False
+    if tokens.lower[i] in ("it", "this", "that") and i + 1 < stop and tokens.pos[i + 1] == "PUNCT":
+        return False
+    return any(tokens.tag[k] in ("VBZ", "VBP", "VBD", "MD") for k in range(i + 1, min(stop, i + 8)))
+
+
+def _complement(
+    tokens: _Tokens, v: int, stop: int, weak: bool, thought: bool = False
+) -> tuple[int, int] | None:
+    """The clause a verb of saying reports: after "that", or after an addressee and an adjunct.
+
+    ``thought``: a verb of thinking or finding ("believes", "found"), whose clause must have a
+    subject and a finite verb of its own.
+    """
     i = v + 1
     skipped = 0
     if i < stop and tokens.text[i] == ",":  # "says, win or lose in Florida, he is staying"
@@ -1459,6 +1490,10 @@ def _complement(tokens: _Tokens, v: int, stop: int, weak: bool) -> tuple[int, in
         if tokens.pos[i] == "ADV" and skipped < 2:  # "have said repeatedly they ..."
             i += 1
             skipped += 1
+            continue
+        if tokens.lower[i] == "for" and i + 2 < stop and tokens.lower[i + 2] in DURATIONS:
+            i += 3  # "has said for months that ..."
+            skipped += 3
             continue
         if (
             tokens.lower[i] in TRIM_WORDS
@@ -1476,6 +1511,14 @@ def _complement(tokens: _Tokens, v: int, stop: int, weak: bool) -> tuple[int, in
         break
     if i < stop and tokens.lower[i] == "that":
         i += 1
+    elif (
+        i < stop
+        and tokens.lower[i] in QUESTION_WORDS
+        and tokens.lemma[v].lower() in ("ask", "wonder", "question")
+    ):
+        pass  # "asked whether the deal would hold": the question is what is reported
+    elif thought and not _finite_clause(tokens, i, stop):
+        return None  # "knows the area", "found a job": an object, not a belief or a finding
     elif (
         weak
         or i < stop

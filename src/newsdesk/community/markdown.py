@@ -47,7 +47,8 @@ def render_comment(text: str) -> str:
     return nh3.clean(
         html,
         tags=set(ALLOWED_TAGS),
-        attributes=ALLOWED_ATTRIBUTES,
+        # "*": no attribute on every tag; nh3 (ammonia) would otherwise keep title and lang anywhere.
+        attributes={"*": set(), **ALLOWED_ATTRIBUTES},
         url_schemes=set(URL_SCHEMES),
         link_rel=LINK_REL,
         # Relative links in a comment would point into this site; readers link elsewhere.

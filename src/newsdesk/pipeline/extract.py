@@ -463,8 +463,12 @@ def _absolute(url: str | None, base: str | None) -> str | None:
     if not url:
         return None
     url = url.strip()
-    resolved = urljoin(base, url) if base else url
-    return resolved if urlsplit(resolved).scheme in ("http", "https") else None
+    try:
+        resolved = urljoin(base, url) if base else url
+        scheme = urlsplit(resolved).scheme
+    except ValueError:  # "http://[::1": urllib cannot read the host; one bad link must not cost the page
+        return None
+    return resolved if scheme in ("http", "https") else None
 
 
 def _strip_site_name(title: str, site_name: str | None) -> str:

@@ -14,7 +14,7 @@ import io
 import json
 import re
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from html import unescape as unescape_html
@@ -57,8 +57,10 @@ _HTML_ROOTS = {b"!doctype html", b"html", b"head", b"body"}
 # A feed root near the top of an (X)HTML wrapper means it is a feed after all (some generators wrap).
 _FEED_ROOT_RE = re.compile(rb"<(?:rss|feed|rdf:RDF)[\s>]")
 _TAG_RE = re.compile(r"<[^>]*>")
-_DOCTYPE = "<!DOCTYPE"
 _ENTITY = "<!ENTITY"
+_ELEMENT_START_RE = re.compile(r"<[^\W\d]")  # "<" then a letter or "_": an element's start tag
+# What changes the state of a declaration being read: literals, comments, the internal subset, its end.
+_DECLARATION_MARK_RE = re.compile(r"""["'\[\]>]|<!--""")
 # Legacy single-byte encodings that feeds declare but whose real-world bytes are Windows-1252
 # (the same rule browsers follow, WHATWG Encoding Standard).
 _WINDOWS_1252_ALIASES = {"iso-8859-1", "iso8859-1", "latin-1", "latin1", "us-ascii", "ascii", "iso_8859-1"}
@@ -305,18 +307,71 @@ def _detect_and_decode(content: bytes) -> str:
 def _refuse_entity_declarations(text: str) -> None:
     """Raise FeedError (permanent) if a DOCTYPE declares entities: the billion-laughs family of attacks.
 
-    Only the prolog is searched, so an article that merely mentions "<!ENTITY" in its text is fine.
+    The whole prolog is read, however long the comments and processing instructions before the
+    DOCTYPE are (its size is bounded by the fetcher's byte cap, NEWSDESK_MAX_BYTES); only the
+    prolog, so an article that merely mentions "<!ENTITY" in its text is fine.
     """
-    start = text.find(_DOCTYPE, 0, 4096)
-    if start == -1 or _has_element_before(text, start):
-        return
-    if text.find(_ENTITY, start) != -1:
-        raise FeedError("feed declares XML entities in its DOCTYPE; refused as unsafe", permanent=True)
+    for declaration in _prolog_declarations(text):
+        if _ENTITY in declaration.upper():
+            raise FeedError("feed declares XML entities in its DOCTYPE; refused as unsafe", permanent=True)
 
 
-def _has_element_before(text: str, end: int) -> bool:
-    """Whether an element starts before `end` (then the "<!DOCTYPE" is content, not a declaration)."""
-    return re.search(r"<[A-Za-z_]", text[:end]) is not None
+def _prolog_declarations(text: str) -> Iterator[str]:
+    """Each markup declaration ("<!DOCTYPE ...>" with its internal subset) before the root element.
+
+    The prolog is everything before the root element's start tag ("<" and a name): white space,
+    comments, processing instructions, declarations, and any stray text (a lying byte order mark
+    decoded as "ÿþ", junk a server prepended), which feedparser's lenient parser reads past too. A
+    comment may hold anything ("<a>", "<!DOCTYPE"...) and ends only at "-->"; an unterminated
+    comment, instruction or declaration runs to the end of the text.
+    """
+    pos, end = 0, len(text)
+    while pos < end:
+        pos = text.find("<", pos)
+        if pos == -1:
+            return
+        if text.startswith("<?", pos):
+            pos = _past(text, "?>", pos + 2)
+        elif text.startswith("<!--", pos):
+            pos = _past(text, "-->", pos + 4)
+        elif text.startswith("<!", pos):
+            close = _declaration_end(text, pos + 2)
+            yield text[pos:close]
+            pos = close
+        elif _ELEMENT_START_RE.match(text, pos):
+            return
+        else:
+            pos += 1  # a "<" that opens nothing: stray text
+
+
+def _past(text: str, marker: str, start: int) -> int:
+    """The index just past the next `marker` from `start`, or the end of the text."""
+    found = text.find(marker, start)
+    return len(text) if found == -1 else found + len(marker)
+
+
+def _declaration_end(text: str, pos: int) -> int:
+    """The index just past the ">" closing a declaration whose body starts at `pos`.
+
+    Quoted literals, comments and the bracketed internal subset (whose own declarations hold
+    ">") are stepped over; the end of the text when the declaration never closes.
+    """
+    depth = 0
+    while True:
+        found = _DECLARATION_MARK_RE.search(text, pos)
+        if found is None:
+            return len(text)
+        mark, pos = found.group(), found.end()
+        if mark in ('"', "'"):
+            pos = _past(text, mark, pos)
+        elif mark == "<!--":
+            pos = _past(text, "-->", pos)
+        elif mark == "[":
+            depth += 1
+        elif mark == "]":
+            depth = max(depth - 1, 0)
+        elif depth == 0:  # ">"
+            return pos
 
 
 def _utf8_document(text: str) -> bytes:
@@ -333,12 +388,15 @@ def _parse_xml_feed(text: str, url: str, *, now: datetime) -> ParsedFeed:
     # and an item's identity must not change when the feed moves (http -> https, new host).
     # Content HTML is passed on as given: sanitizing and resolving its relative URLs (against the
     # item URL) happen later in one place, and doing them here would half the parser's speed.
-    parsed = feedparser.parse(
-        io.BytesIO(_utf8_document(text)),
-        response_headers={"content-type": "application/xml; charset=utf-8"},
-        sanitize_html=False,
-        resolve_relative_uris=False,
-    )
+    try:
+        parsed = feedparser.parse(
+            io.BytesIO(_utf8_document(text)),
+            response_headers={"content-type": "application/xml; charset=utf-8"},
+            sanitize_html=False,
+            resolve_relative_uris=False,
+        )
+    except Exception as error:  # its lenient parser fails in many ways (&#x110000; is one)
+        raise FeedError(f"malformed feed: {type(error).__name__}: {error}", permanent=False) from error
     warnings = _Warnings()
     entries = parsed.get("entries") or []
     version = parsed.get("version") or ""
@@ -410,7 +468,7 @@ def _item_link(entry: Mapping[str, Any], feed_url: str, warnings: _Warnings, tit
     """The item's absolute web link; a link feedparser copied from a non-URL guid does not count."""
     link = _clean(entry.get("link"))
     from_guid = bool(entry.get("guidislink")) and not entry.get("links")
-    if from_guid and urlsplit(link).scheme not in _WEB_SCHEMES:
+    if from_guid and _scheme(link) not in _WEB_SCHEMES:
         # RSS says a guid is a permalink unless isPermaLink="false"; many feeds forget that
         # attribute on numeric or opaque guids, which are no links at all.
         link = ""
@@ -529,7 +587,7 @@ def _load_json(content: bytes, charset: str | None) -> dict[str, Any]:
     text = decode_xml(content, charset=charset)
     try:
         data = json.loads(text)
-    except ValueError as error:
+    except (ValueError, RecursionError) as error:  # RecursionError: arrays nested thousands deep
         raise FeedError(f"malformed JSON feed: {error}", permanent=False) from error
     if not isinstance(data, dict):
         raise FeedError("not a feed: JSON document is not an object", permanent=True)
@@ -583,6 +641,7 @@ def _json_date(raw: Any, name: str, now: datetime, warnings: _Warnings | None) -
 
 
 def _parse_date_text(raw: str) -> datetime | None:
+    """An RFC 3339 (or feedparser-readable) date as aware UTC; None when unreadable or past the calendar."""
     try:
         value = datetime.fromisoformat(raw.strip())
     except ValueError:
@@ -590,7 +649,10 @@ def _parse_date_text(raw: str) -> datetime | None:
     if value.tzinfo is None:
         # RFC 3339 requires an offset; a bare local time is most often UTC from a naive generator.
         value = value.replace(tzinfo=UTC)
-    return value.astimezone(UTC)
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:  # 9999-12-31T23:59:59-23:59 is in year 10000 in UTC
+        return None
 
 
 # ---------------------------------------------------------------------------------------------
@@ -620,8 +682,28 @@ def _absolute(base: str, link: str | None) -> str | None:
     """`link` made absolute against `base`; None if empty or not http(s) (javascript:, mailto:, ...)."""
     if not link:
         return None
-    absolute = urljoin(base, link.strip())
-    return absolute if urlsplit(absolute).scheme in _WEB_SCHEMES else None
+    try:
+        absolute = urljoin(base, link.strip())
+    except ValueError:  # "http://[::1": urllib refuses a malformed IPv6 host
+        return None
+    return absolute if _scheme(absolute) in _WEB_SCHEMES else None
+
+
+def _scheme(url: str) -> str:
+    """The URL's scheme, "" for a URL urllib cannot split (a malformed IPv6 host)."""
+    try:
+        return urlsplit(url).scheme
+    except ValueError:
+        return ""
+
+
+def _feedish(href: str) -> bool:
+    """Whether a link's path or query names a feed ("rss", "feed", "atom")."""
+    try:
+        parts = urlsplit(href)
+    except ValueError:
+        return False
+    return _FEEDISH_HREF_RE.search(parts.path + "?" + parts.query) is not None
 
 
 # ---------------------------------------------------------------------------------------------
@@ -665,10 +747,8 @@ def discover_feeds(html: bytes, base_url: str) -> list[str]:
     parser = _FeedLinkParser()
     parser.feed(decode_xml(html))
     parser.close()
-    base = urljoin(base_url, parser.base) if parser.base else base_url
-    hrefs = parser.alternates or [
-        h for h in parser.anchors if _FEEDISH_HREF_RE.search(urlsplit(h).path + "?" + urlsplit(h).query)
-    ]
+    base = (_absolute(base_url, parser.base) or base_url) if parser.base else base_url
+    hrefs = parser.alternates or [h for h in parser.anchors if _feedish(h)]
     found: list[str] = []
     for href in hrefs:
         url = _absolute(base, href)

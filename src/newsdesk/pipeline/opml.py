@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import format_datetime
@@ -38,19 +38,29 @@ def parse_opml(content: bytes) -> list[OpmlOutline]:
         raise FeedError(f"OPML refused as unsafe: {error}", permanent=True) from error
     except ET.ParseError as error:
         raise FeedError(f"malformed OPML: {error}", permanent=True) from error
+    except (ValueError, LookupError) as error:  # a declared encoding expat cannot read, or no such one
+        raise FeedError(f"malformed OPML: {error}", permanent=True) from error
     if _local_name(root.tag) != "opml":
         raise FeedError(f"not an OPML document: root element is <{root.tag}>", permanent=True)
     body = next((child for child in root if _local_name(child.tag) == "body"), None)
     if body is None:
         return []
-    outlines: list[OpmlOutline] = []
-    _collect(body, None, outlines)
-    return outlines
+    return _collect(body)
 
 
-def _collect(parent: ET.Element, category: str | None, into: list[OpmlOutline]) -> None:
-    """Walk outlines depth-first; folders (outlines without xmlUrl) name the category of their children."""
-    for node in parent:
+def _collect(body: ET.Element) -> list[OpmlOutline]:
+    """Walk outlines depth-first; folders (outlines without xmlUrl) name the category of their children.
+
+    With a stack of its own, not recursion: folders nested thousands deep are still a list.
+    """
+    into: list[OpmlOutline] = []
+    stack: list[tuple[Iterator[ET.Element], str | None]] = [(iter(body), None)]
+    while stack:
+        children, category = stack[-1]
+        node = next(children, None)
+        if node is None:
+            stack.pop()
+            continue
         if _local_name(node.tag) != "outline":
             continue
         label = _attr(node, "text") or _attr(node, "title")
@@ -66,7 +76,8 @@ def _collect(parent: ET.Element, category: str | None, into: list[OpmlOutline]) 
                 )
             )
         # A feed outline may itself hold outlines (rare); they stay in the enclosing folder.
-        _collect(node, category if xml_url else (label or category), into)
+        stack.append((iter(node), category if xml_url else (label or category)))
+    return into
 
 
 def _attr(node: ET.Element, name: str) -> str | None:

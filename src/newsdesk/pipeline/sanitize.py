@@ -86,9 +86,12 @@ def _resolver(base_url: str | None) -> Callable[[str, str, str], str | None]:
         url = value.strip()
         if not url:
             return None
-        if base_url:
-            url = urljoin(base_url, url)
-        scheme = urlsplit(url).scheme.lower()
+        try:
+            if base_url:
+                url = urljoin(base_url, url)
+            scheme = urlsplit(url).scheme.lower()
+        except ValueError:  # "http://[::1": urllib cannot read the host (nh3 would print the error)
+            return None
         # A relative URL with no base to resolve it against stays relative: it cannot carry a scheme.
         if scheme and scheme not in URL_SCHEMES:
             return None
@@ -109,7 +112,8 @@ def sanitize_html(html: str, base_url: str | None = None) -> str:
         html,
         tags=set(ALLOWED_TAGS),
         clean_content_tags=set(DROP_WITH_CONTENT),
-        attributes={tag: set(attrs) for tag, attrs in ALLOWED_ATTRIBUTES.items()},
+        # "*": no attribute on every tag; nh3 (ammonia) would otherwise keep title and lang anywhere.
+        attributes={"*": set(), **{tag: set(attrs) for tag, attrs in ALLOWED_ATTRIBUTES.items()}},
         attribute_filter=_resolver(base_url),
         strip_comments=True,
         link_rel=LINK_REL,

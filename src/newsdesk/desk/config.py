@@ -229,6 +229,12 @@ OPTIONS: tuple[Option, ...] = (
         "Consecutive failures after which a feed is disabled.",
     ),
     Option(
+        "NEWSDESK_DEVELOPING_HOURS",
+        "48",
+        _parse_int(1, 24 * 366),
+        "An article stops being shown as developing once it has not been updated for this many hours.",
+    ),
+    Option(
         "NEWSDESK_MAX_PAGES_PER_REFRESH",
         "50",
         _parse_int(0, 1_000_000),
@@ -375,6 +381,7 @@ class Settings:
     min_refresh_minutes: int
     max_refresh_minutes: int
     feed_error_limit: int
+    developing_hours: int
     max_pages_per_refresh: int
     scheduler_seconds: int
     workers: int

@@ -162,6 +162,12 @@ class Article(models.Model):
                 condition=models.Q(duplicate_of__isnull=False),
                 name="article_copies",
             ),
+            # The few developing articles, for the tick that lets the flag lapse (news/tasks.py).
+            models.Index(
+                fields=["updated_at", "sort_at"],
+                condition=models.Q(developing=True),
+                name="article_developing",
+            ),
         ]
 
     objects = ArticleQuerySet.as_manager()

@@ -7,14 +7,15 @@ Storing is an upsert that is safe under concurrency: two workers storing the sam
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from newsdesk.desk import config
 from newsdesk.news.models import Article, ArticleURL, ArticleVersion, Feed, Source
 from newsdesk.pipeline import outlets
 from newsdesk.pipeline.dedupe import content_hash
@@ -170,6 +171,15 @@ class _Identity:
         return cls(canonical=canonical, own=own, claimed=claimed, digest=digest)
 
 
+def still_developing(developing: bool, last_update: datetime | None, *, now: datetime | None = None) -> bool:
+    """Whether a developing marker still holds: it lapses once the article went unchanged for
+    NEWSDESK_DEVELOPING_HOURS (an archive's "Live" page from last year is not developing now)."""
+    if not developing or last_update is None:
+        return developing
+    hours = config.current().developing_hours
+    return (now or timezone.now()) - last_update < timedelta(hours=hours)
+
+
 def _digest(draft: ArticleDraft) -> str:
     """What the draft says, hashed: its title and text, else its title and summary (a feed's teaser)."""
     if draft.text:
@@ -209,6 +219,9 @@ def store_article(
       URL of the draft finds an article, the item's new link is that article's new address.
     """
     identity = _Identity.of(draft, source)
+    draft = replace(
+        draft, developing=still_developing(draft.developing, draft.updated_at or draft.published_at)
+    )
     with transaction.atomic():
         at = _articles_at([*identity.own, *identity.claimed])  # one query for both kinds of URL
         article = _read(next((at[u] for u in identity.own if u in at), None), lock=True)

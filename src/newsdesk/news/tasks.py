@@ -82,7 +82,31 @@ def tick(runner: TaskRunner) -> dict[str, int]:
     if to_place().exists() and leases.acquire("tick:place", interval, holder=uuid4().hex) is not None:
         runner.submit("place_stories")
         place = 1
-    return {"feeds": len(feeds), "enrich": enrich, "place": place}
+    return {"feeds": len(feeds), "enrich": enrich, "place": place, "expired": expire_developing()}
+
+
+def expire_developing() -> int:
+    """Clear the developing flag of articles unchanged for NEWSDESK_DEVELOPING_HOURS (and of their
+    stories, when no article of theirs is developing any more); returns how many articles lapsed.
+
+    Cheap enough for every tick: a partial index holds the few developing articles.
+    """
+    from datetime import timedelta
+
+    from django.db.models import Q
+    from django.utils import timezone
+
+    from newsdesk.desk.config import current
+    from newsdesk.news.models import Article, Story
+
+    cutoff = timezone.now() - timedelta(hours=current().developing_hours)
+    lapsed = Article.objects.filter(developing=True).filter(
+        Q(updated_at__lt=cutoff) | Q(updated_at__isnull=True, sort_at__lt=cutoff)
+    )
+    count = lapsed.update(developing=False)
+    if count:
+        Story.objects.filter(developing=True).exclude(articles__developing=True).update(developing=False)
+    return count
 
 
 def register() -> None:

@@ -44,7 +44,9 @@ def article(db: None) -> Article:
         f"/api/articles?source={HUGE}",
         f"/api/articles?story={HUGE}",
         f"/api/stories?offset={HUGE}",
-        f"/api/articles/1/related?limit={HUGE}",
+        "/api/articles/{article}/related?limit=" + HUGE,
+        "/api/articles?source=%00",  # PostgreSQL refuses NUL in text (DataError)
+        "/api/articles?source=" + "x" * 300,
         "/api/articles?cursor=" + cursor("9999-12-31T23:59:59-23:59|5"),
         "/api/articles?cursor=" + cursor("0001-01-01T00:00:00+23:59|5"),
         "/api/articles?cursor=" + cursor(f"2026-01-01T00:00:00+00:00|{2**63}"),
@@ -57,7 +59,7 @@ def article(db: None) -> Article:
 def test_the_api_answers_a_number_or_cursor_past_its_range_with_a_json_400(
     client: Client, article: Article, url: str
 ) -> None:
-    response = client.get(url)
+    response = client.get(url.replace("{article}", str(article.pk)))
     assert response.status_code == 400, response.content[:200]
     assert response["Content-Type"].startswith("application/json")
     assert json.loads(response.content)["error"]
@@ -114,3 +116,18 @@ def test_whole_number_refuses_more_digits_than_its_bound_without_converting_them
     with pytest.raises(keyset.BadParameter, match="page must be a whole number from 1 to 10"):
         keyset.whole_number(HUGE, "page", 1, 10)
     assert keyset.whole_number("0" * 5000 + "7", "page", 1, 10) == 7
+
+
+def test_a_name_or_search_with_nul_is_a_4xx_on_every_database(client: Client, article: Article) -> None:
+    from django.contrib.auth.models import Group, User
+
+    from newsdesk.community.roles import MODERATORS_GROUP
+
+    assert client.get("/people/%00/").status_code == 404
+    moderator = User.objects.create_user("moderator", "moderator@example.org", "pw")
+    moderator.groups.add(Group.objects.get(name=MODERATORS_GROUP))
+    client.force_login(moderator)
+    assert client.post("/people/%00/suspend/").status_code == 404
+    response = client.get("/moderation/?q=%00")
+    assert response.status_code == 400 and "text/html" in response["Content-Type"]
+    assert client.get("/moderation/?q=harbour").status_code == 200

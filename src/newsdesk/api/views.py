@@ -181,6 +181,7 @@ def _quote_record(quote: Quote) -> dict[str, object]:
 # The deepest offset served, and the largest count a story's (PositiveIntegerField) row holds.
 MAX_OFFSET = 100_000
 MAX_COUNT = 2**31 - 1
+DOMAIN_LENGTH = 253  # Source.domain's column
 
 
 def _offset(request: HttpRequest) -> int:
@@ -194,7 +195,7 @@ def _filtered(request: HttpRequest) -> ArticleQuerySet:
         articles = (
             articles.filter(source_id=keyset.whole_number(source, "source", 1, keyset.MAX_ID))
             if source.isdigit()
-            else articles.filter(source__domain=source)
+            else articles.filter(source__domain=keyset.plain_text(source, "source", DOMAIN_LENGTH))
         )
     story = request.GET.get("story")
     if story:

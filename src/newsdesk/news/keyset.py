@@ -54,6 +54,17 @@ def whole_number(raw: str, name: str, low: int, high: int) -> int:
     return int(digits)
 
 
+def plain_text(raw: str, name: str, max_length: int) -> str:
+    """``raw`` when a database can hold and compare it; raises BadParameter naming ``name``.
+
+    PostgreSQL text cannot hold NUL (it raises DataError, a 500, where SQLite just finds nothing),
+    and no stored value is longer than its column.
+    """
+    if "\x00" in raw or len(raw) > max_length:
+        raise BadParameter(f"{name} must be text of at most {max_length} characters, without NUL")
+    return raw
+
+
 def in_utc(moment: datetime) -> datetime:
     """The moment in UTC (naive means UTC); raises ValueError when that falls outside the years 1-9999.
 

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth import get_user_model, login
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.db.models import QuerySet
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 
@@ -37,9 +40,21 @@ def signup(request: HttpRequest) -> HttpResponse:
     return render(request, "community/signup.html", {"form": form, "next": safe_next(request, "")})
 
 
+def reader_named(username: str, queryset: QuerySet[Any] | None = None) -> Any:
+    """The account of that name; Http404 when there is none, or the name is none a database holds.
+
+    PostgreSQL refuses text with NUL (DataError, a 500) where SQLite finds nothing: no account has one.
+    """
+    if "\x00" in username:
+        raise Http404("No such reader.")
+    return get_object_or_404(
+        queryset if queryset is not None else get_user_model().objects, username=username
+    )
+
+
 def profile(request: HttpRequest, username: str) -> HttpResponse:
     """A reader's public page: name, bio and published comments (their own pending ones for themselves)."""
-    owner = get_object_or_404(get_user_model().objects.select_related("profile"), username=username)
+    owner = reader_named(username, get_user_model().objects.select_related("profile"))
     comments = (
         Comment.objects.filter(author=owner, deleted_at__isnull=True)
         .select_related("content_type")

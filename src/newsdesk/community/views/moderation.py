@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import permission_required
+from django.core.exceptions import BadRequest
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
@@ -14,7 +14,8 @@ from django.views.decorators.http import require_POST
 from newsdesk.community import actions
 from newsdesk.community.models import Comment, CommentStatus
 from newsdesk.community.roles import MODERATE_PERMISSION
-from newsdesk.community.views.accounts import safe_next
+from newsdesk.community.views.accounts import reader_named, safe_next
+from newsdesk.news import keyset
 
 QUEUE_PAGE_SIZE = 30
 
@@ -31,7 +32,10 @@ def queue(request: HttpRequest) -> HttpResponse:
         .prefetch_related("target")
         .order_by("created_at", "id")
     )
-    query = request.GET.get("q", "").strip()[:200]
+    try:
+        query = keyset.plain_text(request.GET.get("q", "").strip()[:200], "q", 200)
+    except keyset.BadParameter as problem:
+        raise BadRequest(str(problem)) from None  # a 400 in the site's layout (newsdesk.desk.errors)
     if query:
         comments = comments.filter(
             Q(body__icontains=query)
@@ -59,7 +63,7 @@ def moderate(request: HttpRequest, comment_id: int) -> HttpResponse:
 @require_POST
 def suspend(request: HttpRequest, username: str) -> HttpResponse:
     """Suspend (action=suspend) or reinstate (action=reinstate) a reader."""
-    user = get_object_or_404(get_user_model(), username=username)
+    user = reader_named(username)
     suspended = request.POST.get("action") != "reinstate"
     actions.set_suspended(request.user, user, suspended)
     verb = "suspended" if suspended else "reinstated"

@@ -424,3 +424,19 @@ def test_it_credits_a_pronoun_to_the_person_it_agrees_with(parse: Any) -> None:
         'Anna Berg spoke first, and she was brief. Peter Novak spoke next.\n"We will go on," she said.'
     )
     assert only(doc)["speaker"] == "Anna Berg"
+
+
+def test_it_keeps_quoted_words_inside_a_reported_clause_with_it(parse: Any) -> None:
+    doc = parse(
+        'Peter Novak spoke.\nHe says the enemies are "laughing like hell at us" for even raising the question.'
+    )
+    (found,) = find_quotes(doc)
+    assert found["direct"] is False
+    assert found["speaker"] == "Peter Novak"
+    assert found["text"] == 'the enemies are "laughing like hell at us" for even raising the question'
+
+
+def test_it_keeps_a_quote_that_ends_a_reported_clause_direct(parse: Any) -> None:
+    quote = only(parse('Peter Novak spoke.\nHe said the minister is "not smart enough to win."'))
+    assert quote["text"] == "not smart enough to win."
+    assert quote["speaker"] == "Peter Novak"

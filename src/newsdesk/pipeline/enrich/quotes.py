@@ -60,6 +60,7 @@ THOUGHT_LEMMAS = _words(
     "think believe hope fear expect know feel worry show find indicate predict doubt suspect assume "
     "realize realise recognize recognise imply conclude determine figure reckon guess wonder"
 )
+MONTHS = _words("january february march april may june july august september october november december")
 DURATIONS = _words("days weeks months years decades ages time while")
 QUESTION_WORDS = _words("whether if why how what when who where which")
 # Verbs that only introduce a partial quote ('called the plan "a disaster"'), never reported speech.
@@ -571,11 +572,10 @@ class _Attributor:
         if (
             t.tag[verb] == "VBG"
             and verb - 1 > floor
-            and t.lower[verb - 1] in (",", "by", "while", "after", "before")
+            and t.pos[verb - 1] not in ("AUX", "PART", "ADV")  # not "is saying", "to saying"
         ):
-            return self.sentence_subject(
-                verb, floor
-            )  # "X attacked Y, saying ...", "X replied by writing": X speaks
+            # "X attacked Y, saying ...", "X replied by writing": X speaks; "..., said X, adding": X too
+            return self._inverted_before(verb) or self.sentence_subject(verb, floor)
         end = verb
         while (
             end > floor
@@ -632,6 +632,17 @@ class _Attributor:
                         break
                     head -= 1
                 return head if head < k else None
+        return None
+
+    def _inverted_before(self, verb: int) -> tuple[int, int] | None:
+        """The speaker of an inverted cue earlier in the sentence (", said X, adding ..."), if any."""
+        t = self.tokens
+        first = t.sentence_of(verb)[0]
+        for v in range(verb - 1, max(first, verb - 16) - 1, -1):
+            if t.is_speech_verb(v) and v > first and t.text[v - 1] in (",", "”", '"', "''"):
+                phrase = self.phrase_after(v + 1, verb)
+                if phrase is not None and phrase[1] < verb:
+                    return phrase
         return None
 
     def _coordinated_subject(self, conjunction: int) -> tuple[int, int] | None:
@@ -711,6 +722,11 @@ class _Attributor:
             if named and named[-1].kind in ("person", "organisation"):  # "... - Pew Research: '...'"
                 m = named[-1]
                 return self._named(m, (m.start, m.end), ":", None)
+        if t.text[mark - 1] == ":" and mark - first <= 15:
+            named = self.entities.overlapping(t.starts[first], t.ends[first])
+            if named and named[0].kind in ("person", "organisation") and named[0].start == t.starts[first]:
+                m = named[0]  # a headline: "Gillibrand on the transcripts: '...'"
+                return self._named(m, (m.start, m.end), ":", None)
         quoted = [k for k in range(first, mark) if t.text[k] in QUOTE_CHARS]
         start = quoted[0] if quoted else mark  # the subject comes before any earlier quote
         verb = next((k for k in range(first, start) if t.pos[k] in ("VERB", "AUX")), None)
@@ -736,7 +752,8 @@ class _Attributor:
         for k in range(comma - 1, max(floor, comma - 16), -1):
             if t.is_boundary(k) and t.text[k] != ",":
                 break
-            opens = t.lower[k] in ("who", "which") or t.tag[k] in ("VBG", "VBN")  # ", speaking to Iowans,"
+            # ", who ...,", ", speaking to Iowans,", ", in a brief interview on Saturday,"
+            opens = t.lower[k] in ("who", "which") or t.tag[k] in ("VBG", "VBN") or t.pos[k] == "ADP"
             if opens and k - 1 > floor and t.text[k - 1] == ",":
                 return k - 1
         return comma
@@ -848,6 +865,8 @@ class _Attributor:
             return None
         head_at = self._head(start, end)
         head = t.lower[head_at] if head_at >= 0 else ""
+        if head in TRIM_WORDS or head in MONTHS:
+            return None  # "Saturday", "today": a time, not a speaker
         mentions = self.entities.overlapping(s, e)
         if head_at >= 0 and t.pos[head_at] == "NOUN":
             # "a Trump aide", "Clinton's campaign": a name before a common head only qualifies it
@@ -1145,6 +1164,27 @@ def _is_fragment_gap(gap: str, tokens: _Tokens, start: int, end: int, next_close
     return not any(tokens.is_speech_verb(i) for i in words) and not _cued_after(tokens, next_close)
 
 
+def _reports_through(tokens: _Tokens, verb: int, rules: _Attributor, pos: int) -> bool:
+    """Whether the reported clause of the cue ``verb`` reaches over the character ``pos``."""
+    found = _said(tokens, verb, rules) if tokens.lemma[verb].lower() not in QUOTE_ONLY_LEMMAS else None
+    return found is not None and found[1][0] <= pos < found[1][1]
+
+
+def _clause_goes_on(tokens: _Tokens, close_end: int) -> bool:
+    """Whether the sentence goes on for two words or more after a closing mark, with no verb of saying
+    (a cue of its own, or a further report that the quote may belong to)."""
+    i = tokens.at(close_end)
+    words = 0
+    for k in range(i, min(len(tokens), i + 12)):
+        if tokens.ends_sentence(k) or tokens.is_quote_mark(k):
+            break
+        if tokens.is_speech_verb(k) or tokens.is_according(k):
+            return False
+        if tokens.pos[k] not in ("PUNCT", "SPACE"):
+            words += 1
+    return words >= 2
+
+
 def _cued_after(tokens: _Tokens, close_end: int) -> bool:
     """Whether a verb of saying follows a closing mark within its sentence ('"B," Y said.')."""
     i = tokens.at(close_end)
@@ -1203,7 +1243,6 @@ def _direct_quotes(
     used: set[int] = set()
     paragraphs = _Paragraphs(text)
     previous: tuple[_Speaker, int] | None = None  # the last attributed quote and its paragraph
-    last_record: tuple[_Speaker | None, int] | None = None  # the last quote's speaker and closing offset
     for quote in quotes:
         words = _word_count(quote.text(text))
         short = words <= 2
@@ -1216,6 +1255,16 @@ def _direct_quotes(
             speaker, verb = rules.cue_after(tokens.at(quote.close_end), quote.end, short)
         if verb is None:
             speaker, verb = rules.cue_before(tokens.at(quote.open_mark), short)
+            if (
+                verb is not None
+                and not quote.gaps
+                and tokens.lemma[verb].lower() not in QUOTE_ONLY_LEMMAS
+                and _clause_goes_on(tokens, quote.close_end)
+                and _reports_through(tokens, verb, rules, quote.start)
+            ):
+                # 'He says the enemies are "laughing at us" for even asking': quoted words inside a
+                # reported clause are part of it; the clause is recorded as reported speech.
+                continue
         para = paragraphs.index(quote.start)
         if (
             verb is None
@@ -1230,13 +1279,6 @@ def _direct_quotes(
         ):
             speaker = _copy(previous[0])
             verb = -1  # carried over from the quote before: the same speaker goes on
-        if verb is None and last_record is not None and last_record[0] is not None:
-            between = text[last_record[1] : quote.open_mark]
-            if "\n" not in between and not re.search(r"[.!?;]\s", between + " "):
-                speaker, verb = (
-                    _copy(last_record[0]),
-                    -1,
-                )  # a later quote of one sentence ('called it "A" and "B"')
         plain = not short and not _is_title(quote.text(text))
         if verb is None and plain and paragraphs.opens_with(quote.open_mark):
             speaker = rules.introducer(tokens.at(quote.open_mark))  # 'X said:' or 'X argued ...' just before
@@ -1250,7 +1292,6 @@ def _direct_quotes(
             used.add(verb)
         if speaker:
             previous = (speaker, paragraphs.index(quote.end))
-        last_record = (speaker, quote.close_end)
         records.append(_quote_record(text, quote, speaker))
     return records, used
 

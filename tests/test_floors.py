@@ -23,7 +23,13 @@ MINIMA: dict[str, dict[str, float]] = {
         "places_in_range": 1.0,
         "with_summary": 0.95,
     },
-    "stories": {"uci_f1": 0.81, "wikinews_f1": 0.735},
+    "stories": {
+        "uci_f1": 0.81,
+        "wikinews_f1": 0.735,
+        "mixed_f1": 0.82,
+        "mixed_feeds_f1": 0.94,
+        "collide_feeds_f1": 0.93,
+    },
     "enrich": {"min_ratio_to_ner": 0.7},
 }
 
@@ -34,3 +40,16 @@ def test_it_keeps_every_floor_at_or_above_its_minimum(bench: str) -> None:
     assert bench in floors, f"bench/floors.json lost the {bench!r} floors"
     for key, minimum in MINIMA[bench].items():
         assert floors[bench][key] >= minimum, f"{bench}.{key} was lowered below {minimum}"
+
+
+# Ceilings: counts that must stay at most this (a story mixing languages, a stale story).
+MAXIMA: dict[str, dict[str, float]] = {
+    "stories": {"max_mixed_language_stories": 0, "max_stale_stories": 0},
+}
+
+
+@pytest.mark.parametrize("bench", sorted(MAXIMA))
+def test_it_keeps_every_ceiling_at_or_below_its_maximum(bench: str) -> None:
+    floors = json.loads(FLOORS.read_text())
+    for key, maximum in MAXIMA[bench].items():
+        assert floors[bench][key] <= maximum, f"{bench}.{key} was raised above {maximum}"

@@ -144,6 +144,8 @@ def cluster_jsonl(path: Path | None) -> dict[str, int]:
             text=str(row.get("text") or ""),
             published_at=moment,
             source=str(row.get("source") or "") or None,
+            language=str(row.get("language") or ""),
+            url=str(row.get("url") or ""),
         )
         for moment, _, row in order
     ]

@@ -159,3 +159,12 @@ def _same_items(before: list[feedparser.FeedParserDict], after: list[feedparser.
 
     known = set().union(*(marks(e) for e in before))
     return len(before) + sum(1 for e in after if not marks(e) & known)
+
+
+def test_an_item_takes_its_feeds_language_when_its_page_names_none(server: FixtureServer) -> None:
+    body = feed("https://news.example.org", [_item(1)]).body.replace(
+        b"<title>Outlet</title>", b"<title>Outlet</title><language>pt-br</language>"
+    )
+    server.routes["/pt.xml"] = Answer(body, 200, {"Content-Type": "application/rss+xml"})
+    assert jobs.refresh_feed(jobs.add_feed_url(server.url("/pt.xml")).pk, fetch_pages=False).new == 1
+    assert Article.objects.get().language == "pt-BR"

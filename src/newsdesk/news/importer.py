@@ -132,6 +132,7 @@ def _import_feed(
         fetcher=fetcher or jobs.get_fetcher(),
         fetch_pages=fetch_pages,
         report=refresh,
+        language=parsed.language or "",
     )
     report.articles_new += refresh.new
     report.articles_updated += refresh.updated

@@ -298,6 +298,7 @@ def _refresh(
         report=report,
         keep=claim.keep,
         page_budget=settings.NEWSDESK.max_pages_per_refresh,
+        language=parsed.language or "",
     )
     interval = adapted_interval(parsed.items)
     # The body is remembered only when nothing in it waits: a later refresh must read it again for that.
@@ -399,12 +400,14 @@ def ingest_items(
     report: RefreshReport,
     keep: Callable[[], None] | None = None,
     page_budget: int | None = None,
+    language: str = "",
 ) -> None:
     """Store feed items (from a fetched feed or a feed file), counting what happened in report.
 
     ``keep`` is called before each item (a refresh renews its claim there). At most ``page_budget``
     article pages are fetched (None: no bound); a teaser item past it is stored with the feed's
     text, and its page is fetched by a later refresh, so one huge feed cannot hold the fetcher.
+    ``language`` is the feed's own (its channel's), for items whose page names none.
     """
     entries = _Entries(feed) if feed is not None else None
     stored = _stored_at([u for u in (_item_url(item, source, feed) for item in items) if u])
@@ -419,7 +422,9 @@ def ingest_items(
             wants_page = False
             report.pages_deferred += 1
         known = entries.article_of(item) if entries is not None else None
-        article_id = _ingest_item(item, source, feed, fetcher, wants_page, report, known=known, stored=stored)
+        article_id = _ingest_item(
+            item, source, feed, fetcher, wants_page, report, known=known, stored=stored, language=language
+        )
         if entries is not None and article_id is not None:
             entries.record(item, article_id)
     if entries is not None:
@@ -526,6 +531,7 @@ def _ingest_item(
     *,
     known: int | None = None,
     stored: dict[str, _Stored] | None = None,
+    language: str = "",
 ) -> int | None:
     """Store one feed item, fetching its page when asked (the feed gives only a teaser).
 
@@ -553,7 +559,11 @@ def _ingest_item(
         page = _page_for(item, canonical, fetcher, report)
     # An item of a feed file (no Feed) is no word of the outlet's now: it adds, never rewrites.
     result = store_article(
-        draft_from(item, page, canonical), source=source, feed=feed, verified=feed is not None, known=known
+        draft_from(item, page, canonical, language=language),
+        source=source,
+        feed=feed,
+        verified=feed is not None,
+        known=known,
     )
     if result.created:
         report.new += 1
@@ -655,7 +665,7 @@ def _page_for(item: FeedItem, url: str, fetcher: Fetcher, report: RefreshReport)
 
 
 def draft_from(
-    item: FeedItem | None, page: Extracted | None, url: str, *, seen_at: str | None = None
+    item: FeedItem | None, page: Extracted | None, url: str, *, seen_at: str | None = None, language: str = ""
 ) -> ArticleDraft:
     """Merge what a feed item and (when fetched) its page say about the article at ``url``.
 
@@ -683,7 +693,7 @@ def draft_from(
         byline=((item.author if item else None) or (page.byline if page else "") or "").strip(),
         published_at=(item.published_at if item else None) or (page.published_at if page else None),
         updated_at=(item.updated_at if item else None) or (page.updated_at if page else None),
-        language=(page.language if page else "") or "",
+        language=(page.language if page else "") or _language_code(language),
         lead_image=_web_url_or_blank((item.image if item else None) or (page.lead_image if page else None)),
         developing=developing,
         guid=(item.guid if item else "") or "",
@@ -744,6 +754,15 @@ def _page_address(page: Extracted, url: str | None) -> str:
         if publisher_key(there) == publisher_key(here):
             return there
     return here
+
+
+def _language_code(declared: str) -> str:
+    """A feed's declared language as a code ("en-us" -> "en-US"); "" for what is none."""
+    code = declared.strip().replace("_", "-")
+    if not code or len(code) > 8 or not all(part.isalnum() for part in code.split("-")):
+        return ""
+    head, _, region = code.partition("-")
+    return f"{head.lower()}-{region.upper()}" if region else head.lower()
 
 
 def _web_url_or_blank(url: str | None) -> str:

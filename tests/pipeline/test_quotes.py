@@ -54,6 +54,13 @@ def test_it_finds_single_quotes_but_not_apostrophes() -> None:
     assert [text[q.start : q.end] for q in spans] == ["we don't need Putin's help in the '90s style"]
 
 
+def test_it_reads_rock_n_roll_as_apostrophes() -> None:
+    text = "He said: 'It was the '90s, the age of rock 'n' roll, and we were young.'"
+    assert [q.text(text) for q in quote_spans(text)] == [
+        "It was the '90s, the age of rock 'n' roll, and we were young."
+    ]
+
+
 def test_it_finds_curly_single_quotes_with_apostrophes_inside() -> None:
     text = "She said: ‘We won’t stop, and Russia’s plan will fail.’"
     assert [text[q.start : q.end] for q in quote_spans(text)] == [

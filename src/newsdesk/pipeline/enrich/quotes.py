@@ -201,6 +201,8 @@ def _single_role(text: str, i: int) -> str | None:
     after = text[i + 1] if i + 1 < len(text) else " "
     if before.isalnum() and after.isalnum() or "'" in (before, after):  # don't, O'Brien, Putin's; ''
         return None
+    if text[max(0, i - 3) : i].lower() in (" 'n", " ’n") and not after.isalnum():
+        return None  # "rock 'n' roll"
     opens = not before.isalnum() and before not in ".,;:!?%" and (after.isalnum() or after in '"“')
     if opens and not _CLIPPED.match(text, i + 1) and text[i] not in SINGLE_CLOSE[1:]:
         return "open"

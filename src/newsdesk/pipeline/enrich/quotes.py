@@ -8,12 +8,23 @@ saying, so it costs a small fraction of the spaCy pass.
   apostrophes (don't, the '90s, O'Brien, Putin's) told apart from single quote marks by the
   characters around them. A quote left open at the end of a paragraph continues when the next
   paragraph opens with a quote mark; a quote broken by a cue ("We will," he said, "win.") is one.
-* A speaker comes from a cue right after the quote (", he said", ", said X", ", X told reporters"),
-  right before it ("X said:", "according to X,"), or is carried over from the quote just before
-  it when a paragraph is nothing but a further quote. Speakers resolve to the canonical names of
-  the "entities" enricher when its result is present, else to spaCy's entities merged by surname.
-* Reported speech ("X said that ...", "..., officials said.", "according to X, ...") is kept with
-  ``direct`` False.
+* A quote broken by a cue between two of its sentences ('"A," she said. "B."') is one quote, and
+  so are fragments of one sentence ('called him "a liar" and "a fraud"', joined by an ellipsis).
+* A speaker comes from a cue right after the quote (", he said", ", said X", ", X told reporters",
+  or any verb after a quote that ends in a comma), right before it ("X said:", "according to X,",
+  'called the plan "a disaster"'), from the paragraph that introduces a quote paragraph, from the
+  named subject of the quote's sentence, or is carried over from the quote just before it when a
+  paragraph is nothing but a further quote. Speakers resolve to the canonical names of the
+  "entities" enricher when its result is present, else to spaCy's entities merged by surname; a
+  pronoun to the last person named outside quotes whose gender (from titles and the pronouns that
+  follow their mentions) fits; "the minister" to the one person the article gives that title.
+* A speaker is a person, an organisation or a government (``speaker_kind``): a country or its
+  capital that speaks ("Moscow said", "Kiev warned") is "Government of Russia" with
+  ``speaker_country``; any other place, a time or an abstract noun ("Russia's readiness") names
+  no speaker. An unresolved description ("the mogul") stays as ``speaker_description``.
+* Reported speech ("X said that ...", "..., officials said.", "The risk, he said, is ...",
+  "according to X, ...", "X believes the plan will fail") is kept with ``direct`` False. Quoted
+  words inside a reported clause that goes on after them belong to that clause.
 * Outlet attribution ("according to Politico", "the NYT reported", "told the BBC") links to the
   outlet registry (``newsdesk.pipeline.outlets``).
 """

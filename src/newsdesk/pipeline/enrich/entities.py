@@ -5,7 +5,7 @@ NORP, EVENT, LAW, PRODUCT and WORK_OF_ART -> other (kept: "Palestinian" or "Worl
 hashtags and give places their context). Numbers, dates, money and languages are dropped.
 
 Each mention is cleaned (possessive 's, a leading "the", titles such as "President" or "Dr.",
-trailing punctuation) and junk is dropped (single letters, numbers, all-lower-case text, names
+trailing punctuation, an editor's brackets: "[Volodymyr] Zelensky", "[the president]") and junk is dropped (single letters, numbers, all-lower-case text, names
 that only appear in a title-cased headline). Mentions of one thing within an article are merged:
 
 * very common short forms through a shipped table (``newsdesk/data/entity_aliases.json``),
@@ -15,6 +15,11 @@ that only appear in a title-cased headline). Mentions of one thing within an art
   "Jane Smith") the short mention stays on its own;
 * an all-capitals acronym to the one organisation in the article with those initials, and a
   one-word organisation to the one longer organisation name starting with it.
+
+A kind is decided across mentions: the kind most mentions had, a full name and its surname
+voting together when either was once a person ("Vassily Nebenzia" as an organisation, "Nebenzia"
+as a place twice and a person once: a person), and a country's capital spaCy took for a person
+("Kiev") is a place. ``government_of`` names the country a capital or country stands for.
 
 ``canonical_key`` folds a name and kind into the key that merges entities across articles.
 """

@@ -32,16 +32,20 @@ TEXT = (
 )
 
 
+def _posted(source: Source, slug: str, title: str, text: str, hours_ago: float) -> Article:
+    return Article.objects.create(
+        source=source,
+        url=f"https://courier.example/{slug}",
+        title=title,
+        text=text,
+        published_at=timezone.now() - timedelta(hours=hours_ago),
+    )
+
+
 @pytest.fixture
 def article() -> Article:
     source = Source.objects.create(name="Eastport Courier", domain="courier.example", country="SE")
-    return Article.objects.create(
-        source=source,
-        url="https://courier.example/zelensky-merz",
-        title="Zelensky and Merz discuss air defence in Berlin",
-        text=TEXT,
-        published_at=timezone.now() - timedelta(hours=2),
-    )
+    return _posted(source, "zelensky-merz", "Zelensky and Merz discuss air defence in Berlin", TEXT, 2)
 
 
 def test_it_stores_what_the_enrichers_found(article: Article) -> None:
@@ -256,3 +260,55 @@ def test_it_keeps_counts_right_when_workers_store_at_once() -> None:
     assert not errors, errors
     assert _counts() == _recounted()
     assert Entity.objects.get(name="Berlin").article_count == 24
+
+
+# --- languages: what ran is stored and shown -------------------------------------------------------
+
+GERMAN_TEXT = (
+    "Die Bundesregierung hat am Donnerstag in Berlin ein neues Gesetz zur Begrenzung der Mieten "
+    "beschlossen. Wie die Ministerin sagte, sollen Mieter in Deutschland damit besser geschützt werden.\n\n"
+    "Die Opposition kritisierte den Entwurf als unzureichend. Die Sache sei noch nicht entschieden, "
+    "erklärte ein Sprecher der Partei nach der Sitzung im Bundestag."
+)
+
+
+def _german(source: Source) -> Article:
+    return _posted(source, "mieten", "Bundesregierung beschließt Gesetz gegen hohe Mieten", GERMAN_TEXT, 1)
+
+
+def test_a_german_article_gets_its_language_and_says_what_was_not_analysed(article: Article) -> None:
+    from django.template.loader import render_to_string
+
+    from newsdesk.news.enrichstore import analyses_of
+
+    german = _german(article.source)
+    enrich_articles()
+    german.refresh_from_db()
+    article.refresh_from_db()
+    assert german.language == "de" and article.language == "en"  # stored empty, decided at analysis
+    record = Enrichment.objects.get(article=german, name="analyses").result
+    assert record["decision"]["source"] == "text"
+    assert set(record["skipped"]) == {"entities", "quotes", "attributions"}
+    assert "entities" in record["ran"] or "hashtags" in record["ran"]
+    panel = analyses_of(german)
+    assert panel["language_name"] == "German"
+    assert panel["skipped"] == ["People and organisations, quotes and cited outlets: not analysed for German"]
+    assert analyses_of(article)["skipped"] == []
+    # No person from the English model; the gazetteer's places stand as the article's places.
+    kinds = set(Entity.objects.filter(article_entities__article=german).values_list("name", "kind"))
+    assert {("Berlin", "place"), ("Germany", "place")} <= kinds
+    assert all(kind == "place" for _, kind in kinds)
+    tags = set(Tag.objects.filter(article_tags__article=german).values_list("name", flat=True))
+    assert tags and not tags & {"Wie", "DieSache", "Sache", "Sagte", "Donnerstag"}
+    html = render_to_string("news/_ai_panel.html", {"article": german, "analyses": panel})
+    assert "Language: German" in html
+    assert "People and organisations, quotes and cited outlets: not analysed for German" in html
+
+
+def test_a_declared_language_stays_unless_the_text_clearly_contradicts_it(article: Article) -> None:
+    german = _german(article.source)
+    Article.objects.filter(pk=german.pk).update(language="en")  # a template's lang="en"
+    Article.objects.filter(pk=article.pk).update(language="en-gb")
+    enrich_articles()
+    assert Article.objects.get(pk=german.pk).language == "de"
+    assert Article.objects.get(pk=article.pk).language == "en-gb"

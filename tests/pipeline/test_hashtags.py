@@ -93,3 +93,38 @@ def test_it_slugifies_tags_for_urls() -> None:
     assert slugify_tag("#COVID-19") == "covid19"
     with pytest.raises(ValueError):
         slugify_tag("###")
+
+
+# --- other languages -------------------------------------------------------------------------------
+
+
+def test_a_german_phrase_loses_german_function_words_not_english_ones() -> None:
+    assert make_tag("Die Regierung", language="de") == "Regierung"
+    assert make_tag("Die Sache", language="de") == ""  # stopwords-iso lists "Sache" too
+    assert make_tag("wie", language="de") == ""
+    assert make_tag("sagte Merkel", language="de") == "Merkel"
+    assert make_tag("Die Sache") == "DieSache"  # English lists know no German "die"
+
+
+def test_a_portuguese_weekday_part_is_no_tag() -> None:
+    assert make_tag("feira", language="pt") == ""
+    assert make_tag("segundo turno", language="pt") == "Turno"
+
+
+def test_german_tags_come_from_capitalised_words_and_the_gazetteer_places() -> None:
+    from newsdesk.pipeline.enrich.nlp import SpacyEnricher
+
+    text = (
+        "Wie die Regierung in Berlin mitteilte, soll der Windpark vor der Küste gebaut werden. "
+        "Der Windpark liefert Strom für eine Million Haushalte in Deutschland, sagte die Ministerin. "
+        "Die Sache sei entschieden: Fischer kritisieren den Windpark dennoch."
+    )
+    doc = Document(title="Windpark genehmigt", text=text, language="de")
+    SpacyEnricher().enrich([doc])
+    doc.results["keyphrases"] = ["Windpark", "Sache", "sagte", "gebaut", "Haushalte", "Wie"]
+    doc.results["places"] = [{"name": "Germany", "mentions": 1}, {"name": "Berlin", "mentions": 1}]
+    HashtagEnricher().enrich([doc])
+    tags = doc.results["hashtags"]
+    assert tags[:2] == ["Germany", "Berlin"]
+    assert "Windpark" in tags and "Haushalte" in tags
+    assert not {"Wie", "Sagte", "Gebaut", "DieSache"} & set(tags)

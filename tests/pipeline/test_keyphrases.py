@@ -66,3 +66,37 @@ def test_it_ships_a_general_english_frequency_prior() -> None:
     zipf = word_zipf()
     assert zipf["the"] > zipf["electricity"] > zipf["turbines"]
     assert set(WEIGHTS) == set(FEATURES)
+
+
+# --- the language-independent path (a language without a trained model) ----------------------------
+
+GERMAN = Document(
+    title="Windpark vor der Küste genehmigt",
+    text=(
+        "Die Regierung hat am Dienstag einen großen Windpark vor der Küste genehmigt. Der Windpark soll "
+        "rund eine Million Haushalte mit Strom versorgen, sagte die Energieministerin. Fischer kritisieren "
+        "den Windpark, weil die Turbinen ihre Fanggründe zerstören würden. Wie der Betreiber mitteilte, "
+        "soll der Windpark ab 2029 Strom liefern. Die Sache sei entschieden, erklärte die Ministerin."
+    ),
+    language="de",
+)
+
+
+def test_an_untagged_document_is_ranked_without_a_tagger_and_without_function_words() -> None:
+    from newsdesk.pipeline.stopwords import banned_words
+
+    doc = Document(title=GERMAN.title, text=GERMAN.text, language="de")
+    SpacyEnricher().enrich([doc])
+    assert not doc.spacy_doc.has_annotation("POS")
+    KeyphraseEnricher().enrich([doc])
+    phrases = doc.results["keyphrases"]
+    assert phrases[0] == "Windpark"
+    banned = banned_words("de")
+    assert all(word.lower() not in banned for phrase in phrases for word in phrase.split())
+    assert not {"sagte", "erklärte", "wie", "dienstag", "2029"} & {p.lower() for p in phrases}
+
+
+def test_the_plain_path_has_a_weight_for_each_of_its_features() -> None:
+    from newsdesk.pipeline.enrich.keyphrases import PLAIN_FEATURES, PLAIN_WEIGHTS
+
+    assert set(PLAIN_WEIGHTS) == set(PLAIN_FEATURES)

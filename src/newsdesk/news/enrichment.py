@@ -204,6 +204,7 @@ def enrich_articles(article_ids: Iterable[int] | None = None, *, limit: int | No
 
 
 def document_of(article: Article) -> Document:
+    """The article as the enrichers read it: its own language (the page's or feed's), its outlet's as a hint."""
     return Document(
         id=article.pk,
         title=article.title,
@@ -211,4 +212,5 @@ def document_of(article: Article) -> Document:
         language=article.language or None,
         source=article.source.name,
         published_at=article.published_at,
+        outlet_language=article.source.language or None,
     )

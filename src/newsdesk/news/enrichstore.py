@@ -3,6 +3,12 @@
 Called by the enrichment orchestrator (news/enrichment.py) for each article of a batch; replaces
 what an earlier run stored, so it is idempotent.
 
+Beside each enricher's result an ``Enrichment`` row named ``analyses`` records the article's
+language decision and which enrichers ran and which were skipped and why (``analyses_of`` reads
+it back for the article's page). The decided language is stored on the article when it had none,
+or when its text clearly contradicted the declaration. An article whose entities could not be read
+(a language without NER) keeps the places the gazetteer found as its place entities.
+
 A fixed number of statements per article, whatever it mentions: entities and tags are upserted
 in one INSERT each (conflicts on their unique keys ignored) and mapped back to ids by one SELECT;
 ``Entity.article_count`` moves by +1 for each entity newly linked and -1 for each one no longer
@@ -35,8 +41,22 @@ from newsdesk.news.models import (
     Tag,
 )
 from newsdesk.news.store import source_for_outlet
-from newsdesk.pipeline.enrich.base import Document, Enricher
+from newsdesk.pipeline.enrich.base import Document, Enricher, analyses
+from newsdesk.pipeline.language import language_name
 from newsdesk.pipeline.outlets import OutletFact, find_outlet
+
+ANALYSES = "analyses"  # the Enrichment row that says what ran (not an enricher's name)
+ANALYSES_VERSION = "1"
+# The enrichers' names as the article's page lists what was not analysed.
+SHOWN_AS = {
+    "entities": "people and organisations",
+    "places": "places",
+    "hashtags": "hashtags",
+    "keyphrases": "keyphrases",
+    "quotes": "quotes",
+    "attributions": "cited outlets",
+    "summary": "summary",
+}
 
 
 def store_results(article: Article, doc: Document, enrichers: Sequence[Enricher]) -> None:
@@ -50,6 +70,14 @@ def store_results(article: Article, doc: Document, enrichers: Sequence[Enricher]
     article.enriched_at = None
     # Analysed, not yet enriched: the story placer sets enriched_at once story and vector are stored.
     article.analysed_at = timezone.now()
+    article.language = _language_to_store(article, doc)
+    found = results.get("entities")
+    if found is None and "entities" in doc.skipped:
+        # No NER in this language: the gazetteer's places are the article's place entities.
+        found = [
+            {"name": place["name"], "kind": "place", "count": int(place.get("mentions") or 1)}
+            for place in results.get("places") or []
+        ]
     with transaction.atomic():
         # First, so that it locks the article's row: two stores of one article are serialised
         # (PostgreSQL; SQLite has one writer anyway) and its count deltas below stay exact.
@@ -59,20 +87,61 @@ def store_results(article: Article, doc: Document, enrichers: Sequence[Enricher]
             enriched_at=None,
             claimed_by="",
             claimed_until=None,
+            language=article.language,
         )
         Enrichment.objects.filter(article=article).delete()
-        Enrichment.objects.bulk_create(
-            [
-                Enrichment(
-                    article=article, name=e.name, version=e.version, result=_jsonable(results.get(e.name))
-                )
-                for e in enrichers
-            ]
-        )
-        entities = _store_entities(article, results.get("entities") or [], results.get("places") or [])
+        rows = [
+            Enrichment(
+                article=article,
+                name=e.name,
+                version=e.version,
+                # An enricher that skipped the article says why in its own row too.
+                result=_jsonable(results.get(e.name))
+                if e.name not in doc.skipped
+                else {"skipped": doc.skipped[e.name]},
+            )
+            for e in enrichers
+        ]
+        if all(e.name != ANALYSES for e in enrichers):
+            rows.append(
+                Enrichment(article=article, name=ANALYSES, version=ANALYSES_VERSION, result=analyses(doc))
+            )
+        Enrichment.objects.bulk_create(rows)
+        entities = _store_entities(article, found or [], results.get("places") or [])
         _store_tags(article, results.get("hashtags") or [])
         _store_quotes(article, results.get("quotes") or [], entities)
         _store_attributions(article, results.get("attributions") or [])
+
+
+def _language_to_store(article: Article, doc: Document) -> str:
+    """The article's language after analysis: the decided one when it had none or the text overruled it."""
+    decision = doc.language_decision
+    if decision is None or not decision.language or decision.source == "default":
+        return article.language
+    if not article.language or decision.source == "text":
+        return decision.language[:8]
+    return article.language
+
+
+def analyses_of(article: Article) -> dict[str, Any]:
+    """What the article's page says about its analysis: {"language", "language_name", "skipped": [...]}.
+
+    ``skipped`` holds one line per reason ("People and organisations, quotes and cited outlets:
+    not analysed for German"); empty when everything ran or the article was analysed before this
+    was recorded.
+    """
+    row = Enrichment.objects.filter(article=article, name=ANALYSES).values_list("result", flat=True).first()
+    if not isinstance(row, dict):
+        return {"language": article.language, "language_name": language_name(article.language), "skipped": []}
+    by_reason: dict[str, list[str]] = {}
+    for name, reason in (row.get("skipped") or {}).items():
+        by_reason.setdefault(str(reason), []).append(SHOWN_AS.get(name, name))
+    lines = []
+    for reason, names in by_reason.items():
+        listed = names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+        lines.append(f"{listed[:1].upper()}{listed[1:]}: {reason}")
+    code = row.get("language") or article.language
+    return {"language": code, "language_name": language_name(code), "skipped": lines}
 
 
 def _jsonable(value: Any) -> Any:

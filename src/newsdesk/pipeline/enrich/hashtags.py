@@ -4,6 +4,12 @@ Entities come first (people, organisations, places: one tag per canonical entity
 then keyphrases fill up. A tag whose words all sit inside a longer chosen tag is dropped (no #Trump
 beside #DonaldTrump), and tags made only of stop words, weekdays, months, verbs of saying, pronouns,
 numbers or generic news words are never made.
+
+Those lists are English. An article in another language is tagged with that language's lists
+instead (``stopwords.banned_words``: its stop words, verbs of saying, weekdays and months); where
+no tagger read it (see the nlp step), a lone word must stand capitalised inside sentences in most
+of its uses (a name, or a German noun) to become a tag, and the places found in the gazetteer take
+the place of the entities it has none of.
 """
 
 from __future__ import annotations
@@ -15,7 +21,8 @@ from typing import Any
 
 from spacy.lang.en.stop_words import STOP_WORDS as SPACY_STOP_WORDS
 
-from newsdesk.pipeline.enrich.base import Document, Enricher
+from newsdesk.pipeline.enrich.base import DEFAULT_LANGUAGE, Document, Enricher
+from newsdesk.pipeline.stopwords import banned_words
 
 MIN_TAGS = 3
 MAX_TAGS = 8
@@ -228,21 +235,45 @@ def fold_ascii(text: str) -> str:
     )
 
 
-def tag_words(phrase: str, entity: bool = False) -> list[str]:
+def tag_words(phrase: str, entity: bool = False, language: str | None = None) -> list[str]:
     """The ASCII words a tag is made of, banned words trimmed from both ends.
 
     An entity's name keeps its generic words ("World Trade Organization") and loses only stop words at
-    its ends ("The Guardian"); it is refused when every word is banned.
+    its ends ("The Guardian"); it is refused when every word is banned. ``language`` (default
+    English) chooses the lists.
     """
+    english = language in (None, DEFAULT_LANGUAGE)
+    if not english:
+        phrase = _without_foreign_words(phrase, _banned_folded(language or ""))
     words = WORD.findall(JOINERS.sub("", POSSESSIVE.sub("", fold_ascii(phrase))))
-    trim = _stop if entity else _banned
+    if english:
+        trim = _stop if entity else _banned
+        refuse = _banned
+    else:
+        banned = _banned_folded(language or "")
+
+        def refuse(word: str) -> bool:
+            return _banned_in(word, banned) or (not entity and _banned(word))
+
+        trim = refuse
     while words and trim(words[0]):
         words = words[1:]
     while words and trim(words[-1]):
         words = words[:-1]
-    if all(_banned(word) for word in words):
+    if all(refuse(word) for word in words):
         return []
     return words
+
+
+def _without_foreign_words(phrase: str, banned: frozenset[str]) -> str:
+    """The phrase with banned words of its language dropped at its ends (checked before ASCII folding,
+    so "für" and "fur" stay apart)."""
+    words = phrase.split()
+    while words and fold_ascii(words[0]).lower() in banned:
+        words = words[1:]
+    while words and fold_ascii(words[-1]).lower() in banned:
+        words = words[:-1]
+    return " ".join(words)
 
 
 def _banned(word: str) -> bool:
@@ -252,13 +283,35 @@ def _banned(word: str) -> bool:
     return lower in BANNED or lower.removesuffix("s") in BANNED or word.isdigit() or len(word) < 2
 
 
+def _banned_in(word: str, banned: frozenset[str]) -> bool:
+    """Whether an ASCII tag word is one of another language's banned words (folded like it)."""
+    if word.isupper() and len(word) > 1 and word.isalpha():
+        return False
+    return word.lower() in banned or word.isdigit() or len(word) < 2
+
+
+def _banned_folded(language: str) -> frozenset[str]:
+    return _folded(banned_words(language))
+
+
+_FOLDED: dict[frozenset[str], frozenset[str]] = {}
+
+
+def _folded(words: frozenset[str]) -> frozenset[str]:
+    """The words spelled as tags spell them (ASCII, lowercase), computed once per list."""
+    found = _FOLDED.get(words)
+    if found is None:
+        found = _FOLDED[words] = frozenset(fold_ascii(word).lower() for word in words)
+    return found
+
+
 def _stop(word: str) -> bool:
     return word.lower() in STOP_WORDS and not word.isupper()
 
 
-def make_tag(phrase: str) -> str:
+def make_tag(phrase: str, language: str | None = None) -> str:
     """The CamelCase ASCII tag of a phrase ("Donald Trump" -> "DonaldTrump"); empty when nothing is left."""
-    return _camel(tag_words(phrase))
+    return _camel(tag_words(phrase, language=language))
 
 
 def _camel(words: Sequence[str]) -> str:
@@ -291,10 +344,32 @@ def _entity_order(entities: Sequence[dict[str, Any]], keyphrases: Sequence[str])
 
 
 def _noun_words(spacy_doc: Any) -> frozenset[str] | None:
-    """Lowercase words the tagger saw as nouns or proper nouns (None without a parse)."""
+    """Lowercase words the tagger saw as nouns or proper nouns (None without a parse).
+
+    Without a tagger (a language with no trained model): the words that stand capitalised inside
+    sentences in most of their uses, as names do (and every noun in German).
+    """
     if spacy_doc is None:
         return None
-    return frozenset(token.lower_ for token in spacy_doc if token.pos_ in ("NOUN", "PROPN"))
+    if spacy_doc.has_annotation("POS"):
+        return frozenset(token.lower_ for token in spacy_doc if token.pos_ in ("NOUN", "PROPN"))
+    upper: dict[str, int] = {}
+    seen: dict[str, int] = {}
+    for token in spacy_doc:
+        if not token.is_alpha or token.is_sent_start:
+            continue
+        lower = token.lower_
+        seen[lower] = seen.get(lower, 0) + 1
+        upper[lower] = upper.get(lower, 0) + token.text[:1].isupper()
+    return frozenset(
+        fold_ascii(word).lower() if not word.isascii() else word
+        for word, count in seen.items()
+        if upper[word] * 2 > count
+    )
+
+
+def _fold_word(word: str) -> str:
+    return word.lower()
 
 
 def _covered(words: set[str], chosen: Iterable[set[str]]) -> bool:
@@ -312,6 +387,7 @@ def choose_hashtags(
     keyphrases: Sequence[str],
     spacy_doc: Any = None,
     limit: int = MAX_TAGS,
+    language: str | None = None,
 ) -> list[str]:
     """Up to ``limit`` tags: main entities first, keyphrases after, no tag repeating another."""
     nouns = _noun_words(spacy_doc)
@@ -319,10 +395,10 @@ def choose_hashtags(
     chosen: list[set[str]] = []
 
     def offer(phrase: str, from_entity: bool) -> None:
-        words = tag_words(phrase, entity=from_entity)
+        words = tag_words(phrase, entity=from_entity, language=language)
         if not words or len(tags) >= limit:
             return
-        if not from_entity and len(words) == 1 and nouns is not None and words[0].lower() not in nouns:
+        if not from_entity and len(words) == 1 and nouns is not None and _fold_word(words[0]) not in nouns:
             return  # a lone verb or adjective ("weds", "Argentine") makes a poor tag
         stems = _stems(words)
         if _covered(stems, chosen):
@@ -344,18 +420,25 @@ class HashtagEnricher(Enricher):
     """Writes 3 to 8 tags (fewer only for articles too short to have them) into ``results["hashtags"]``."""
 
     name = "hashtags"
-    version = "1"
+    version = "2"
     requires = ("keyphrases", "entities")
 
     def __init__(self, limit: int = MAX_TAGS) -> None:
         self.limit = limit
 
     def enrich(self, docs: Sequence[Document]) -> None:
-        """Tag every document from its entities and keyphrases."""
+        """Tag every document from its entities (else its gazetteer places) and keyphrases."""
         for doc in docs:
+            entities = doc.results.get("entities")
+            if entities is None:  # the entities step could not read it: the places it names stand in
+                entities = [
+                    {"name": place["name"], "kind": "place", "count": place.get("mentions", 1)}
+                    for place in doc.results.get("places") or []
+                ]
             doc.results[self.name] = choose_hashtags(
-                doc.results.get("entities") or [],
+                entities,
                 doc.results.get("keyphrases") or [],
                 doc.spacy_doc,
                 self.limit,
+                doc.language,
             )

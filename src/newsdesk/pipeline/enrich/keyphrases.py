@@ -7,6 +7,13 @@ the title, how spread out it is, how central its words are in a word co-occurren
 an entity, and how rare its words are in general English (a document-frequency prior from the public
 ``wordfreq`` lists, shipped as ``newsdesk/data/word_zipf_en.json``). A logistic model whose weights were
 fitted on the 500N-KPCrowd train split combines them. Everything is linear in the article's length.
+
+A document whose pipeline tags nothing (a language without a trained model: see the nlp step)
+takes the language-independent path instead: candidates are the runs of words between that
+language's stop words, verbs of saying, dates and punctuation (and their sub-phrases); they are
+ranked by the features above that need no tagger and no English word list (frequency, position,
+title and lede, spread, capitalisation, co-occurrence degree), with weights fitted the same way
+on the same English train split read without its tagger (``bench/multilingual.py --fit``).
 """
 
 from __future__ import annotations
@@ -24,6 +31,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from newsdesk.pipeline.enrich.base import Document, Enricher
+from newsdesk.pipeline.stopwords import banned_words
 
 MAX_KEYPHRASES = 15
 MAX_PHRASE_WORDS = 5
@@ -40,7 +48,8 @@ ENTITY_LABELS = frozenset(
 # Articles and possessives that spaCy keeps inside entity spans ("the United Nations", "Obama's").
 ENTITY_TRIM = frozenset({"the", "a", "an", "'s", "’s", "'", "’"})
 
-FEATURES = (
+# The columns both rankers start with (see _shared_columns).
+SHARED_FEATURES = (
     "bias",
     "log_tf",
     "first_pos",
@@ -50,6 +59,9 @@ FEATURES = (
     "words_1",
     "words_2",
     "words_3plus",
+)
+FEATURES = (
+    *SHARED_FEATURES,
     "head_propn",
     "head_noun",
     "head_adj",
@@ -251,9 +263,12 @@ def candidates(doc: Any, words: Sequence[Word]) -> dict[str, Candidate]:
     return found
 
 
-def _degrees(words: Sequence[Word]) -> dict[str, int]:
-    """Distinct neighbours of each content lemma in a co-occurrence graph (window of GRAPH_WINDOW words)."""
-    lemmas = [word.lemma for word in words if word.usable and word.pos in SINGLE_POS]
+def _degrees(words: Sequence[Word], pos: frozenset[str] | None = SINGLE_POS) -> dict[str, int]:
+    """Distinct neighbours of each content lemma in a co-occurrence graph (window of GRAPH_WINDOW words).
+
+    Content words are the usable ones of the parts of speech ``pos`` (any, for None: untagged text).
+    """
+    lemmas = [word.lemma for word in words if word.usable and (pos is None or word.pos in pos)]
     edges: set[tuple[str, str]] = set()
     for offset in range(1, GRAPH_WINDOW):
         edges.update(zip(lemmas, lemmas[offset:], strict=False))  # pairs each word with the next ones
@@ -263,6 +278,28 @@ def _degrees(words: Sequence[Word]) -> dict[str, int]:
             degrees[a] = degrees.get(a, 0) + 1
             degrees[b] = degrees.get(b, 0) + 1
     return degrees
+
+
+def _shared_columns(
+    key: str, cand: Candidate, found: dict[str, Candidate], length: int, lead_end: int
+) -> tuple[tuple[float, ...], float, float, list[str]]:
+    """The first nine feature columns both rankers share, log_tf, word_tf and the candidate's lemmas."""
+    lemmas = key.split()
+    n_words = len(lemmas)
+    word_tf = sum(found[lemma].count if lemma in found else 0 for lemma in lemmas) / n_words
+    log_tf = math.log1p(cand.count)
+    columns = (
+        1.0,
+        log_tf,
+        cand.first / length,
+        float(cand.in_title),
+        float(cand.first < lead_end),
+        (cand.last - cand.first) / length,
+        float(n_words == 1),
+        float(n_words == 2),
+        float(n_words >= 3),
+    )
+    return columns, log_tf, word_tf, lemmas
 
 
 def _lead_end(doc: Any, body_start: int) -> int:
@@ -284,22 +321,12 @@ def features(doc: Any, body_start: int = 0) -> tuple[list[Candidate], np.ndarray
     cands, rows = [], []
     for key, cand in found.items():
         zipfs = [zipf.get(word, UNKNOWN_ZIPF) for word in cand.words]
-        lemmas = key.split()
+        shared, log_tf, word_tf, lemmas = _shared_columns(key, cand, found, length, lead_end)
         n_words = len(lemmas)
-        word_tf = sum(found[lemma].count if lemma in found else 0 for lemma in lemmas) / n_words
-        log_tf = math.log1p(cand.count)
         label = cand.entity_label
         rows.append(
             (
-                1.0,
-                log_tf,
-                cand.first / length,
-                cand.in_title,
-                cand.first < lead_end,
-                (cand.last - cand.first) / length,
-                n_words == 1,
-                n_words == 2,
-                n_words >= 3,
+                *shared,
                 cand.head_pos == "PROPN",
                 cand.head_pos == "NOUN",
                 cand.head_pos == "ADJ",
@@ -321,20 +348,143 @@ def features(doc: Any, body_start: int = 0) -> tuple[list[Candidate], np.ndarray
             )
         )
         cands.append(cand)
-    matrix = np.array(rows, dtype=np.float64) if rows else np.zeros((0, len(FEATURES)))
-    return cands, matrix
+    return cands, _matrix(rows, FEATURES)
 
 
-def scores(matrix: np.ndarray, weights: dict[str, float] | None = None) -> np.ndarray:
-    """The model's score of each feature row."""
+def _matrix(rows: Sequence[tuple[Any, ...]], names: Sequence[str]) -> np.ndarray:
+    """The feature rows as a float matrix (an empty one with the right columns when there are none)."""
+    return np.array(rows, dtype=np.float64) if rows else np.zeros((0, len(names)))
+
+
+def scores(
+    matrix: np.ndarray, weights: dict[str, float] | None = None, names: Sequence[str] = FEATURES
+) -> np.ndarray:
+    """The model's score of each feature row (columns ``names``, by default the tagged path's)."""
     weights = WEIGHTS if weights is None else weights
-    return np.asarray(matrix @ np.array([weights[name] for name in FEATURES]))
+    return np.asarray(matrix @ np.array([weights[name] for name in names]))
 
 
-def extract_keyphrases(doc: Any, body_start: int = 0, limit: int = MAX_KEYPHRASES) -> list[str]:
-    """The best phrases of a parsed document, best first."""
-    cands, matrix = features(doc, body_start)
-    ranked = np.lexsort((np.array([cand.first for cand in cands]), -scores(matrix)))
+# --- the language-independent path ------------------------------------------------------------
+
+PLAIN_MAX_WORDS = 3
+PLAIN_FEATURES = (
+    *SHARED_FEATURES,
+    "capitalised",
+    "word_tf",
+    "degree",
+    "log_tf_sq",
+    "title_single",
+    "short_word",
+)
+# Fitted on the 400 train documents of 500N-KPCrowd read by spaCy's English tokenizer alone
+# (bench/multilingual.py --fit): the same protocol as WEIGHTS, with no tagger and no word list.
+PLAIN_WEIGHTS: dict[str, float] = {
+    "bias": -2.7904,
+    "log_tf": 1.9872,
+    "first_pos": -0.0922,
+    "in_title": 0.566,
+    "in_lead": 0.4649,
+    "spread": 0.2415,
+    "words_1": 0.5883,
+    "words_2": -0.3287,
+    "words_3plus": -0.9393,
+    "capitalised": -0.3209,
+    "word_tf": -0.8105,
+    "degree": 0.2103,
+    "log_tf_sq": -0.2137,
+    "title_single": -0.4987,
+    "short_word": -1.6568,
+}
+_SHORT_WORD = 3  # characters; shorter words are mostly abbreviations and fragments
+
+
+def _plain_words(doc: Any, body_start: int, banned: frozenset[str]) -> list[Word]:
+    """The tokens of an untagged document: ``usable`` for words with letters that are not banned."""
+    words = []
+    for token in doc:
+        lower = token.lower_
+        usable = len(lower) > 1 and token.is_alpha and not token.is_stop and lower not in banned
+        words.append(
+            Word(
+                token.i,
+                token.text_with_ws,
+                lower,
+                lower,  # no lemmatizer: the lowercase form is the key
+                "",
+                usable,
+                token.is_sent_start is True,
+                token.idx < body_start,
+            )
+        )
+    return words
+
+
+def _plain_runs(words: Sequence[Word]) -> list[list[Word]]:
+    """Maximal runs of usable words inside one sentence (a line break is a token of its own, never usable)."""
+    runs: list[list[Word]] = []
+    current: list[Word] = []
+    for word in words:
+        if word.usable and not (word.sent_start and current):
+            current.append(word)
+            continue
+        if current:
+            runs.append(current)
+        current = [word] if word.usable else []
+    if current:
+        runs.append(current)
+    return runs
+
+
+def plain_features(doc: Any, body_start: int = 0, language: str = "") -> tuple[list[Candidate], np.ndarray]:
+    """The candidates of an untagged document and their features (columns in PLAIN_FEATURES order)."""
+    words = _plain_words(doc, body_start, banned_words(language) if language else frozenset())
+    found: dict[str, Candidate] = {}
+    for run in _plain_runs(words):
+        for start in range(len(run)):
+            for end in range(start + 1, min(len(run), start + PLAIN_MAX_WORDS) + 1):
+                _add(found, run[start:end])
+    degrees = _degrees(words, pos=None)
+    length = max(len(doc), 1)
+    lead_end = _lead_end(doc, body_start)
+    cands, rows = [], []
+    for key, cand in found.items():
+        shared, log_tf, word_tf, lemmas = _shared_columns(key, cand, found, length, lead_end)
+        n_words = len(lemmas)
+        rows.append(
+            (
+                *shared,
+                cand.capitalised / cand.count,
+                math.log1p(word_tf),
+                math.log1p(sum(degrees.get(lemma, 0) for lemma in lemmas) / n_words),
+                log_tf * log_tf,
+                cand.in_title and n_words == 1,
+                min(len(lemma) for lemma in lemmas) < _SHORT_WORD,
+            )
+        )
+        cands.append(cand)
+    return cands, _matrix(rows, PLAIN_FEATURES)
+
+
+def is_tagged(doc: Any) -> bool:
+    """Whether a parsed document carries part-of-speech tags (a trained model read it)."""
+    return bool(doc.has_annotation("POS"))
+
+
+def extract_keyphrases(
+    doc: Any, body_start: int = 0, limit: int = MAX_KEYPHRASES, language: str | None = None
+) -> list[str]:
+    """The best phrases of a parsed document, best first.
+
+    A tagged document is ranked by the POS-pattern model, an untagged one by the language-independent
+    path with ``language``'s stop words.
+    """
+    if is_tagged(doc) or not len(doc):
+        cands, matrix = features(doc, body_start)
+        ranked_scores = scores(matrix)
+    else:
+        cands, matrix = plain_features(doc, body_start, language or "")
+        ranked_scores = scores(matrix, PLAIN_WEIGHTS, PLAIN_FEATURES)
+    ranked = np.lexsort((np.array([cand.first for cand in cands]), -ranked_scores))
     chosen: list[str] = []
     seen: set[str] = set()
     for i in ranked:
@@ -351,7 +501,7 @@ class KeyphraseEnricher(Enricher):
     """Writes the article's keyphrases, best first, into ``results["keyphrases"]``."""
 
     name = "keyphrases"
-    version = "1"
+    version = "2"
     requires = ("nlp",)
 
     def __init__(self, limit: int = MAX_KEYPHRASES) -> None:
@@ -363,4 +513,6 @@ class KeyphraseEnricher(Enricher):
             if doc.spacy_doc is None:
                 doc.results[self.name] = []
                 continue
-            doc.results[self.name] = extract_keyphrases(doc.spacy_doc, doc.body_offset, self.limit)
+            doc.results[self.name] = extract_keyphrases(
+                doc.spacy_doc, doc.body_offset, self.limit, doc.language
+            )

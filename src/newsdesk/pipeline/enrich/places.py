@@ -12,6 +12,17 @@ other places and demonyms point to, more when it is the leading one, and most wh
 names the candidate's state or province ("Paris" beside "Texas" and "Houston"). Demonyms
 ("Russian", "Israelis") only give that context; they are not listed as places, since "Russian
 officials" is not a mention of Russia as a place.
+
+An article read without a trained model (a language with no NER: see the nlp step) has no entities
+to start from: its capitalised words and names of a few words ("Rio de Janeiro", "Frankfurt am
+Main") are looked up in the same gazetteer, and in the country names of the article's language
+(Babel's CLDR territories: "Deutschland", "Alemanha"); function words, verbs of saying and dates
+of that language are never looked up, and a single word needs the gazetteer's main name of a
+country, state, region or continent, or of a city of ``_PLAIN_MIN_POPULATION`` people whose
+country the article names too (else of a city of ``_PLAIN_BIG_CITY`` people), so that a common
+noun or a surname that is also a town's name ("Lira") is not a place. In German, where every noun
+is capitalised, a lone city name must follow a preposition of place ("in Essen", "aus Halle";
+"zum Essen", "die Mitte" are no places).
 """
 
 from __future__ import annotations
@@ -30,8 +41,9 @@ from typing import Any
 from newsdesk.pipeline.enrich.base import Document, Enricher
 from newsdesk.pipeline.enrich.entities import fold, fold_uncached
 from newsdesk.pipeline.outlets import find_outlet
+from newsdesk.pipeline.stopwords import banned_words
 
-__all__ = ["Place", "PlaceEnricher", "geocode_entities", "lookup"]
+__all__ = ["Place", "PlaceEnricher", "gazetteer_mentions", "geocode_entities", "lookup"]
 
 # Scores are in log10 of people; these stand in for a population where the data has none.
 _STATE_BASE = 5.5
@@ -380,15 +392,146 @@ def _add_alias_names(by_key: dict[str, dict[str, Place]]) -> None:
             by_key[alias] = dict(target)
 
 
+# --- places in an article read without NER -----------------------------------------------------
+
+_PLAIN_MIN_POPULATION = 100_000
+_PLAIN_BIG_CITY = 1_000_000
+_PLAIN_MAX_WORDS = 4
+_PLAIN_FEATURES = frozenset({"country", "state", "region", "continent"})
+# Languages that capitalise every noun, and the prepositions a lone city name must follow there.
+_PLACE_PREPOSITIONS: dict[str, frozenset[str]] = {
+    "de": frozenset({"in", "im", "aus", "nach", "bei", "von", "vor", "um", "zwischen", "über", "nahe"}),
+    "lb": frozenset({"an", "am", "aus", "no", "bei", "vu", "vun", "zu"}),
+}
+
+
+@cache
+def _local_country_names(language: str) -> dict[str, Place]:
+    """Folded country names in ``language`` (Babel's territories) -> the gazetteer's country."""
+    try:
+        from babel import Locale, UnknownLocaleError
+    except ImportError:
+        return {}
+    try:
+        territories = Locale.parse(language).territories
+    except (UnknownLocaleError, ValueError):
+        return {}
+    countries = {
+        place.ident: place for places in _index().values() for place in places if place.feature == "country"
+    }
+    found: dict[str, Place] = {}
+    for code, name in territories.items():
+        place = countries.get(f"country:{code}") if len(code) == 2 and code.isalpha() else None
+        if place is not None:
+            found.setdefault(fold(name), place)
+    return found
+
+
+def _plain_readings(name: str, language: str, single: bool) -> tuple[Place, ...]:
+    """The places a name found in an untagged text may be; a single word must be a sure one."""
+    local = _local_country_names(language).get(fold(name))
+    if local is not None:
+        return (local,)
+    readings = lookup(name)
+    if not single:
+        return readings
+    return tuple(
+        place
+        for place in readings
+        if not place.alternate
+        and (place.feature in _PLAIN_FEATURES or (place.population or 0) >= _PLAIN_MIN_POPULATION)
+    )
+
+
+def gazetteer_mentions(spacy_doc: Any, language: str) -> list[dict[str, Any]]:
+    """The places an untagged document names, as entity records ("kind": "place"), most mentioned first.
+
+    Runs of capitalised words (joined by at most one lowercase function word between two of them)
+    are looked up longest first; the gazetteer's name is the record's name, the text's forms its
+    mentions.
+    """
+    banned = banned_words(language)
+    tokens = list(spacy_doc)
+    # (place, the mention is one word naming a city, it follows a preposition of place, span)
+    mentions: list[tuple[Place, bool, bool, Any]] = []
+    i = 0
+    while i < len(tokens):
+        if not _capitalised(tokens[i]) or tokens[i].lower_ in banned:
+            i += 1
+            continue
+        for end in reversed(_name_ends(tokens, i, banned)):
+            span = spacy_doc[i:end]
+            readings = _plain_readings(span.text, language, single=end - i == 1)
+            if readings:
+                best = max(readings, key=lambda place: place.base_score)
+                lone_city = end - i == 1 and best.feature == "city"
+                mentions.append((best, lone_city, _after_place_preposition(tokens, i, language), span))
+                i = end
+                break
+        else:
+            i += 1
+    sure = {place.ident for place, lone_city, _, _ in mentions if not lone_city}
+    named = {place.country for place, lone_city, _, _ in mentions if not lone_city}
+    placed = {place.ident for place, lone_city, after, _ in mentions if lone_city and after}
+    found: dict[str, dict[str, Any]] = {}
+    for place, _, _, span in mentions:
+        if place.ident not in sure:
+            big = (place.population or 0) >= _PLAIN_BIG_CITY
+            if place.ident not in placed or not (big or place.country in named):
+                continue  # "zum Essen", "Lira" the surname: a common word or a name, not the town
+        record = found.setdefault(
+            place.ident, {"name": place.name, "kind": "place", "count": 0, "mentions": [], "spans": []}
+        )
+        record["count"] += 1
+        if span.text not in record["mentions"]:
+            record["mentions"].append(span.text)
+        record["spans"].append([span.start_char, span.end_char])
+    return sorted(found.values(), key=lambda record: (-record["count"], record["spans"][0][0]))
+
+
+def _after_place_preposition(tokens: Sequence[Any], at: int, language: str) -> bool:
+    """True unless ``language`` capitalises its nouns and the word at ``at`` follows no preposition of place."""
+    prepositions = _PLACE_PREPOSITIONS.get(language)
+    return prepositions is None or (at > 0 and tokens[at - 1].lower_ in prepositions)
+
+
+def _capitalised(token: Any) -> bool:
+    return bool(token.is_alpha and token.text[:1].isupper())
+
+
+def _name_ends(tokens: Sequence[Any], start: int, banned: frozenset[str]) -> list[int]:
+    """Where a name starting at ``start`` may end: after each capitalised word of the run."""
+    ends = [start + 1]
+    i = start + 1
+    while i < len(tokens) and len(ends) < _PLAIN_MAX_WORDS:
+        token = tokens[i]
+        if _capitalised(token):
+            i += 1
+            ends.append(i)
+        elif (
+            token.is_lower and token.lower_ in banned and i + 1 < len(tokens) and _capitalised(tokens[i + 1])
+        ):
+            i += 2  # "Rio de Janeiro", "Frankfurt am Main"
+            ends.append(i)
+        else:
+            break
+    return ends
+
+
 class PlaceEnricher(Enricher):
-    """Latitude, longitude, country and population of the places each article names."""
+    """Latitude, longitude, country and population of the places each article names.
+
+    From the article's entities when the entities step read it, else from the gazetteer alone.
+    """
 
     name = "places"
-    version = "1"
+    version = "2"
     requires = ("entities",)
 
     def enrich(self, docs: Sequence[Document]) -> None:
         for doc in docs:
             outlet = find_outlet(doc.source) if doc.source else None
-            entities = doc.results.get("entities") or []
-            doc.results[self.name] = geocode_entities(entities, outlet.country if outlet else None)
+            entities = doc.results.get("entities")
+            if entities is None and doc.spacy_doc is not None and "entities" in doc.skipped:
+                entities = gazetteer_mentions(doc.spacy_doc, doc.language or "")
+            doc.results[self.name] = geocode_entities(entities or [], outlet.country if outlet else None)

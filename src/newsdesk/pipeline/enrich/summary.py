@@ -12,6 +12,9 @@ a sentence that may not be picked). Captions, credits, bylines, headings
 without a full stop, and very short or very long sentences are never picked; datelines
 ("LONDON (Reuters) —") are cut off. The best sentences that fit in ``max_chars`` are taken, a
 near copy of one already taken is skipped, and they are joined in the article's order.
+
+The scoring reads any language: only the stop words left out of the content words are the
+article's language's (``stopwords.stop_words``; English keeps its own list).
 """
 
 from __future__ import annotations
@@ -22,8 +25,8 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from newsdesk.pipeline.enrich.base import Document, Enricher
-from newsdesk.pipeline.stopwords import FUNCTION_WORDS
+from newsdesk.pipeline.enrich.base import DEFAULT_LANGUAGE, Document, Enricher
+from newsdesk.pipeline.stopwords import FUNCTION_WORDS, stop_words
 
 __all__ = ["SummaryEnricher", "summarize"]
 
@@ -83,13 +86,18 @@ class _Sentence:
 
 
 def summarize(
-    title: str, sentences: Iterable[str], max_sentences: int = MAX_SENTENCES, max_chars: int = MAX_CHARS
+    title: str,
+    sentences: Iterable[str],
+    max_sentences: int = MAX_SENTENCES,
+    max_chars: int = MAX_CHARS,
+    language: str | None = None,
 ) -> str:
     """The best body sentences, at most ``max_sentences`` and ``max_chars``, in their order."""
-    candidates = _candidates(sentences)
+    stop = _STOPWORDS if language in (None, DEFAULT_LANGUAGE) else stop_words(language) or _STOPWORDS
+    candidates = _candidates(sentences, stop)
     if not candidates:
         return ""
-    _score(candidates, _content_words(title))
+    _score(candidates, _content_words(title, stop))
     chosen: list[_Sentence] = []
     used = 0
     for sentence in sorted(candidates, key=lambda s: -s.score):
@@ -149,14 +157,14 @@ def _in_ranges(position: int, ranges: Sequence[tuple[int, int]]) -> bool:
     return at >= 0 and ranges[at][0] <= position < ranges[at][1]
 
 
-def _candidates(sentences: Iterable[str]) -> list[_Sentence]:
+def _candidates(sentences: Iterable[str], stop: frozenset[str] = _STOPWORDS) -> list[_Sentence]:
     """The sentences fit to be picked, cleaned, in order."""
     found: list[_Sentence] = []
     for index, raw in enumerate(sentences):
         text = _DATELINE.sub("", " ".join(raw.split()), count=1)
         if not _fit(text):
             continue
-        words = _content_words(text)
+        words = _content_words(text, stop)
         if not words:
             continue
         sentence = _Sentence(index, text, frozenset(words))
@@ -180,11 +188,9 @@ def _fit(text: str) -> bool:
     return not _BOILERPLATE.search(text)
 
 
-def _content_words(text: str) -> list[str]:
+def _content_words(text: str, stop: frozenset[str] = _STOPWORDS) -> list[str]:
     """Lower-case words that are not stop words."""
-    return [
-        w for w in (m.group().lower().strip("'’-") for m in _WORD.finditer(text)) if w and w not in _STOPWORDS
-    ]
+    return [w for w in (m.group().lower().strip("'’-") for m in _WORD.finditer(text)) if w and w not in stop]
 
 
 def _score(candidates: Sequence[_Sentence], title_words: Iterable[str]) -> None:
@@ -221,5 +227,5 @@ class SummaryEnricher(Enricher):
     def enrich(self, docs: Sequence[Document]) -> None:
         for doc in docs:
             doc.results[self.name] = summarize(
-                doc.title, body_sentences(doc), self.max_sentences, self.max_chars
+                doc.title, body_sentences(doc), self.max_sentences, self.max_chars, doc.language
             )

@@ -447,3 +447,23 @@ def test_it_keeps_a_quote_that_ends_a_reported_clause_direct(parse: Any) -> None
     quote = only(parse('Peter Novak spoke.\nHe said the minister is "not smart enough to win."'))
     assert quote["text"] == "not smart enough to win."
     assert quote["speaker"] == "Peter Novak"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '"A raid is a combat operation," Col. Peter Novak, a military spokesman in Baghdad, said.',
+        'Peter Novak, 63, an independent voter raised in Chile, said: "A raid is a combat operation."',
+    ],
+)
+def test_it_credits_the_person_a_description_with_a_place_follows(parse: Any, text: str) -> None:
+    quote = only(parse(text))
+    assert quote["speaker"] == "Peter Novak"
+    assert quote["speaker_kind"] == "person"
+
+
+def test_it_takes_no_dateline_for_a_speaker(parse: Any) -> None:
+    found = find_quotes(
+        parse('WASHINGTON (AP) — Donald Trump called on Wednesday for new talks, saying: "It is time."')
+    )
+    assert [q["speaker"] for q in found] == ["Donald Trump"]

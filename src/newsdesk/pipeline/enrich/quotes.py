@@ -136,6 +136,10 @@ _SINGLE_MARKS = re.compile(r"['‘’‚‹›]")
 _CLIPPED = re.compile(r"(?:\d\d|em\b|til\b|cause\b|n\b|tis\b|twas\b)", re.IGNORECASE)
 _NEWLINES = re.compile(r"\n")
 _LETTERS = re.compile(r"[^\W\d_]")
+# Abbreviated titles whose dot ends no sentence ("Col.", "Sen.", "Gov.").
+TITLE_ABBREVIATIONS = _words(
+    "mr mrs ms dr prof gov gen lt col capt maj adm sgt sen rep rev st jr sr cmdr supt"
+)
 # Dots that end no sentence: titles and initials ("Ms.", "Sen.", "J. J."), states ("Calif."), "a.m.", "U.S.".
 _ABBREVIATIONS = re.compile(r"\b(?:[A-Z][A-Za-z]{0,4}|[a-z]\.[a-z]|[A-Z]\.[A-Z])\.(?=[\s,)]|$)")
 
@@ -362,6 +366,13 @@ class _Tokens:
 
     def ends_sentence(self, i: int) -> bool:
         """Punctuation that closes a sentence or clause, or a line break."""
+        if (
+            self.text[i] == "."
+            and i
+            and self.ends[i - 1] == self.starts[i]
+            and self.lower[i - 1] in TITLE_ABBREVIATIONS
+        ):
+            return False  # the dot of "Col." or "Sen.", split off by the tokenizer
         return self.pos[i] == "SPACE" and "\n" in self.text[i] or self.text[i] in (".", "!", "?", ";")
 
 
@@ -621,6 +632,9 @@ class _Attributor:
         if start == end or t.lower[start] in ("who", "which"):
             # "X, who ..., said" or "X, the envoy, said": the speaker ends before a comma
             head = self._head_before_comma(self._before_relative_clause(start - 1, floor), floor)
+            if head and head[0] > floor + 1 and t.pos[head[0] - 1] == "ADP":
+                # "Roxana Leon, 63, a voter raised in Chile, said": the place ends a description
+                return self._person_before(head[0], floor) or head
             return self._unapposed(head, floor) if head else None
         # "CLAUSE, a former official said": a phrase that touches its verb is the subject itself
         return start, end
@@ -685,6 +699,12 @@ class _Attributor:
         first = max(floor + 1, t.sentence_of(verb)[0])
         while first < verb and t.pos[first] in ("PUNCT", "SPACE", "CCONJ"):
             first += 1
+        if first < verb and len(t.text[first]) > 1 and t.text[first].isupper():
+            dash = next(
+                (k for k in range(first, min(verb, first + 8)) if t.text[k] in ("—", "–", "-", "--")), None
+            )
+            if dash is not None:
+                first = dash + 1  # "WASHINGTON (AP) — Donald Trump said": past the dateline
         if first < verb and t.pos[first] in ("ADP", "ADV", "SCONJ"):
             comma = next((k for k in range(first, verb - 1) if t.text[k] == ","), None)
             if comma is None:
@@ -786,7 +806,37 @@ class _Attributor:
             if t.pos[start - 1] in ("VERB", "AUX", "ADP"):
                 break
             start -= 1
+        if start > floor + 1 and t.pos[start - 1] == "ADP" and start < comma:
+            # "X, a military spokesman in Baghdad, said": the phrase takes its prepositional part
+            whole = self._head_before_comma_with_parts(start - 1, comma, floor)
+            if whole is not None:
+                return whole
         return (start, comma) if start < comma else None
+
+    def _person_before(self, i: int, floor: int) -> tuple[int, int] | None:
+        """The token range of the last person named right before a comma, back from ``i`` within its
+        clause ("Roxana Leon, 63, an independent voter raised in ..."), or None."""
+        t = self.tokens
+        for k in range(i - 1, max(floor, i - 20), -1):
+            if t.ends_sentence(k) or t.tag[k] in ("VBZ", "VBD", "VBP", "MD") or t.text[k] in QUOTE_CHARS:
+                return None
+            if t.text[k] != "," or k == 0:
+                continue
+            for m in self.entities.overlapping(t.starts[k - 1], t.ends[k - 1]):
+                if m.kind == "person" and m.end <= t.starts[k]:
+                    return t.at(m.start), k
+        return None
+
+    def _head_before_comma_with_parts(self, adp: int, comma: int, floor: int) -> tuple[int, int] | None:
+        """The phrase before a comma read back over one preposition to the comma that opens it, if any."""
+        t = self.tokens
+        for k in range(adp - 1, max(floor, adp - 8), -1):
+            if t.text[k] == ",":
+                inner = (k + 1, comma)
+                return inner if self._is_description(*inner) else None
+            if t.is_boundary(k) or t.pos[k] in ("VERB", "AUX") or t.lower[k] in CLAUSE_WORDS:
+                return None
+        return None
 
     def _in_description(self, i: int, end: int) -> bool:
         """Whether the verb at ``i`` belongs to an unnamed-source description ("people briefed on")."""
@@ -872,8 +922,12 @@ class _Attributor:
                 else _Speaker(None, None, False, None, (s, e), cue)
             )
         if len(words) == 1 and words[0] in PRONOUNS_GROUP:
-            found = self.entities.antecedent(min(anchor, s), ("organisation", "place"), window=600)
-            return self._named(found, (s, e), cue, None) if found else None
+            # "it said": an organisation or a government; "they" are as often people as a body
+            kinds = ("organisation", "place") if words[0] == "it" else ("organisation",)
+            found = self.entities.antecedent(min(anchor, s), kinds, window=600)
+            if found:
+                return self._named(found, (s, e), cue, None)
+            return _Speaker(None, None, False, phrase, (s, e), cue) if words[0] == "they" else None
         if len(words) == 1 and words[0] in PRONOUNS_OTHER:
             return None
         head_at = self._head(start, end)
@@ -894,19 +948,35 @@ class _Attributor:
         if people and (anonymous_at is None or t.starts[start + anonymous_at] > people[0].start):
             return self._named(people[0], (people[0].start, people[0].end), cue, phrase)
         if anonymous_at is not None:
-            if head in ("spokesman", "spokeswoman", "spokesperson") and mentions and not _has_marker(words):
-                return self._named(
-                    mentions[0], (s, e), cue, phrase
-                )  # "a Kremlin spokesman" speaks for the Kremlin
+            # "a Kremlin spokesman" speaks for the Kremlin; "a spokesman in Baghdad" for no one named
+            bodies = [m for m in mentions if m.kind == "organisation" and m.end <= t.starts[head_at]]
+            if head in ("spokesman", "spokeswoman", "spokesperson") and bodies and not _has_marker(words):
+                return self._named(bodies[0], (s, e), cue, phrase)
             return _Speaker(None, None, True, phrase, (s, e), cue)
         # "Turkey's disaster agency AFAD said": the speaker is the phrase's head, its last name.
-        speaking = [m for m in named if m.kind in ("person", "organisation", "place")]
+        head_start = t.starts[head_at] if head_at >= 0 else -1
+        # A place speaks only as the phrase's head ("Moscow said"), never from a modifier ("a
+        # voter raised in Chile", "France's Marine Le Pen"), nor as a dateline ("WASHINGTON —").
+        speaking = [
+            m
+            for m in named
+            if m.kind in ("person", "organisation")
+            or m.kind == "place"
+            and m.start <= head_start < m.end
+            and not self._dateline(m)
+        ]
         if speaking:
-            head_start = t.starts[head_at] if head_at >= 0 else -1
             chosen = next((m for m in speaking if m.start <= head_start < m.end), speaking[-1])
             return self._named(chosen, (chosen.start, chosen.end), cue, phrase)
+        if any(m.kind == "place" for m in named):
+            return None
 
         return self._described(start, end, head, phrase, cue, anchor)
+
+    def _dateline(self, mention: _Mention) -> bool:
+        """Whether a place is an article's dateline ("WASHINGTON (AP) —", "PARIS, Aug 31 -")."""
+        said = self.text[mention.start : mention.end]
+        return len(said) > 3 and said.isupper()
 
     def _described(
         self, start: int, end: int, head: str, phrase: str, cue: str, anchor: int
@@ -966,6 +1036,12 @@ class _Attributor:
             if any(w.strip(".,'’s") not in TITLES for w in rest):
                 description = phrase
         name = mention.name
+        if mention.kind == "place":
+            person = self.entities.full_name(name)  # "Israel said" after "Rep. Steve Israel"
+            if person is not None:
+                return _Speaker(person, "person", False, description, span, cue)
+            if re.match(r"\s*,\s*who\b", self.text[mention.end : mention.end + 12]):
+                return _Speaker(name, "person", False, description, span, cue)  # "Paris, who worked there,"
         if mention.kind != "organisation" and (mention.kind == "place" or " " not in name):
             government = government_of(name)
             if government is not None:  # "Moscow said", "Kiev warned": the government speaks

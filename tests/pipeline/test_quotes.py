@@ -467,3 +467,12 @@ def test_it_takes_no_dateline_for_a_speaker(parse: Any) -> None:
         parse('WASHINGTON (AP) — Donald Trump called on Wednesday for new talks, saying: "It is time."')
     )
     assert [q["speaker"] for q in found] == ["Donald Trump"]
+
+
+def test_it_reads_according_to_inside_a_clause(parse: Any) -> None:
+    (found,) = find_quotes(
+        parse("At the heart of the trouble, according to Peter Novak, was a decision to leave.")
+    )
+    assert found["direct"] is False
+    assert found["speaker"] == "Peter Novak"
+    assert found["text"] == "At the heart of the trouble was a decision to leave"

@@ -73,6 +73,8 @@ THOUGHT_LEMMAS = _words(
 )
 MONTHS = _words("january february march april may june july august september october november december")
 DURATIONS = _words("days weeks months years decades ages time while")
+# Verbs of evidence, whose finding may be a small clause ("the poll shows Trump leading").
+EVIDENCE_LEMMAS = _words("show find indicate suggest")
 QUESTION_WORDS = _words("whether if why how what when who where which")
 # Verbs that only introduce a partial quote ('called the plan "a disaster"'), never reported speech.
 # Verbs that name something in the speaker's words ('called the plan "a disaster"').
@@ -1516,7 +1518,7 @@ def _content(tokens: _Tokens, start: int, end: int, clause: bool = True) -> tupl
 def _according(
     tokens: _Tokens, v: int, rules: _Attributor
 ) -> tuple[_Speaker, tuple[int, int], tuple[int, int] | None] | None:
-    """'According to X, CLAUSE.' or 'CLAUSE, according to X.'"""
+    """'According to X, CLAUSE.', 'CLAUSE, according to X.' or 'PART, according to X, REST.'"""
     s_start, s_end = tokens.sentence_of(v)
     phrase = rules.phrase_after(v + 2, s_end)
     if phrase is None:
@@ -1524,14 +1526,23 @@ def _according(
     speaker = rules.resolve(*phrase, "according to", tokens.starts[v])
     if speaker is None:
         return None
-    after = phrase[1]
-    if after < s_end and tokens.text[after] == "," and v <= s_start + 1:
-        content = _content(tokens, after + 1, s_end)
+    # The source may run on past its head ("a poll from Florida Atlantic University broadcast on
+    # MSNBC"): what the cue reports starts after the next comma.
+    comma = next((k for k in range(phrase[1], min(s_end, phrase[1] + 12)) if tokens.text[k] == ","), None)
+    skip = None
+    if comma is not None and v <= s_start + 1:
+        content = _content(tokens, comma + 1, s_end)
+    elif v > s_start + 1 and tokens.text[v - 1] == "," and comma is not None and comma + 3 < s_end:
+        # "At the heart of it, according to Ross, was a decision": the cue sits inside the clause
+        first = _content(tokens, s_start, v - 1, clause=False)
+        rest = _content(tokens, comma + 1, s_end, clause=False)
+        content = (first[0], rest[1]) if first and rest else None
+        skip = (tokens.starts[v - 1], tokens.ends[comma])
     elif v > s_start and tokens.text[v - 1] == ",":
         content = _content(tokens, s_start, v - 1)
     else:
         return None
-    return (speaker, content, None) if content else None
+    return (speaker, content, skip) if content else None
 
 
 def _said(
@@ -1592,6 +1603,13 @@ def _trailing(tokens: _Tokens, i: int, stop: int) -> bool:
     return True
 
 
+def _small_clause(tokens: _Tokens, i: int, stop: int) -> bool:
+    """Whether a subject and a participle follow ("shows Trump leading Clinton", "found voters split")."""
+    if i >= stop or tokens.pos[i] not in ("DET", "PROPN", "NOUN", "NUM", "ADJ"):
+        return False
+    return any(tokens.tag[k] in ("VBG", "VBN") for k in range(i + 1, min(stop, i + 6)))
+
+
 def _finite_clause(tokens: _Tokens, i: int, stop: int) -> bool:
     """Whether a clause with a subject and a finite verb starts at token ``i`` ("Trump is leading")."""
     if i >= stop or tokens.pos[i] not in ("DET", "PRON", "PROPN", "NOUN", "ADJ", "NUM"):
@@ -1647,7 +1665,11 @@ def _complement(
         and tokens.lemma[v].lower() in ("ask", "wonder", "question")
     ):
         pass  # "asked whether the deal would hold": the question is what is reported
-    elif thought and not _finite_clause(tokens, i, stop):
+    elif (
+        thought
+        and not _finite_clause(tokens, i, stop)
+        and not (tokens.lemma[v].lower() in EVIDENCE_LEMMAS and _small_clause(tokens, i, stop))
+    ):
         return None  # "knows the area", "found a job": an object, not a belief or a finding
     elif (
         weak

@@ -65,6 +65,19 @@ def test_a_json_feed_nested_thousands_deep_is_a_malformed_feed() -> None:
         parse_feed(content, FEED_URL, now=NOW)
 
 
+def test_an_ebcdic_feed_is_read_in_the_code_page_it_declares() -> None:
+    # The declaration was not read (its bytes are not ASCII), charset-normalizer guessed another EBCDIC
+    # code page, "<!DOCTYPE" came out as "<ÜDOCTYPE", and a feed declaring entities was accepted.
+    declared = '<?xml version="1.0" encoding="ebcdic-cp-us"?><!DOCTYPE rss [<!ENTITY a "aaaa">]>'
+    with pytest.raises(FeedError, match="entit"):
+        parse_feed((declared + rss("").decode()).encode("cp037"), FEED_URL, now=NOW)
+    document = (
+        '<?xml version="1.0" encoding="cp500"?>'
+        + rss("<item><title>Un</title></item>", "Ébène [1]!").decode()
+    )
+    assert parse_feed(document.encode("cp500"), FEED_URL, now=NOW).title == "Ébène [1]!"
+
+
 def test_feed_discovery_passes_over_links_it_cannot_read() -> None:
     page = b'<html><head><base href="http://[::1"></head><body><a href="http://[::1/rss">x</a><a href="/feed">f</a></body></html>'
     assert discover_feeds(page, "https://news.example.org/") == ["https://news.example.org/feed"]
@@ -111,6 +124,18 @@ def test_a_page_with_an_unreadable_canonical_or_image_url_keeps_its_article() ->
     extracted = extract(page.encode(), "https://news.example.org/a")
     assert "harbour reopened" in extracted.text
     assert extracted.canonical_url is None and extracted.lead_image is None
+
+
+def test_a_page_date_that_leaves_the_calendar_in_utc_is_dropped_and_the_page_kept() -> None:
+    # datetime.astimezone raised OverflowError, which became ExtractionError: the page was lost.
+    page = (
+        '<html><head><meta property="article:published_time" content="0001-01-01T00:00:00+23:59">'
+        '<meta itemprop="dateModified" content="9999-12-31T23:59:59-23:59">'
+        f"</head><body><article><h1>Harbour</h1>{BODY}</article></body></html>"
+    )
+    extracted = extract(page.encode(), "https://news.example.org/a")
+    assert "harbour reopened" in extracted.text
+    assert extracted.updated_at is None
 
 
 def test_the_sanitizer_keeps_no_attribute_off_its_allowlist() -> None:

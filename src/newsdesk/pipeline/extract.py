@@ -426,7 +426,10 @@ def _ld_url(value: Any) -> str | None:
 
 
 def _parse_date(value: Any) -> datetime | None:
-    """Parse an ISO 8601 date or datetime into an aware UTC datetime (naive means UTC)."""
+    """Parse an ISO 8601 date or datetime into an aware UTC datetime (naive means UTC).
+
+    None when unreadable, or when its offset carries it past the calendar (9999-12-31T23:59:59-23:59).
+    """
     if not isinstance(value, str):
         return None
     value = value.strip()
@@ -447,7 +450,10 @@ def _parse_date(value: Any) -> datetime | None:
             return None
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=UTC)
-    return parsed.astimezone(UTC)
+    try:
+        return parsed.astimezone(UTC)
+    except OverflowError:
+        return None
 
 
 def _first_date(*values: Any) -> datetime | None:

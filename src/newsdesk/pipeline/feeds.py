@@ -50,6 +50,7 @@ _BOMS = (
     (codecs.BOM_UTF16_BE, "utf-16-be"),
 )
 _PROLOG_RE = re.compile(r"^\s*<\?xml\b[^>]*?\?>", re.IGNORECASE)
+_EBCDIC_PROLOG = b"\x4c\x6f\xa7\x94"  # "<?xm"
 _PROLOG_ENCODING_RE = re.compile(rb"""^\s*<\?xml\b[^>]*?\bencoding\s*=\s*["']([A-Za-z0-9._:-]+)["']""")
 _LEADING_MARKUP_RE = re.compile(rb"^(?:\s+|<\?.*?\?>|<!--.*?-->)+", re.DOTALL)
 _FIRST_TAG_RE = re.compile(rb"<(!doctype\s+html|[a-z][a-z0-9:_-]*)", re.IGNORECASE)
@@ -252,9 +253,16 @@ def decode_xml(content: bytes, *, charset: str | None = None) -> str:
 
 
 def _declared_encodings(content: bytes, charset: str | None) -> list[str]:
-    """The prolog's encoding, then the HTTP charset; UTF-8 already failed, so it is skipped."""
+    """The prolog's encoding, then the HTTP charset; UTF-8 already failed, so it is skipped.
+
+    An EBCDIC document is recognised by its first bytes (XML 1.0, appendix F: "<?xm" in EBCDIC) and
+    its prolog read as cp037, where the characters of the declaration sit in every EBCDIC code page.
+    """
     found = []
-    match = _PROLOG_ENCODING_RE.match(content[:512])
+    head = content[:512]
+    if head.startswith(_EBCDIC_PROLOG):
+        head = head.decode("cp037").encode("ascii", "replace")
+    match = _PROLOG_ENCODING_RE.match(head)
     if match:
         found.append(match.group(1).decode("ascii"))
     if charset:

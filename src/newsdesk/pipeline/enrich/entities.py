@@ -436,9 +436,13 @@ def _vote_with_surnames(surfaces: dict[str, _Surface]) -> None:
         if surname is None or len(full) != 1 or surname.forced_kind is not None:
             continue
         # A name and its last word both named, one of them at least once as a person: a person
-        # (organisations are shortened to their first word, not their last). spaCy's "place" for a
-        # word the gazetteer does not know is no evidence against it.
-        if surname.votes["person"] + full[0].votes["person"] and not _is_known_place(key):
+        # (organisations are shortened to their first word, not their last).
+        if _is_known_place(key):
+            continue
+        # Places are not shortened to their last word either: a "place" the gazetteer does not
+        # know, also named by its last word alone, is a person ("Vassily Nebenzia" ... "Nebenzia").
+        unknown_place = full[0].kind == "place" and not _is_known_place(full[0].key)
+        if surname.votes["person"] + full[0].votes["person"] or unknown_place:
             full[0].forced_kind = surname.forced_kind = "person"
 
 

@@ -76,9 +76,9 @@ DURATIONS = _words("days weeks months years decades ages time while")
 # Verbs of evidence, whose finding may be a small clause ("the poll shows Trump leading").
 EVIDENCE_LEMMAS = _words("show find indicate suggest")
 QUESTION_WORDS = _words("whether if why how what when who where which")
-# Verbs that only introduce a partial quote ('called the plan "a disaster"'), never reported speech.
 # Verbs that name something in the speaker's words ('called the plan "a disaster"').
 NAMING_LEMMAS = _words("call describe label dub brand term deem")
+# Verbs that only introduce a partial quote ('called the plan "a disaster"'), never reported speech.
 QUOTE_ONLY_LEMMAS = _words("call describe label dub brand term read chant crack")
 
 PRONOUNS_PERSON = {"he": "m", "she": "f", "him": "m", "her": "f"}
@@ -1565,6 +1565,9 @@ def _said(
             rest = _content(tokens, after, s_end, clause=False)
             content = (first[0], rest[1]) if first and rest else None
             skip = (tokens.starts[subject[0] - 1], tokens.ends[after - 1])
+        elif subject[0] > s_start and tokens.lower[subject[0] - 1] in ("which", "what", "that"):
+            # "deals which she said were legal", "what he said is a threat": the relative clause
+            content = _content(tokens, v + 1, s_end)
         else:
             content = _complement(tokens, v, s_end, weak, thought)  # "X said (that) CLAUSE"
     elif v > s_start and tokens.text[v - 1] == "," and not thought:
@@ -1662,9 +1665,9 @@ def _complement(
     elif (
         i < stop
         and tokens.lower[i] in QUESTION_WORDS
-        and tokens.lemma[v].lower() in ("ask", "wonder", "question")
+        and tokens.lemma[v].lower() in ("ask", "wonder", "question", "say")
     ):
-        pass  # "asked whether the deal would hold": the question is what is reported
+        pass  # "asked whether the deal would hold", "would not say whether": the question is reported
     elif (
         thought
         and not _finite_clause(tokens, i, stop)

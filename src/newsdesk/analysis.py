@@ -54,18 +54,23 @@ def analysis_record(raw: str, doc: Document) -> dict[str, Any]:
             {"name": p["name"], "lat": p.get("lat"), "lon": p.get("lon"), "country": p.get("country")}
             for p in results.get("places") or []
         ],
-        "quotes": [
-            {
-                "text": q["text"],
-                "speaker": q.get("speaker"),
-                "anonymous": bool(q.get("anonymous")),
-                "speaker_description": q.get("speaker_description"),
-            }
-            for q in results.get("quotes") or []
-        ],
+        # Direct quotes (in quote marks) apart from reported speech (no quote marks).
+        "quotes": [_quote(q) for q in results.get("quotes") or [] if q.get("direct", True)],
+        "reported": [_quote(q) for q in results.get("quotes") or [] if not q.get("direct", True)],
         "attributions": [{"outlet": a["outlet"]} for a in results.get("attributions") or []],
         "summary": results.get("summary") or "",
         "developing": is_developing(doc.title, doc.text),
+    }
+
+
+def _quote(q: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "text": q["text"],
+        "speaker": q.get("speaker"),
+        "speaker_kind": q.get("speaker_kind"),
+        "speaker_country": q.get("speaker_country"),
+        "anonymous": bool(q.get("anonymous")),
+        "speaker_description": q.get("speaker_description"),
     }
 
 

@@ -599,9 +599,10 @@ def cmd_analyze(args: argparse.Namespace) -> int:
         elif "error" not in record:
             print(f"# {record['input']}\n  hashtags: {' '.join('#' + t for t in record['hashtags'])}")
             print(f"  summary: {record['summary']}")
-            for quote in record["quotes"]:
-                who = quote["speaker"] or quote["speaker_description"] or "?"
-                print(f"  quote: {who}: {quote['text'][:100]}")
+            for label, key in (("quote", "quotes"), ("reported", "reported")):
+                for quote in record[key]:
+                    who = quote["speaker"] or quote["speaker_description"] or "?"
+                    print(f"  {label}: {who}: {quote['text'][:100]}")
     return EXIT_PARTIAL if failed else EXIT_OK
 
 

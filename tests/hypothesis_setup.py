@@ -3,7 +3,8 @@
 ``NEWSDESK_HYPOTHESIS_PROFILE`` picks one: ``ci`` (the default: a few dozen examples a test,
 derandomized so a run is repeatable), ``dev`` (more, random) or ``long`` (thousands, random, for a
 search of its own). No profile keeps an example database: a failure prints its reproduction blob
-(``@reproduce_failure``) instead of writing a ``.hypothesis/`` folder into the checkout.
+(``@reproduce_failure``) instead of saving it (Hypothesis still caches unicode tables in a
+``.hypothesis/`` folder, which ignores itself in git).
 """
 
 from __future__ import annotations

@@ -1,8 +1,8 @@
 """The table of every view's query parameters, which tests/web/test_params.py fuzzes.
 
 One row per URL name of the site's URLconf (admin aside). ``params`` are the keys the view reads
-from ``request.GET`` (a test fails when a view reads one the row lacks, and when a row names a URL
-that no longer exists); ``clients`` are the kinds of visitor the view answers differently;
+from ``request.GET`` on a GET, exactly (a test fails when a view reads one the row lacks or never
+reads one the row lists, and when a row names a URL that no longer exists); ``clients`` are the kinds of visitor the view answers differently;
 ``path`` names, for each path parameter, the object of the test world whose key fills it in
 besides the generated values.
 """
@@ -40,8 +40,8 @@ VIEWS: dict[str, ViewParams] = {
     # Accounts
     "community:signup": ViewParams(params=NEXT),
     "community:login": ViewParams(params=NEXT),
-    "community:logout": ViewParams(params=NEXT),
-    "community:password_change": ViewParams(params=NEXT),
+    "community:logout": ViewParams(),  # POST only: a GET is a 405 before anything is read
+    "community:password_change": ViewParams(),
     "community:password_change_done": ViewParams(),
     "community:password_reset": ViewParams(),
     "community:password_reset_done": ViewParams(),
@@ -52,12 +52,12 @@ VIEWS: dict[str, ViewParams] = {
         params=PAGE, clients=("anonymous", "reader", "moderator"), path={"username": "username"}
     ),
     # Comments and moderation (POST-only views answer a GET with 405, after the login check)
-    "community:suspend": ViewParams(params=NEXT, clients=("moderator",), path={"username": "username"}),
+    "community:suspend": ViewParams(clients=("moderator",), path={"username": "username"}),
     "community:post": ViewParams(path={"target_type": "target_type", "object_id": "article"}),
     "community:edit": ViewParams(path={"comment_id": "comment"}),
     "community:delete": ViewParams(path={"comment_id": "comment"}),
     "community:flag": ViewParams(path={"comment_id": "comment"}),
-    "community:moderate": ViewParams(params=NEXT, clients=("moderator",), path={"comment_id": "comment"}),
+    "community:moderate": ViewParams(clients=("moderator",), path={"comment_id": "comment"}),
     "community:moderation": ViewParams(params=("q", "page"), clients=("reader", "moderator")),
     # The reader's own pages
     "readers:desk": ViewParams(params=("show", "page"), clients=READER),

@@ -52,6 +52,14 @@ def test_it_answers_an_unknown_page_in_the_sites_layout(client: Client) -> None:
     assert "text/html" in response["Content-Type"] and "Newsdesk" in response.content.decode()
 
 
+@pytest.mark.django_db
+def test_a_bad_page_parameter_says_what_was_wrong_in_the_sites_layout(client: Client) -> None:
+    response = client.get("/feeds/?page=%E1%8D%A9")  # an Ethiopic digit: no page number
+    assert response.status_code == 400
+    body = response.content.decode()
+    assert "text/html" in response["Content-Type"] and "whole number" in body and "Newsdesk" in body
+
+
 def boom(request: object) -> None:
     raise RuntimeError("the database fell over")
 

@@ -13,6 +13,7 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
+from django.core.exceptions import BadRequest
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template.loader import render_to_string
 
@@ -66,6 +67,10 @@ def _answer(request: HttpRequest, status: int, message: str) -> HttpResponse:
 
 
 def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    # A view's BadRequest says what was wrong ("page must be a whole number from 1 to 10000"); others
+    # (a suspicious operation, a malformed request Django refused) stay unexplained.
+    if isinstance(exception, BadRequest) and str(exception):
+        return _answer(request, 400, str(exception)[:300])
     return _answer(request, 400, "Bad request.")
 
 

@@ -93,12 +93,12 @@ class WarcPages:
             # warcio raises many kinds of errors on a damaged header (an AttributeError on one cut
             # in the middle); past the first record they all mean the same: stop here, keep the rest.
             except Exception as exc:
+                why = _header_trouble(exc)
                 if seen == 0:
                     raise PipelineError(
-                        f"{self.path} is not a readable WARC file: {exc}", permanent=True
+                        f"{self.path} is not a readable WARC file: {why}", permanent=True
                     ) from exc
                 # The archive cannot be resynchronised past a broken record header.
-                why = " ".join(str(exc).split()) or type(exc).__name__
                 self._skip(f"the tail after record {seen}", end, f"unreadable record: {why}")
                 return
             if seen == 0 and record.format != "warc":
@@ -161,6 +161,17 @@ def _unread_tail(stream: BinaryIO, end: int) -> int:
     if size - end > TAIL_LOOK or rest.strip(b"\r\n"):
         return size - end
     return 0
+
+
+def _header_trouble(exc: Exception) -> str:
+    """Say what is wrong with a record header warcio could not read.
+
+    warcio reports a header without Content-Length, or one cut in the middle, with its own internal
+    errors (an AttributeError on None); those say nothing to a user.
+    """
+    if isinstance(exc, (AttributeError, TypeError, KeyError, IndexError)):
+        return "a record header is damaged (no Content-Length, or cut short)"
+    return " ".join(str(exc).split()) or type(exc).__name__
 
 
 def _page_of(record: Any, url: str, max_bytes: int) -> tuple[WarcPage | None, str | None]:

@@ -524,3 +524,19 @@ def test_it_does_not_mistake_a_feed_for_html() -> None:
     assert not looks_like_html(
         b'\xef\xbb\xbf<?xml version="1.0"?>\n<!-- c --><feed xmlns="http://www.w3.org/2005/Atom"/>'
     )
+
+
+def test_it_keeps_the_widest_media_content_image_even_without_medium_or_type() -> None:
+    body = (
+        b'<?xml version="1.0"?><rss version="2.0" xmlns:media="http://search.yahoo.com/mrss/"><channel>'
+        b"<title>t</title><link>https://example.org/</link><description>d</description>"
+        b"<item><title>a</title><link>https://example.org/a</link>"
+        b'<media:content url="https://img.example.org/a.mp4"/>'  # a video: no image
+        b'<media:content width="140" url="https://img.example.org/a.jpg?w=140"/>'
+        b'<media:content width="460" url="https://img.example.org/a.jpg?w=460"/></item>'
+        b"<item><title>b</title><link>https://example.org/b</link>"
+        b'<media:content url="https://img.example.org/b.mp4" type="video/mp4"/></item>'
+        b"</channel></rss>"
+    )
+    items = parse_feed(body, "https://example.org/feed").items
+    assert [i.image for i in items] == ["https://img.example.org/a.jpg?w=460", None]

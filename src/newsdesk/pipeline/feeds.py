@@ -549,18 +549,55 @@ def _entry_content(entry: Mapping[str, Any]) -> str | None:
 
 
 def _entry_image(entry: Mapping[str, Any], base: str) -> str | None:
-    """The item's image: media:thumbnail, then image media:content, then an image enclosure."""
-    candidates: list[str] = [thumb.get("url", "") for thumb in entry.get("media_thumbnail") or []]
-    for media in entry.get("media_content") or []:
-        if media.get("medium") == "image" or str(media.get("type", "")).startswith("image/"):
-            candidates.append(media.get("url", ""))
+    """The item's lead image: the widest image media:content, else an image enclosure, else the
+    widest media:thumbnail, else the item's own image.
+
+    Media RSS makes ``medium`` and ``type`` optional (many feeds give only ``url`` and ``width``), so a
+    media:content with neither counts as an image unless its address names a sound or a video.
+    """
+    contents = [m for m in entry.get("media_content") or [] if _is_image_media(m)]
+    candidates = [m.get("url", "") for m in sorted(contents, key=_width, reverse=True)]
     for link in entry.get("links") or []:
         if link.get("rel") == "enclosure" and str(link.get("type", "")).startswith("image/"):
             candidates.append(link.get("href", ""))
+    candidates += [
+        t.get("url", "") for t in sorted(entry.get("media_thumbnail") or [], key=_width, reverse=True)
+    ]
     image = entry.get("image")
     if isinstance(image, Mapping):
         candidates.append(str(image.get("href") or ""))
     return next((url for url in (_absolute(base, c) for c in candidates) if url), None)
+
+
+_NOT_IMAGES = (
+    ".mp3",
+    ".mp4",
+    ".m4a",
+    ".m4v",
+    ".m3u8",
+    ".mov",
+    ".webm",
+    ".ogg",
+    ".oga",
+    ".ogv",
+    ".wav",
+    ".aac",
+)
+
+
+def _is_image_media(media: Mapping[str, Any]) -> bool:
+    medium, kind = str(media.get("medium") or ""), str(media.get("type") or "")
+    if medium or kind:
+        return medium == "image" or kind.startswith("image/")
+    path = str(media.get("url") or "").split("?", 1)[0].lower()
+    return bool(path) and not path.endswith(_NOT_IMAGES)
+
+
+def _width(media: Mapping[str, Any]) -> int:
+    try:
+        return int(str(media.get("width") or "0"))
+    except ValueError:
+        return 0
 
 
 # ---------------------------------------------------------------------------------------------

@@ -162,7 +162,7 @@ def legacy_store_results(article: Any, doc: Any, enrichers: Any) -> None:
     from django.db.models import Count, OuterRef, Subquery
     from django.utils import timezone
 
-    from newsdesk.news.enrichstore import _jsonable
+    from newsdesk.news.enrichstore import entities_to_store, result_to_store
     from newsdesk.news.models import (
         Article,
         ArticleEntity,
@@ -184,7 +184,7 @@ def legacy_store_results(article: Any, doc: Any, enrichers: Any) -> None:
         Enrichment.objects.bulk_create(
             [
                 Enrichment(
-                    article=article, name=e.name, version=e.version, result=_jsonable(results.get(e.name))
+                    article=article, name=e.name, version=e.version, result=result_to_store(doc, e.name)
                 )
                 for e in enrichers
             ]
@@ -193,7 +193,7 @@ def legacy_store_results(article: Any, doc: Any, enrichers: Any) -> None:
         ArticleEntity.objects.filter(article=article).delete()
         by_name: dict[str, Any] = {}
         links = []
-        for item in results.get("entities") or []:
+        for item in entities_to_store(doc):  # a language without NER: its gazetteer places
             kind = item.get("kind") or "other"
             name = item["name"][:300]
             entity, _ = Entity.objects.get_or_create(

@@ -71,13 +71,7 @@ def store_results(article: Article, doc: Document, enrichers: Sequence[Enricher]
     # Analysed, not yet enriched: the story placer sets enriched_at once story and vector are stored.
     article.analysed_at = timezone.now()
     article.language = _language_to_store(article, doc)
-    found = results.get("entities")
-    if found is None and "entities" in doc.skipped:
-        # No NER in this language: the gazetteer's places are the article's place entities.
-        found = [
-            {"name": place["name"], "kind": "place", "count": int(place.get("mentions") or 1)}
-            for place in results.get("places") or []
-        ]
+    found = entities_to_store(doc)
     with transaction.atomic():
         # First, so that it locks the article's row: two stores of one article are serialised
         # (PostgreSQL; SQLite has one writer anyway) and its count deltas below stay exact.
@@ -91,15 +85,7 @@ def store_results(article: Article, doc: Document, enrichers: Sequence[Enricher]
         )
         Enrichment.objects.filter(article=article).delete()
         rows = [
-            Enrichment(
-                article=article,
-                name=e.name,
-                version=e.version,
-                # An enricher that skipped the article says why in its own row too.
-                result=_jsonable(results.get(e.name))
-                if e.name not in doc.skipped
-                else {"skipped": doc.skipped[e.name]},
-            )
+            Enrichment(article=article, name=e.name, version=e.version, result=result_to_store(doc, e.name))
             for e in enrichers
         ]
         if all(e.name != ANALYSES for e in enrichers):
@@ -107,10 +93,28 @@ def store_results(article: Article, doc: Document, enrichers: Sequence[Enricher]
                 Enrichment(article=article, name=ANALYSES, version=ANALYSES_VERSION, result=analyses(doc))
             )
         Enrichment.objects.bulk_create(rows)
-        entities = _store_entities(article, found or [], results.get("places") or [])
+        entities = _store_entities(article, found, results.get("places") or [])
         _store_tags(article, results.get("hashtags") or [])
         _store_quotes(article, results.get("quotes") or [], entities)
         _store_attributions(article, results.get("attributions") or [])
+
+
+def entities_to_store(doc: Document) -> list[dict[str, Any]]:
+    """The entities to link the article to: the entities step's, else (no NER in its language) the gazetteer's places."""
+    found = doc.results.get("entities")
+    if found is None and "entities" in doc.skipped:
+        return [
+            {"name": place["name"], "kind": "place", "count": int(place.get("mentions") or 1)}
+            for place in doc.results.get("places") or []
+        ]
+    return list(found or [])
+
+
+def result_to_store(doc: Document, name: str) -> Any:
+    """One enricher's result as its Enrichment row holds it; an enricher that skipped the article says why."""
+    if name in doc.skipped:
+        return {"skipped": doc.skipped[name]}
+    return _jsonable(doc.results.get(name))
 
 
 def _language_to_store(article: Article, doc: Document) -> str:

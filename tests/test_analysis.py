@@ -22,5 +22,6 @@ def test_it_keeps_quotes_and_reported_speech_apart(tmp_path: Path) -> None:
     reported = {q["text"][:30]: q for q in record["reported"]}
     assert any(q["speaker"] == "Anna Berg" for q in reported.values())
     assert all(not q["text"].startswith("We will open") for q in reported.values())
+    assert record["language"] == "en" and "quotes" in record["analyses"]["ran"]
     governments = [q for q in record["reported"] if q["speaker_kind"] == "government"]
     assert governments and governments[0]["speaker_country"] == "RU"

@@ -60,6 +60,8 @@ def analysis_record(raw: str, doc: Document) -> dict[str, Any]:
         "attributions": [{"outlet": a["outlet"]} for a in results.get("attributions") or []],
         "summary": results.get("summary") or "",
         "developing": is_developing(doc.title, doc.text),
+        "language": doc.language,
+        "analyses": {"ran": list(doc.ran), "skipped": dict(doc.skipped)},
     }
 
 

@@ -25,6 +25,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 
 from newsdesk.news import keyset, pagecache
+from newsdesk.news.enrichstore import analyses_of
 from newsdesk.news.models import (
     Article,
     ArticleEntity,
@@ -168,7 +169,7 @@ def article_detail(request: HttpRequest, article_id: int) -> HttpResponse:
 
 
 def ai_panel(article: Article) -> dict[str, object]:
-    """Hashtags, key people and places, quotes and sourcing of one article, in four queries."""
+    """Hashtags, key people and places, quotes, sourcing and what was analysed, in five queries."""
     if article.enriched_at is None:
         return {}
     tags = list(Tag.objects.filter(article_tags__article=article).order_by("article_tags__rank"))
@@ -196,6 +197,7 @@ def ai_panel(article: Article) -> dict[str, object]:
         "cited_outlets": cited,
         "named_sources": len(named),
         "anonymous_sources": sum(1 for q in quotes if q.anonymous),
+        "analyses": analyses_of(article),  # the language, and the analyses not run for it
     }
 
 

@@ -540,3 +540,11 @@ def test_it_keeps_the_widest_media_content_image_even_without_medium_or_type() -
     )
     items = parse_feed(body, "https://example.org/feed").items
     assert [i.image for i in items] == ["https://img.example.org/a.jpg?w=460", None]
+
+
+@pytest.mark.parametrize(
+    "body", [b"hello world\nthis is plain text\n", b"\xef\xbb\xbf  Error 502: upstream gone"]
+)
+def test_plain_text_is_refused_as_no_feed(body: bytes) -> None:
+    with pytest.raises(FeedError, match="not a feed: plain text"):
+        parse_feed(body, "https://example.org/feed")

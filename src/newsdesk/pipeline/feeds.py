@@ -410,6 +410,10 @@ def _parse_xml_feed(text: str, url: str, *, now: datetime) -> ParsedFeed:
     version = parsed.get("version") or ""
     if parsed.get("bozo"):
         problem = str(parsed.get("bozo_exception") or "not well-formed")
+        if not entries and not text.lstrip("\ufeff \t\r\n").startswith("<"):
+            # No markup at all: a text file or an error page in text. `add` refuses it; a followed feed
+            # that answers so is retried (a server may be failing for a while) until its error limit.
+            raise FeedError("not a feed: plain text, neither XML nor JSON", permanent=False)
         if not entries:
             raise FeedError(f"malformed feed: {problem}", permanent=False)
         warnings.add(f"malformed XML, items read leniently: {problem}")

@@ -138,8 +138,11 @@ def analyses_of(article: Article) -> dict[str, Any]:
     if not isinstance(row, dict):
         return {"language": article.language, "language_name": language_name(article.language), "skipped": []}
     by_reason: dict[str, list[str]] = {}
-    for name, reason in (row.get("skipped") or {}).items():
-        by_reason.setdefault(str(reason), []).append(SHOWN_AS.get(name, name))
+    # In the table's order, not the stored one: PostgreSQL's jsonb keeps an object's keys in its own order.
+    order = {name: rank for rank, name in enumerate(SHOWN_AS)}
+    skipped = row.get("skipped") or {}
+    for name in sorted(skipped, key=lambda n: (order.get(n, len(order)), n)):
+        by_reason.setdefault(str(skipped[name]), []).append(SHOWN_AS.get(name, name))
     lines = []
     for reason, names in by_reason.items():
         listed = names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"

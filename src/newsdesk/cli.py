@@ -11,6 +11,7 @@ import contextlib
 import json
 import os
 import sys
+import time
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -149,11 +150,44 @@ def cmd_up(args: argparse.Namespace) -> int:
     use_runner(runner)  # alert deliveries and story placement share the scheduler's runner
     scheduler = Scheduler(runner)
     scheduler.start()
+    _stop_on_signals()
     try:
         return serve(args.host, args.port)
     finally:
         scheduler.stop()
         runner.shutdown(wait=False)
+        _leave_unfinished(runner, UP_STOP_GRACE)
+
+
+# Seconds `up` gives its running tasks to end once stopped; after that it leaves them (their claims
+# expire and the next worker or command finishes them, as after a kill -9: nothing is lost).
+UP_STOP_GRACE = 10.0
+
+
+def _stop_on_signals() -> None:
+    """Ctrl-C and SIGTERM stop the server, whatever the parent process left in place (an ignored
+    SIGINT, signals blocked in its mask, both inherited across exec)."""
+    import signal
+
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT, signal.SIGTERM})
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
+
+
+def _leave_unfinished(runner: Any, grace: float) -> None:
+    """Wait up to ``grace`` seconds for the runner's tasks, then exit without them."""
+    deadline = time.monotonic() + grace
+    while runner.pending and time.monotonic() < deadline:
+        time.sleep(0.1)
+    if runner.pending:
+        print(
+            f"Stopping with {runner.pending} tasks unfinished: their claims expire and the next run "
+            "finishes them.",
+            file=sys.stderr,
+        )
+        sys.stderr.flush()
+        sys.stdout.flush()
+        os._exit(EXIT_OK)  # the pool's threads would otherwise be joined at exit, however long they take
 
 
 def subscribe_default_feeds() -> int:

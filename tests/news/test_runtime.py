@@ -97,6 +97,39 @@ def test_it_starts_with_newsdesk_up_on_a_fresh_home(tmp_path: Path) -> None:
     assert "Traceback" not in output, output
 
 
+def _inherit_blocked_signals() -> None:
+    """What a parent may leave to its children: SIGINT ignored, SIGINT and SIGTERM blocked."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
+def test_up_stops_on_a_signal_whatever_its_parent_left(tmp_path: Path, signum: int) -> None:
+    port = free_port()
+    env = {**os.environ, "NEWSDESK_HOME": str(tmp_path / "home")}
+    env.pop("NEWSDESK_DATABASE_URL", None)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "newsdesk.cli", "up", "--no-default-feeds", "--port", str(port)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        preexec_fn=_inherit_blocked_signals,  # noqa: PLW1509 - the point of the test
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2).close()
+                break
+            except OSError:
+                time.sleep(0.3)
+    finally:
+        process.send_signal(signum)
+        output = process.communicate(timeout=60)[0]
+    assert "Traceback" not in output, output
+
+
 def children_of(pid: int) -> set[int]:
     found = set()
     for entry in Path("/proc").iterdir():

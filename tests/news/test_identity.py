@@ -99,7 +99,10 @@ class Outlets:
     def b_feed(self, items: list[dict[str, str]]) -> jobs.RefreshReport:
         self.server.routes["/b/feed.xml"] = feed(self.b, items)
         b_feed = jobs.add_feed_url(f"{self.b}/b/feed.xml")
-        assert b_feed.source.domain == f"localhost:{self.server.httpd.server_address[1]}" and b_feed.source_id != self.a_feed.source_id
+        assert (
+            b_feed.source.domain == f"localhost:{self.server.httpd.server_address[1]}"
+            and b_feed.source_id != self.a_feed.source_id
+        )
         return jobs.refresh_feed(b_feed.pk)
 
     def assert_untouched(self) -> None:

@@ -168,3 +168,19 @@ def test_an_item_takes_its_feeds_language_when_its_page_names_none(server: Fixtu
     server.routes["/pt.xml"] = Answer(body, 200, {"Content-Type": "application/rss+xml"})
     assert jobs.refresh_feed(jobs.add_feed_url(server.url("/pt.xml")).pk, fetch_pages=False).new == 1
     assert Article.objects.get().language == "pt-BR"
+
+
+def test_a_trailing_link_back_to_the_item_is_no_part_of_its_text() -> None:
+    from newsdesk.news.jobs import _without_self_link
+
+    url = "https://news.example.org/1.html"
+    html = (
+        f'<p>The board met. See <a href="{url}">the full story</a> for more.</p>'
+        '<p><a href="https://other.example.org/x">Another report</a></p>'
+        f' <a href="{url}?utm_source=rss">Continue reading...</a>'
+    )
+    kept = _without_self_link(html, url) or ""
+    assert "Continue reading" not in kept
+    assert "the full story" in kept and "Another report" in kept  # in a sentence, or elsewhere: kept
+    only_other = '<p>Text.</p><p><a href="https://other.example.org/x">Elsewhere</a></p>'
+    assert _without_self_link(only_other, url) == only_other

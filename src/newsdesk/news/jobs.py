@@ -19,10 +19,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+import lxml.html
 from django.conf import settings
 from django.db import transaction
 from django.db.models import BooleanField, ExpressionWrapper, Q
 from django.utils import timezone
+from lxml import etree
 
 from newsdesk.desk import config
 from newsdesk.news.models import ArticleURL, Feed, FeedEntry, Source
@@ -672,8 +674,8 @@ def draft_from(
     The one way a draft is made: for feed items (``refresh_feed``, feed files) and for a page on
     its own (``ingest_page``: no item; ``seen_at`` is the address the page came from).
     """
-    content_html = item.content_html if item else None
-    summary_html = item.summary if item else None
+    content_html = _without_self_link(item.content_html, item.url) if item else None
+    summary_html = _without_self_link(item.summary, item.url) if item else None
     feed_text = html_to_text(content_html or "") or html_to_text(summary_html or "")
     text = page.text if page and page.text else (feed_text if content_html else "")
     title = ((item.title if item else None) or (page.title if page else "") or "").strip()
@@ -754,6 +756,41 @@ def _page_address(page: Extracted, url: str | None) -> str:
         if publisher_key(there) == publisher_key(here):
             return there
     return here
+
+
+def _without_self_link(fragment: str | None, item_url: str | None) -> str | None:
+    """An item's HTML without the trailing links back to the item itself ("Continue reading...",
+    "Read more"): the feed's way of pointing at the page, never part of what the article says.
+
+    Only trailing elements that are such a link and nothing else go (a link to the item inside a
+    sentence stays).
+    """
+    if not fragment or not item_url or "<a" not in fragment:
+        return fragment
+    try:
+        target = canonicalize_url(item_url)
+        root = lxml.html.fragment_fromstring(fragment, create_parent="div")
+    except (ValueError, etree.ParserError):
+        return fragment
+    removed = False
+    for element in reversed(list(root)):
+        if (element.tail or "").strip():
+            break
+        links = [element] if element.tag == "a" else element.findall(".//a")
+        if len(links) != 1 or element.text_content().strip() != links[0].text_content().strip():
+            break
+        try:
+            if canonicalize_url(links[0].get("href") or "", base=item_url) != target:
+                break
+        except ValueError:
+            break
+        element.drop_tree()
+        removed = True
+    if not removed:
+        return fragment
+    return "".join(
+        [root.text or "", *(etree.tostring(child, encoding="unicode", method="html") for child in root)]
+    )
 
 
 def _language_code(declared: str) -> str:

@@ -10,6 +10,7 @@ import sys
 import time
 import urllib.request
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -64,17 +65,23 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def test_it_starts_with_newsdesk_up_on_a_fresh_home(tmp_path: Path) -> None:
-    port = free_port()
-    env = {**os.environ, "NEWSDESK_HOME": str(tmp_path / "home")}
+def start_up(home: Path, port: int, **popen: Any) -> subprocess.Popen[str]:
+    """`newsdesk up` on SQLite in ``home``, its output collected."""
+    env = {**os.environ, "NEWSDESK_HOME": str(home)}
     env.pop("NEWSDESK_DATABASE_URL", None)
-    process = subprocess.Popen(
+    return subprocess.Popen(
         [sys.executable, "-m", "newsdesk.cli", "up", "--no-default-feeds", "--port", str(port)],
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
+        **popen,
     )
+
+
+def test_it_starts_with_newsdesk_up_on_a_fresh_home(tmp_path: Path) -> None:
+    port = free_port()
+    process = start_up(tmp_path / "home", port)
     try:
         body = ""
         deadline = time.monotonic() + 60
@@ -106,16 +113,7 @@ def _inherit_blocked_signals() -> None:
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
 def test_up_stops_on_a_signal_whatever_its_parent_left(tmp_path: Path, signum: int) -> None:
     port = free_port()
-    env = {**os.environ, "NEWSDESK_HOME": str(tmp_path / "home")}
-    env.pop("NEWSDESK_DATABASE_URL", None)
-    process = subprocess.Popen(
-        [sys.executable, "-m", "newsdesk.cli", "up", "--no-default-feeds", "--port", str(port)],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        preexec_fn=_inherit_blocked_signals,  # noqa: PLW1509 - the point of the test
-    )
+    process = start_up(tmp_path / "home", port, preexec_fn=_inherit_blocked_signals)
     try:
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:

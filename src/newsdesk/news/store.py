@@ -104,24 +104,6 @@ def publishes(source: Source, url: str) -> bool:
     return bool(source.domain) and outlets.publisher_key(url) == outlets.publisher_key(source.domain)
 
 
-def find_article(urls: list[str], digest: str | None, *, lock: bool = False) -> Article | None:
-    """The stored article seen at any of these URLs, else the earliest one with the same content.
-
-    With ``lock`` (inside a transaction) the row is locked for update on PostgreSQL and read again,
-    so two writers updating one article take turns and the second sees the first one's result.
-    """
-    hit = _article_at(urls)
-    if hit is None and digest:
-        hit = _article_with(digest)
-    return _read(hit, lock=lock)
-
-
-def _article_at(urls: list[str]) -> int | None:
-    if not urls:
-        return None
-    return ArticleURL.objects.filter(url__in=urls).values_list("article_id", flat=True).first()
-
-
 def _articles_at(urls: list[str]) -> dict[str, int]:
     """The article at each of these URLs that has one."""
     if not urls:
@@ -129,8 +111,9 @@ def _articles_at(urls: list[str]) -> dict[str, int]:
     return dict(ArticleURL.objects.filter(url__in=urls).values_list("url", "article_id"))
 
 
-def _article_with(digest: str) -> int | None:
-    return Article.objects.filter(content_hash=digest).order_by("id").values_list("pk", flat=True).first()
+def _first(at: dict[str, int], urls: list[str]) -> int | None:
+    """The article at the first of these URLs that has one."""
+    return next((at[u] for u in urls if u in at), None)
 
 
 def _read(pk: int | None, *, lock: bool) -> Article | None:
@@ -224,11 +207,11 @@ def store_article(
     )
     with transaction.atomic():
         at = _articles_at([*identity.own, *identity.claimed])  # one query for both kinds of URL
-        article = _read(next((at[u] for u in identity.own if u in at), None), lock=True)
+        article = _read(_first(at, identity.own), lock=True)
         if article is None and known is not None:
             article = _relinked(known, identity, source)
         if article is None:
-            original = _original(identity, source, next((at[u] for u in identity.claimed if u in at), None))
+            original = _original(identity, source, _first(at, identity.claimed))
             if original is not None and original.source_id == source.pk:
                 article = original  # the same outlet's article, reached by its text or its other site
             else:
@@ -237,7 +220,9 @@ def store_article(
                     _remember_urls(article, identity.own, known=at)
                     return StoreResult(article=article, created=True, changed=True)
                 # Another worker stored it first: its row is committed now (the unique key waited for it).
-                article = _read(_article_at(identity.own), lock=True) or _locked_at(identity.canonical)
+                article = _read(_first(_articles_at(identity.own), identity.own), lock=True) or _locked_at(
+                    identity.canonical
+                )
                 if article is None:
                     raise RuntimeError(f"{identity.canonical} could be neither inserted nor found")
         if article.source_id != source.pk and not (verified and _moves_to(article, source)):

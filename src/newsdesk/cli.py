@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import importlib
 import json
 import os
 import sys
@@ -965,7 +966,20 @@ def build_parser() -> argparse.ArgumentParser:
     manage = commands.add_parser("manage", help="run a Django management command")
     manage.add_argument("rest", nargs=argparse.REMAINDER)
     manage.set_defaults(func=cmd_manage)
+
+    # Commands kept beside the code they drive: each module's register(commands) adds its parsers
+    # (cheap to import: no Django until a command runs).
+    for name in COMMAND_MODULES:
+        importlib.import_module(name).register(commands)
     return parser
+
+
+#: Modules that add commands of their own (see build_parser).
+COMMAND_MODULES = (
+    "newsdesk.search.commands",  # search
+    "newsdesk.readers.commands",  # user, token
+    "newsdesk.exports.commands",  # export
+)
 
 
 def _host_port(parser: argparse.ArgumentParser) -> None:

@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "newsdesk.news",
     "newsdesk.community",
     "newsdesk.readers",
+    "newsdesk.search",
 ]
 
 MIDDLEWARE = [

@@ -12,6 +12,11 @@ urlpatterns = [
     path("metrics", ops.metrics, name="metrics"),
     path("admin/", admin.site.urls),
     path("api/", include("newsdesk.api.urls")),
+    # Reader apps: the Google Reader API at the site root and the Fever API at /fever/.
+    path("", include("newsdesk.readerapi.urls")),
+    path("", include("newsdesk.search.urls")),
+    path("", include("newsdesk.syndication.urls")),
+    path("", include("newsdesk.exports.urls")),
     path("", include("newsdesk.community.urls")),
     path("", include("newsdesk.readers.urls")),
     path("", include("newsdesk.news.urls")),

@@ -61,6 +61,15 @@ class Feed(models.Model):
         blank=True,
         help_text="SHA-256 of the body last read in full: the same body is not parsed again",
     )
+    # Fetch options (Miniflux's per-feed settings): they change how the feed and its pages are fetched
+    # for everyone, so only staff or the feed's only subscriber may change them.
+    user_agent = models.CharField(max_length=300, blank=True, help_text="empty: Newsdesk's own")
+    fetch_full_text = models.BooleanField(
+        default=True, help_text="fetch each item's page for its full text; off: keep the feed's text"
+    )
+    body_selector = models.CharField(
+        max_length=500, blank=True, help_text="a CSS selector for the article body on its pages"
+    )
 
     class Meta:
         ordering = ["source__name", "url"]

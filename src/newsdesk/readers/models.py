@@ -118,6 +118,7 @@ class AlertKind(models.TextChoices):
     ENTITY = "entity", "A person, organisation or place"
     SOURCE = "source", "An outlet"
     STORY = "story", "A story I follow is updated"
+    SEARCH = "search", "A saved search finds a new article"
 
 
 class EmailMode(models.TextChoices):
@@ -140,6 +141,9 @@ class AlertRule(models.Model):
     tag = models.ForeignKey(Tag, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
     entity = models.ForeignKey(Entity, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
     source = models.ForeignKey(Source, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    saved_search = models.ForeignKey(
+        "SavedSearch", on_delete=models.CASCADE, null=True, blank=True, related_name="alert_rules"
+    )
     email = models.CharField(max_length=10, choices=EmailMode.choices, default=EmailMode.OFF)
     webhook_url = models.URLField(max_length=2000, blank=True)
     # Signs webhook bodies (HMAC-SHA256) so the receiver can check they come from this desk.
@@ -248,3 +252,106 @@ class DigestRun(models.Model):
 
     def __str__(self) -> str:
         return f"digest for {self.user_id} on {self.day}"
+
+
+class Folder(models.Model):
+    """A reader's folder of subscriptions (a Google Reader label, a Fever group, an OPML outline)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="folders")
+    name = models.CharField(max_length=200)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["name", "id"]
+        constraints = [models.UniqueConstraint(fields=["user", "name"], name="folder_unique_name")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Subscription(models.Model):
+    """A reader's subscription to a feed: the name they gave it, its folder and their own filters.
+
+    Feeds are shared by the whole desk (fetched once however many readers follow them); what a reader
+    sets here only changes what that reader sees. The feed's fetch options live on the Feed.
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="subscriptions")
+    feed = models.ForeignKey(Feed, on_delete=models.CASCADE, related_name="subscriptions")
+    folder = models.ForeignKey(
+        Folder, on_delete=models.SET_NULL, null=True, blank=True, related_name="subscriptions"
+    )
+    title = models.CharField(
+        max_length=500, blank=True, help_text="the reader's name for it; empty: the feed's"
+    )
+    # One rule a line: a keyword, /a regex/, or author:NAME. Block hides matching items from this
+    # reader; keep (when not empty) shows only matching items.
+    block_rules = models.TextField(blank=True)
+    keep_rules = models.TextField(blank=True)
+    # One rule a line, applied to the text this reader is shown (see readers.rules).
+    rewrite_rules = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["folder__name", "title", "id"]
+        constraints = [models.UniqueConstraint(fields=["user", "feed"], name="subscription_unique")]
+
+    def __str__(self) -> str:
+        return self.title or str(self.feed)
+
+    @property
+    def name(self) -> str:
+        return self.title or self.feed.title or self.feed.url
+
+
+class SavedSearch(models.Model):
+    """A search a reader keeps: run again from the search page, as an alert rule or as a feed."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="saved_searches"
+    )
+    name = models.CharField(max_length=200)
+    # The search page's query string (q and its filters), as the search page reads it.
+    query = models.TextField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["name", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class TokenKind(models.TextChoices):
+    API = "api", "Personal API token"
+    APP = "app", "App password (Google Reader and Fever apps)"
+    FEED = "feed", "Private feed address"
+    SESSION = "session", "Reader-app session (issued at log-in)"
+
+
+class Token(models.Model):
+    """A secret a reader hands to a program: an API token, an app password, a private feed's key.
+
+    Only hashes are kept: ``digest`` is SHA-256 of the secret (looked up on every request);
+    ``fever_key`` is the Fever API's MD5 of ``username:password`` for app passwords (what Fever
+    clients send; MD5 because the protocol says so). The secret itself is shown once, when made.
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="tokens")
+    kind = models.CharField(max_length=10, choices=TokenKind.choices)
+    name = models.CharField(max_length=100, blank=True)
+    digest = models.CharField(max_length=64, unique=True)
+    fever_key = models.CharField(max_length=32, blank=True, db_index=True)
+    # The first characters of the secret, so the reader can tell their tokens apart.
+    prefix = models.CharField(max_length=12, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "id"]
+        indexes = [models.Index(fields=["user", "kind"], name="token_user_kind")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.prefix}… of {self.user_id}"

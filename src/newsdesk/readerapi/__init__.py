@@ -1,0 +1,1 @@
+"""Reader-app APIs: Google Reader (as Miniflux and FreshRSS serve it) and Fever."""

@@ -1,0 +1,1 @@
+"""Full-text search over articles (SQLite FTS5 embedded, PostgreSQL full-text search scaled out)."""

@@ -9,6 +9,7 @@ besides the generated values.
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -92,6 +93,18 @@ KINDS: dict[str, str] = {
     "since": "moment",
     **dict.fromkeys(["cursor", "before", "after"], "cursor"),
 }
+
+# Each area added this round keeps its rows in tests/web/params_<area>.py (a VIEWS dict, and a KINDS
+# dict for its new parameters), merged here.
+for _area in ("search", "readerapi", "syndication", "exports", "subscriptions", "api"):
+    try:
+        _module = importlib.import_module(f"tests.web.params_{_area}")
+    except ModuleNotFoundError as missing:
+        if missing.name != f"tests.web.params_{_area}":
+            raise
+        continue
+    VIEWS.update(getattr(_module, "VIEWS", {}))
+    KINDS.update(getattr(_module, "KINDS", {}))
 
 #: URL namespaces left out, and why.
 EXCLUDED_NAMESPACES: dict[str, str] = {

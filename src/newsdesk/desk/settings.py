@@ -62,6 +62,9 @@ INSTALLED_APPS = [
     "newsdesk.community",
     "newsdesk.readers",
     "newsdesk.search",
+    "newsdesk.readerapi",
+    "newsdesk.syndication",
+    "newsdesk.exports",
 ]
 
 MIDDLEWARE = [

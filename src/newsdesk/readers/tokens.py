@@ -42,9 +42,7 @@ def _new_secret(kind: str) -> str:
     return PREFIXES[TokenKind(kind)] + secrets.token_urlsafe(32)
 
 
-def issue(
-    user: User, kind: str, name: str = "", expires_at: datetime | None = None
-) -> tuple[Token, str]:
+def issue(user: User, kind: str, name: str = "", expires_at: datetime | None = None) -> tuple[Token, str]:
     """Make a token of ``kind`` for ``user``; return it and its secret (shown once, never stored)."""
     secret = _new_secret(kind)
     token = Token.objects.create(

@@ -24,6 +24,7 @@ from tests.community.conftest import (  # noqa: F401  (fixtures, shared on purpo
     dan,
     make_user,
 )
+from tests.news.test_admin import recorder  # noqa: F401  (a runner that records what is queued, runs nothing)
 
 MakeArticle = Callable[..., Article]
 

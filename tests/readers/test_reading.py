@@ -12,7 +12,7 @@ from django.test.utils import CaptureQueriesContext
 
 from newsdesk.news.models import Entity, Feed, Source, Story, Tag
 from newsdesk.readers import reading
-from newsdesk.readers.models import Follow, FollowKind, ReadState, SavedArticle
+from newsdesk.readers.models import Follow, FollowKind, ReadState, SavedArticle, Subscription
 from tests.readers.conftest import MakeArticle
 
 pytestmark = pytest.mark.django_db
@@ -137,7 +137,8 @@ def test_it_follows_every_kind_of_thing_by_post(
         assert response.status_code == 302
     client.post("/follow/", {"kind": "entity", "target": place.pk})
     client.post("/follow/", {"kind": "tag", "target": tag.pk})  # following twice is following once
-    assert Follow.objects.filter(user=alice).count() == 6
+    assert Follow.objects.filter(user=alice).count() == 5
+    assert Subscription.objects.filter(user=alice, feed=feed).exists()  # following a feed subscribes
     client.post("/unfollow/", {"kind": "entity", "target": place.pk})
     assert not Follow.objects.filter(user=alice, entity=place).exists()
     assert client.post("/follow/", {"kind": "tag", "target": 999999}).status_code == 404
@@ -203,9 +204,9 @@ def test_it_keeps_my_desk_queries_constant_with_many_follows_and_articles(
         make_article(f"Article {n}", source=source, tags=[tag], entities=[entity], story=story, hours_ago=n)
     large, body = queries_of(client, "/desk/")
     assert small == large
-    # session, user, follows with unread counts, unread total, page count, page of articles, the badge,
-    # and Django's two permission queries of the page header (the Moderation link)
-    assert large == 9
+    # session, user, follows with unread counts, the subscriptions' rules, unread total, page count,
+    # page of articles, the badge, and Django's two permission queries of the page header (Moderation)
+    assert large == 10
     assert "Article 1" in body and "160 things" not in body and "Following 157 things" in body
 
 

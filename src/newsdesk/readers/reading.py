@@ -1,5 +1,8 @@
 """Reading state and follows: one function per action, and the queries of My desk.
 
+A feed is followed by subscribing to it (readers.subscriptions): following a feed here makes or
+ends the reader's Subscription, the one record of it, and My desk reads subscriptions for feeds.
+
 Every list here costs a fixed number of queries whatever the number of follows and articles:
 follows are matched inside the database (subqueries), never loaded and looped over.
 """
@@ -23,7 +26,15 @@ from newsdesk.news.models import (
     Story,
     Tag,
 )
-from newsdesk.readers.models import FOLLOW_FIELDS, Follow, FollowKind, ReadState, SavedArticle
+from newsdesk.readers import subscriptions
+from newsdesk.readers.models import (
+    FOLLOW_FIELDS,
+    Follow,
+    FollowKind,
+    ReadState,
+    SavedArticle,
+    Subscription,
+)
 from newsdesk.readers.options import unread_window
 
 #: Which model each follow kind points at, to resolve a posted (kind, id).
@@ -112,9 +123,11 @@ def history(user: Any) -> QuerySet[ReadState]:
 # --- follows -----------------------------------------------------------------------------------
 
 
-def follow(user: Any, target: models.Model) -> Follow:
-    """Follow a thing (idempotent); raises KeyError for a model that cannot be followed."""
+def follow(user: Any, target: models.Model) -> Follow | Subscription:
+    """Follow a thing (idempotent); a feed is subscribed to. Raises KeyError for what cannot be followed."""
     kind = follow_kind_of(target)
+    if isinstance(target, Feed):
+        return subscriptions.subscribe_feed(user, target)
     thing: dict[str, Any] = {FOLLOW_FIELDS[kind]: target}
     made, _ = Follow.objects.get_or_create(user=user, kind=kind, **thing)
     return made
@@ -122,6 +135,9 @@ def follow(user: Any, target: models.Model) -> Follow:
 
 def unfollow(user: Any, target: models.Model) -> None:
     kind = follow_kind_of(target)
+    if isinstance(target, Feed):
+        Subscription.objects.filter(user=user, feed=target).delete()
+        return
     Follow.objects.filter(user=user, kind=kind, **{FOLLOW_FIELDS[kind]: target}).delete()
 
 
@@ -129,14 +145,27 @@ def followed_keys(user: Any, targets: list[models.Model]) -> set[tuple[str, int]
     """Which of these things the reader follows, as (kind, id) pairs, in one query."""
     if not user.is_authenticated or not targets:
         return set()
+    feeds = [target.pk for target in targets if isinstance(target, Feed)]
+    found = (
+        {(FollowKind.FEED.value, pk) for pk in _subscribed_feed_ids(user).filter(feed_id__in=feeds)}
+        if feeds
+        else set()
+    )
     wanted = Q()
     for target in targets:
-        kind = follow_kind_of(target)
-        wanted |= Q(kind=kind, **{f"{FOLLOW_FIELDS[kind]}_id": target.pk})
+        if not isinstance(target, Feed):
+            kind = follow_kind_of(target)
+            wanted |= Q(kind=kind, **{f"{FOLLOW_FIELDS[kind]}_id": target.pk})
+    if not wanted:
+        return found
     rows = Follow.objects.filter(wanted, user=user).values_list(
         "kind", *(f"{f}_id" for f in FOLLOW_FIELDS.values())
     )
-    return {(kind, next(pk for pk in ids if pk is not None)) for kind, *ids in rows}
+    return found | {(kind, next(pk for pk in ids if pk is not None)) for kind, *ids in rows}
+
+
+def _subscribed_feed_ids(user: Any) -> QuerySet[Subscription, int]:
+    return Subscription.objects.filter(user=user).values_list("feed_id", flat=True)
 
 
 def _follow_ids(user: Any, kind: str) -> QuerySet[Follow]:
@@ -148,7 +177,7 @@ def desk_filter(user: Any) -> Q:
     """Articles from anything the reader follows, as subqueries the database resolves."""
     return (
         Q(source_id__in=_follow_ids(user, FollowKind.SOURCE))
-        | Q(feed_id__in=_follow_ids(user, FollowKind.FEED))
+        | Q(feed_id__in=_subscribed_feed_ids(user))
         | Q(story_id__in=_follow_ids(user, FollowKind.STORY))
         | Q(
             pk__in=ArticleTag.objects.filter(tag_id__in=_follow_ids(user, FollowKind.TAG)).values(
@@ -163,17 +192,26 @@ def desk_filter(user: Any) -> Q:
     )
 
 
-def desk_articles(user: Any, *, unread_only: bool = False) -> QuerySet[Article]:
-    """My desk: what the reader follows, mixed, newest first, each marked read or not."""
-    articles = article_list(Article.objects.filter(desk_filter(user))).annotate(is_read=is_read(user))
+def desk_articles(
+    user: Any, *, unread_only: bool = False, rules: subscriptions.RuleFilter | None = None
+) -> QuerySet[Article]:
+    """My desk: what the reader follows, mixed, newest first, each marked read or not.
+
+    The block and keep rules of the reader's subscriptions hide what they hide here too (``rules``:
+    read once by the caller, else here).
+    """
+    rules = rules or subscriptions.rule_filter(user)
+    articles = article_list(rules.apply(Article.objects.filter(desk_filter(user)))).annotate(
+        is_read=is_read(user)
+    )
     if unread_only:
         articles = articles.filter(is_read=False, sort_at__gte=timezone.now() - unread_window())
     return articles.order_by("-sort_at", "-id")
 
 
-def unread_total(user: Any) -> int:
-    """Unread articles on the desk, within the unread window (one query)."""
-    return desk_articles(user, unread_only=True).count()
+def unread_total(user: Any, *, rules: subscriptions.RuleFilter | None = None) -> int:
+    """Unread articles on the desk, within the unread window (one query, and one for rules not given)."""
+    return desk_articles(user, unread_only=True, rules=rules).count()
 
 
 class SubqueryCount(Subquery):
@@ -191,13 +229,12 @@ def _unread_articles(user: Any, match: Q) -> SubqueryCount:
 
 
 def follows_with_unread(user: Any) -> QuerySet[Follow]:
-    """The reader's follows with their things and unread counts, in one query.
+    """The reader's follows with their things and unread counts, in one query (feeds: subscriptions).
 
     CASE picks the one subquery that fits each follow's kind, so the others are never run for it.
     """
     per_kind = {
         FollowKind.SOURCE: Q(source_id=OuterRef("source_id")),
-        FollowKind.FEED: Q(feed_id=OuterRef("feed_id")),
         FollowKind.STORY: Q(story_id=OuterRef("story_id")),
         FollowKind.TAG: Q(article_tags__tag_id=OuterRef("tag_id")),
         FollowKind.ENTITY: Q(article_entities__entity_id=OuterRef("entity_id")),
@@ -209,7 +246,8 @@ def follows_with_unread(user: Any) -> QuerySet[Follow]:
     )
     return (
         Follow.objects.filter(user=user)
-        .select_related("source", "feed__source", "tag", "entity", "story")
+        .exclude(kind=FollowKind.FEED)
+        .select_related("source", "tag", "entity", "story")
         .annotate(unread=unread)
         .order_by("kind", "id")
     )

@@ -19,7 +19,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from newsdesk.news.models import Article
-from newsdesk.readers import reading
+from newsdesk.readers import reading, subscriptions
 from newsdesk.readers.forms import AlertRuleForm, FollowForm
 from newsdesk.readers.models import AlertKind, AlertRule, Delivery, DeliveryAttempt, Notification
 from newsdesk.readers.options import page_size
@@ -52,13 +52,16 @@ def desk(request: HttpRequest) -> HttpResponse:
     """What the reader follows, newest first, with unread counts per followed thing and in total."""
     unread_only = request.GET.get("show") == "unread"
     follows = list(reading.follows_with_unread(request.user))
+    rules = subscriptions.rule_filter(request.user)
+    any_followed = bool(follows) or rules.subscribed > 0
+    articles = reading.desk_articles(request.user, unread_only=unread_only, rules=rules)
     context = {
         "follows": follows,
-        "unread_total": reading.unread_total(request.user) if follows else 0,
+        "subscribed": rules.subscribed,
+        "any_followed": any_followed,
+        "unread_total": reading.unread_total(request.user, rules=rules) if any_followed else 0,
         "unread_only": unread_only,
-        "page": _page(request, reading.desk_articles(request.user, unread_only=unread_only))
-        if follows
-        else None,
+        "page": _page(request, articles) if any_followed else None,
     }
     return render(request, "readers/desk.html", context)
 

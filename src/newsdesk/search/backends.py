@@ -1,0 +1,319 @@
+"""The two full-text indexes behind the engine: SQLite FTS5 (embedded) and PostgreSQL (scaled out).
+
+Both are kept current by the database itself, from triggers on ``news_article`` that the search
+app's migrations create (see ``migrations/0001_fulltext.py``): inserting, changing the title,
+text or language of, or deleting an article updates its entry in the same transaction, whoever
+writes it (the store, the admin, a bulk import). Nothing here writes.
+
+* SQLite: ``search_article_fts``, an FTS5 table over the title and text with ``news_article`` as
+  its external content (the text is not stored twice). Tokenizer: ``porter unicode61
+  remove_diacritics 2`` (measured in bench/search.py against ``unicode61`` alone). Ranking: BM25
+  with the title weighing ``TITLE_WEIGHT`` times the text.
+* PostgreSQL: ``search_document`` holds each article's ``tsvector`` under the text-search
+  configuration of its language (``search_config_for``: English articles stemmed as English,
+  French as French, an unknown language ``simple``), title weighted A and text B, with a GIN
+  index. A query is compiled once per configuration in use (``search_config`` lists them) and each
+  article is matched by the query of its own configuration, so stop words and stems follow the
+  article's language. Ranking: ``ts_rank`` normalised by document length.
+
+Each backend answers two questions: which articles match, in order, a page at a time (``match``),
+and the highlighted title and snippet of a few of them (``highlight``), with ``MARK_START`` /
+``MARK_END`` around each hit (the engine escapes the text and turns them into ``<mark>``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, Protocol
+
+from django.db import connection
+
+from newsdesk.news.models import Article, ArticleEntity, ArticleTag, Tag
+from newsdesk.search.query import ParsedQuery, Term
+
+MARK_START, MARK_END = "\x02", "\x03"
+TITLE_WEIGHT = 4.0
+SNIPPET_WORDS = 28
+
+ARTICLE = Article._meta.db_table
+ARTICLE_TAG = ArticleTag._meta.db_table
+ARTICLE_ENTITY = ArticleEntity._meta.db_table
+TAG = Tag._meta.db_table
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What a search is narrowed to; None (or empty) leaves a field open."""
+
+    source: int | None = None
+    tag: str | None = None  # slug
+    entity: int | None = None
+    language: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+    story: int | None = None
+    feeds: tuple[int, ...] | None = None  # only these feeds (a reader's subscriptions)
+    ids: tuple[int, ...] | None = None  # only these articles (checking candidates, alert rules)
+
+
+@dataclass(frozen=True)
+class Row:
+    """One matching article as a backend ranks it."""
+
+    article_id: int
+    score: float
+    sort_at: datetime
+    story_id: int | None
+
+
+@dataclass
+class Sql:
+    """A WHERE clause built up from parts, with its parameters in order."""
+
+    parts: list[str] = field(default_factory=list)
+    params: list[Any] = field(default_factory=list)
+
+    def add(self, part: str, *params: Any) -> None:
+        self.parts.append(part)
+        self.params.extend(params)
+
+    @property
+    def where(self) -> str:
+        return " AND ".join(self.parts) if self.parts else "1=1"
+
+
+# After = the last row of the previous page: (score, id) by relevance, (sort_at, id) by time.
+After = tuple[Any, int] | None
+
+
+class Backend(Protocol):
+    def match(
+        self, query: ParsedQuery, filters: Filters, *, sort: str, after: After, limit: int
+    ) -> list[Row]: ...
+
+    def highlight(self, query: ParsedQuery, ids: list[int]) -> dict[int, tuple[str, str]]: ...
+
+
+def filter_sql(filters: Filters, sql: Sql, article: str = "a") -> None:
+    """The filters as conditions on the article row ``article``."""
+    if filters.source is not None:
+        sql.add(f"{article}.source_id = %s", filters.source)
+    if filters.story is not None:
+        sql.add(f"{article}.story_id = %s", filters.story)
+    if filters.language:
+        sql.add(f"{article}.language = %s", filters.language)
+    if filters.since is not None:
+        sql.add(f"{article}.sort_at >= %s", _adapt(filters.since))
+    if filters.until is not None:
+        sql.add(f"{article}.sort_at < %s", _adapt(filters.until))
+    if filters.tag:
+        sql.add(
+            f"EXISTS (SELECT 1 FROM {ARTICLE_TAG} t JOIN {TAG} g ON g.id = t.tag_id"
+            f" WHERE t.article_id = {article}.id AND g.slug = %s)",
+            filters.tag,
+        )
+    if filters.entity is not None:
+        sql.add(
+            f"EXISTS (SELECT 1 FROM {ARTICLE_ENTITY} e WHERE e.article_id = {article}.id AND e.entity_id = %s)",
+            filters.entity,
+        )
+    for column, values in (("feed_id", filters.feeds), ("id", filters.ids)):
+        if values is not None:
+            if values:
+                sql.add(f"{article}.{column} IN ({', '.join(['%s'] * len(values))})", *values)
+            else:
+                sql.add("1=0")
+
+
+def _adapt(moment: datetime) -> Any:
+    return connection.ops.adapt_datetimefield_value(moment)
+
+
+def as_datetime(value: Any) -> datetime:
+    """A datetime column as a raw cursor returns it (SQLite: text in UTC) as an aware datetime."""
+    moment = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+def fetch(sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return list(cursor.fetchall())
+
+
+# --- SQLite FTS5 -----------------------------------------------------------------------------------
+
+FTS = "search_article_fts"
+
+
+def fts5_term(term: Term) -> str:
+    """A term as an FTS5 phrase: its words quoted (they hold word characters only), maybe a prefix."""
+    return '"' + " ".join(term.words) + '"' + (" *" if term.prefix else "")
+
+
+def fts5_expression(query: ParsedQuery) -> str:
+    """Every positive term, none of the negative ones."""
+    expression = " AND ".join(fts5_term(t) for t in query.positive)
+    if query.negative:
+        expression = f"({expression}) NOT ({' OR '.join(fts5_term(t) for t in query.negative)})"
+    return expression
+
+
+class SqliteBackend:
+    def match(
+        self, query: ParsedQuery, filters: Filters, *, sort: str, after: After, limit: int
+    ) -> list[Row]:
+        score = f"(-bm25({FTS}, {TITLE_WEIGHT}, 1.0))"
+        sql = Sql()
+        sql.add(f"{FTS} MATCH %s", fts5_expression(query))
+        filter_sql(filters, sql)
+        if sort == "newest":
+            order = "a.sort_at DESC, a.id DESC"
+            if after is not None:
+                moment = _adapt(after[0])
+                sql.add("(a.sort_at < %s OR (a.sort_at = %s AND a.id < %s))", moment, moment, after[1])
+        else:
+            order = "score DESC, a.id DESC"
+            if after is not None:
+                sql.add(f"({score} < %s OR ({score} = %s AND a.id < %s))", after[0], after[0], after[1])
+        # CROSS JOIN keeps the FTS index the outer loop: the other way round probes it per article.
+        rows = fetch(
+            f"SELECT a.id, {score} AS score, a.sort_at, a.story_id FROM {FTS}"
+            f" CROSS JOIN {ARTICLE} a ON a.id = {FTS}.rowid WHERE {sql.where} ORDER BY {order} LIMIT %s",
+            [*sql.params, limit],
+        )
+        return [Row(pk, float(s), as_datetime(at), story) for pk, s, at, story in rows]
+
+    def highlight(self, query: ParsedQuery, ids: list[int]) -> dict[int, tuple[str, str]]:
+        if not ids:
+            return {}
+        marks = f"'{MARK_START}', '{MARK_END}'"
+        rows = fetch(
+            f"SELECT rowid, highlight({FTS}, 0, {marks}), snippet({FTS}, 1, {marks}, '…', {SNIPPET_WORDS})"
+            f" FROM {FTS} WHERE {FTS} MATCH %s AND rowid IN ({', '.join(['%s'] * len(ids))})",
+            [fts5_expression(query), *ids],
+        )
+        return {pk: (title or "", snippet or "") for pk, title, snippet in rows}
+
+
+# --- PostgreSQL ------------------------------------------------------------------------------------
+
+DOCUMENT, CONFIGS = "search_document", "search_config"
+HEADLINE_OPTIONS = (
+    f"StartSel={MARK_START}, StopSel={MARK_END}, MaxWords={SNIPPET_WORDS}, MinWords=12,"
+    ' MaxFragments=2, FragmentDelimiter=" … "'
+)
+# How long a text ts_headline reads: it parses the whole text it is given, for every hit shown.
+HEADLINE_CHARS = 20_000
+
+
+def tsquery_term(term: Term, config: str, params: list[Any]) -> str:
+    """A term as a tsquery of one configuration (its words hold word characters only)."""
+    if term.prefix:
+        params.append(" <-> ".join(term.words) + ":*")
+        return f"to_tsquery('{config}', %s)"
+    params.append(" ".join(term.words))
+    return f"phraseto_tsquery('{config}', %s)"
+
+
+def tsquery(query: ParsedQuery, config: str, params: list[Any]) -> str:
+    """The whole query as one tsquery of ``config``."""
+    expression = " && ".join(tsquery_term(t, config, params) for t in query.positive)
+    for term in query.negative:
+        expression += f" && !!{tsquery_term(term, config, params)}"
+    return f"({expression})"
+
+
+class PostgresBackend:
+    def __init__(self) -> None:
+        self._configs: list[str] | None = None
+
+    def configs(self) -> list[str]:
+        """The text-search configurations of the stored articles (one per language seen), read once."""
+        if self._configs is None:
+            rows = fetch(f"SELECT config::text FROM {CONFIGS} ORDER BY 1", [])
+            # Names come from pg_ts_config through the trigger; only plain ones are inlined in SQL.
+            self._configs = [name for (name,) in rows if name.replace("_", "").isalnum()]
+        return self._configs
+
+    def _query_case(self, query: ParsedQuery, configs: list[str], params: list[Any]) -> str:
+        """The query of the row's own configuration."""
+        if len(configs) == 1:
+            return tsquery(query, configs[0], params)
+        branches = " ".join(f"WHEN '{c}'::regconfig THEN {tsquery(query, c, params)}" for c in configs)
+        return f"(CASE d.config {branches} END)"
+
+    def _matches(self, query: ParsedQuery, configs: list[str], sql: Sql) -> None:
+        """Each article matched by its own configuration's query: one GIN probe per configuration."""
+        branches = []
+        for config in configs:
+            params: list[Any] = []
+            branches.append(
+                f"(d.config = '{config}'::regconfig AND d.document @@ {tsquery(query, config, params)})"
+            )
+            sql.params.extend(params)
+        sql.parts.append("(" + " OR ".join(branches) + ")" if branches else "1=0")
+
+    def match(
+        self, query: ParsedQuery, filters: Filters, *, sort: str, after: After, limit: int
+    ) -> list[Row]:
+        configs = self.configs()
+        if not configs:
+            return []
+        rank_params: list[Any] = []
+        score = f"ts_rank(d.document, {self._query_case(query, configs, rank_params)}, 1)"
+        sql = Sql()
+        self._matches(query, configs, sql)
+        filter_sql(filters, sql)
+        if sort == "newest":
+            order = "a.sort_at DESC, a.id DESC"
+            if after is not None:
+                sql.add("(a.sort_at, a.id) < (%s, %s)", after[0], after[1])
+            select = f"SELECT a.id, 0.0 AS score, a.sort_at, a.story_id FROM {DOCUMENT} d"
+            params = sql.params
+        else:
+            order = "score DESC, id DESC"
+            select = f"SELECT a.id, {score} AS score, a.sort_at, a.story_id FROM {DOCUMENT} d"
+            params = rank_params + sql.params
+        inner = f"{select} JOIN {ARTICLE} a ON a.id = d.article_id WHERE {sql.where}"
+        if sort == "newest":
+            rows = fetch(f"{inner} ORDER BY {order} LIMIT %s", [*params, limit])
+        else:
+            # The rank is a float4: compared as such, so a page's last score reads back equal.
+            outer = ""
+            outer_params: list[Any] = []
+            if after is not None:
+                outer = " WHERE (score < %s::real OR (score = %s::real AND id < %s))"
+                outer_params = [after[0], after[0], after[1]]
+            rows = fetch(
+                f"SELECT * FROM ({inner}) m{outer} ORDER BY {order} LIMIT %s", [*params, *outer_params, limit]
+            )
+        return [Row(pk, float(s), as_datetime(at), story) for pk, s, at, story in rows]
+
+    def highlight(self, query: ParsedQuery, ids: list[int]) -> dict[int, tuple[str, str]]:
+        if not ids:
+            return {}
+        configs = self.configs()
+        if not configs:
+            return {}
+        params: list[Any] = []
+        title_query = self._query_case(query, configs, params)
+        text_query = self._query_case(query, configs, params)
+        options = HEADLINE_OPTIONS.replace("'", "''")
+        title_options = f"StartSel={MARK_START}, StopSel={MARK_END}, HighlightAll=true"
+        rows = fetch(
+            f"SELECT a.id, ts_headline(d.config, a.title, {title_query}, '{title_options}'),"
+            f" ts_headline(d.config, left(a.text, {HEADLINE_CHARS}), {text_query}, '{options}')"
+            f" FROM {DOCUMENT} d JOIN {ARTICLE} a ON a.id = d.article_id"
+            f" WHERE a.id IN ({', '.join(['%s'] * len(ids))})",
+            [*params, *ids],
+        )
+        return {pk: (title or "", snippet or "") for pk, title, snippet in rows}
+
+
+def backend() -> Backend:
+    """The backend of the database in use, for one search (it may remember what it read)."""
+    if connection.vendor == "postgresql":
+        return PostgresBackend()
+    return SqliteBackend()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from newsdesk.news.models import Article, Feed, Source, Story
+from newsdesk.news.models import Article, Entity, EntityKind, Feed, Quote, Source, Story, Tag
 
 
 def iso(moment: datetime | None) -> str | None:
@@ -39,6 +39,7 @@ def article_record(article: Article, *, with_text: bool = True) -> dict[str, Any
         "lead_image": article.lead_image or None,
         "excerpt": article.excerpt,
         "developing": article.developing,
+        "story_id": article.story_id,
     }
     if with_text:
         record["text"] = article.text
@@ -51,6 +52,7 @@ def feed_record(feed: Feed) -> dict[str, Any]:
         "url": feed.url,
         "title": feed.title,
         "source": feed.source.name,
+        "source_id": feed.source_id,
         "health": feed.health,
         "last_success_at": iso(feed.last_success_at),
         "next_fetch_at": iso(feed.next_fetch_at) if feed.is_active else None,
@@ -73,3 +75,52 @@ def story_record(story: Story, *, articles: list[Article] | None = None) -> dict
     if articles is not None:
         record["articles"] = [article_record(a, with_text=False) for a in articles]
     return record
+
+
+def tag_record(tag: Tag) -> dict[str, Any]:
+    return {"id": tag.pk, "name": tag.name, "slug": tag.slug}
+
+
+def entity_record(entity: Entity) -> dict[str, Any]:
+    return {
+        "id": entity.pk,
+        "name": entity.name,
+        "kind": entity.kind,
+        "country": entity.country or None,
+        "lat": entity.latitude,
+        "lon": entity.longitude,
+        "article_count": entity.article_count,
+    }
+
+
+def enriched_article_record(article: Article) -> dict[str, Any]:
+    """The article with what the enrichers found; the caller prefetches (see api.views.ENRICHMENT)."""
+    record = article_record(article)
+    mentions = [
+        {**entity_record(link.entity), "mentions": link.mentions} for link in article.article_entities.all()
+    ]
+    record.update(
+        summary=article.ai_summary or None,
+        story={"id": article.story.pk, "headline": article.story.headline} if article.story else None,
+        duplicate_of=article.duplicate_of_id,
+        hashtags=[{"name": link.tag.name, "slug": link.tag.slug} for link in article.article_tags.all()],
+        entities=mentions,
+        places=[m for m in mentions if m["kind"] == EntityKind.PLACE and m["lat"] is not None],
+        quotes=[quote_record(quote) for quote in article.quotes.all()],
+        attributions=[
+            {"source": source_record(a.source), "cue": a.cue or None} for a in article.attributions.all()
+        ],
+    )
+    return record
+
+
+def quote_record(quote: Quote) -> dict[str, Any]:
+    return {
+        "text": quote.text,
+        "speaker": quote.speaker_name or None,
+        "speaker_id": quote.speaker_id,
+        "anonymous": quote.anonymous,
+        "speaker_description": quote.speaker_description or None,
+        "direct": quote.direct,
+        "article_id": quote.article_id,
+    }

@@ -1,7 +1,8 @@
-"""JSON API: articles newest first and stories by coverage, each list paged by a keyset cursor.
+"""The public resources of the JSON API: articles, stories, tags, entities, outlets, feeds, comments.
 
 A list record carries the excerpt, not the text (a page of 20 was 160 kB at 100k articles); the
-article's own record carries the text. No list counts or OFFSETs (see news/keyset.py).
+article's own record carries the text and its enrichment. Lists cost a fixed number of queries
+and are paged by cursor (api/paging.py; articles and stories keep the cursors they always had).
 """
 
 from __future__ import annotations
@@ -10,99 +11,213 @@ import base64
 import binascii
 import json
 from datetime import datetime
+from typing import Any
 
 from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
-from django.db.models import F, Value
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.db.models import F, Max, Prefetch, QuerySet, Value
+from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.dateparse import parse_datetime
-from django.views.decorators.http import require_GET
+from ninja import Query
+from pydantic import Field
 
-from newsdesk.api.records import article_record, story_record
+from newsdesk.api import paging, schemas
+from newsdesk.api.access import WRITE
+from newsdesk.api.records import (
+    article_record,
+    enriched_article_record,
+    entity_record,
+    feed_record,
+    iso,
+    source_record,
+    story_record,
+    tag_record,
+)
+from newsdesk.api.site import api
+from newsdesk.community import actions, throttle
+from newsdesk.community.models import Comment, CommentStatus
 from newsdesk.news import keyset, pagecache
-from newsdesk.news.models import Article, ArticleQuerySet, Quote, Story
+from newsdesk.news.models import (
+    Article,
+    ArticleEntity,
+    ArticleQuerySet,
+    ArticleTag,
+    Attribution,
+    Entity,
+    EntityKind,
+    Feed,
+    Quote,
+    Source,
+    Story,
+    Tag,
+)
 from newsdesk.news.related import related_articles
-from newsdesk.news.views import story_coverage
+from newsdesk.news.views import COUNT_CAP, _is_common, story_coverage
 
 # A malformed query parameter; the message names it. The page views raise the same (news.keyset).
 BadRequest = keyset.BadParameter
 
+MAX_ID = keyset.MAX_ID
+# The deepest offset served, and the largest count a story's (PositiveIntegerField) row holds.
+MAX_OFFSET = 100_000
+MAX_COUNT = 2**31 - 1
+DOMAIN_LENGTH = 253  # Source.domain's column
+ERRORS = {400: schemas.Error, 401: schemas.Error, 403: schemas.Error, 404: schemas.Error, 429: schemas.Error}
 
-def error(message: str, status: int = 400) -> JsonResponse:
-    return JsonResponse({"error": message}, status=status)
+Limit = Field(None, ge=1, le=paging.MAX_LIMIT, description="rows per page (default: the desk's page size)")
+Cursor = Field(None, max_length=1000, description="a page's next_cursor, for the page after it")
+Id = Field(None, ge=1, le=MAX_ID)
 
 
-@require_GET
-def article_list(request: HttpRequest) -> JsonResponse:
-    """GET /api/articles?source=&story=&since=&cursor=&limit= — newest first, records without text."""
-    try:
-        articles = _filtered(request)
-        limit = _limit(request)
-        cursor = request.GET.get("cursor")
-        if cursor:
-            moment, last_id = decode_cursor(cursor)
-            articles = articles.filter(keyset.before(moment, last_id))
-    except BadRequest as problem:
-        return error(str(problem))
+def ok(schema: Any) -> dict[int, Any]:
+    return {200: schema, **ERRORS}
+
+
+def find(queryset: QuerySet[Any], pk: int, what: str) -> Any:
+    """The row with this id, else a 404 (an id past any key's range too, never a database error)."""
+    found = queryset.filter(pk=pk).first() if 0 < pk <= MAX_ID else None
+    if found is None:
+        raise Http404(f"no {what} {pk}")
+    return found
+
+
+def limit_of(limit: int | None) -> int:
+    return limit or int(settings.NEWSDESK.page_size)
+
+
+def results(rows: list[Any], record: Any, next_cursor: str | None) -> dict[str, Any]:
+    return {"results": [record(row) for row in rows], "next_cursor": next_cursor}
+
+
+# --- articles ------------------------------------------------------------------------------------
+
+
+class ArticleFilters(schemas.Schema):
+    source: str | None = Field(None, max_length=DOMAIN_LENGTH, description="an outlet's id or domain")
+    story: int | None = Id
+    tag: str | None = Field(None, max_length=100, description="a hashtag's slug")
+    entity: int | None = Id
+    language: str | None = Field(None, max_length=8, description="ISO 639-1, e.g. en")
+    since: str | None = Field(None, max_length=40, description="ISO 8601 time; naive means UTC")
+    cursor: str | None = Cursor
+    limit: int | None = Limit
+
+
+@api.get("/articles", response=ok(schemas.ArticlePage), url_name="articles", tags=["articles"])
+def article_list(request: HttpRequest, filters: Query[ArticleFilters]) -> dict[str, Any]:
+    """Articles newest first, records without the text; filters combine."""
+    articles = _filtered(filters)
+    limit = limit_of(filters.limit)
+    if filters.cursor:
+        moment, last_id = decode_cursor(filters.cursor)
+        articles = articles.filter(keyset.before(moment, last_id))
     page = list(articles.listing()[: limit + 1])
     more = len(page) > limit
     page = page[:limit]
     next_cursor = encode_cursor(page[-1]) if more and page else None
-    return JsonResponse(
-        {"results": [article_record(a, with_text=False) for a in page], "next_cursor": next_cursor}
+    return results(page, lambda a: article_record(a, with_text=False), next_cursor)
+
+
+def _filtered(filters: ArticleFilters) -> ArticleQuerySet:
+    articles = Article.objects.all()
+    source = filters.source
+    if source:
+        articles = (
+            articles.filter(source_id=keyset.whole_number(source, "source", 1, MAX_ID))
+            if source.isdigit()
+            else articles.filter(source__domain=keyset.plain_text(source, "source", DOMAIN_LENGTH))
+        )
+    if filters.story:
+        articles = articles.filter(story_id=filters.story)
+    if filters.language:
+        articles = articles.filter(language=keyset.plain_text(filters.language, "language", 8))
+    if filters.since:
+        articles = articles.filter(sort_at__gte=parse_moment(filters.since, "since"))
+    if filters.tag:
+        tag = Tag.objects.filter(slug=keyset.plain_text(filters.tag, "tag", 100)).first()
+        articles = _linked(articles, ArticleTag.objects.filter(tag=tag), tag)
+    if filters.entity:
+        entity = Entity.objects.filter(pk=filters.entity).first()
+        articles = _linked(articles, ArticleEntity.objects.filter(entity=entity), entity)
+    return articles
+
+
+def _linked(articles: ArticleQuerySet, links: QuerySet[Any], thing: models.Model | None) -> ArticleQuerySet:
+    """Articles a tag's or an entity's links point at, by the plan the web pages use (news.views)."""
+    if thing is None:
+        return articles.none()
+    archive = int(Article.objects.aggregate(newest=Max("id"))["newest"] or 0)
+    linked = (
+        thing.article_count
+        if isinstance(thing, Entity)
+        else links.order_by().values("pk")[:COUNT_CAP].count()
     )
+    return articles.linked_from(links, common=_is_common(linked, archive))
 
 
-@require_GET
-def article_detail(request: HttpRequest, article_id: int) -> JsonResponse:
-    article = Article.objects.select_related("source").filter(pk=article_id).first()
-    if article is None:
-        return error(f"no article {article_id}", status=404)
-    return JsonResponse(article_record(article))
+@api.get(
+    "/articles/{int:article_id}", response=ok(schemas.ArticleDetail), url_name="article", tags=["articles"]
+)
+def article_detail(request: HttpRequest, article_id: int) -> dict[str, Any]:
+    """One article with its text and everything the enrichers found in it."""
+    return enriched_article_record(find(ENRICHED, article_id, "article"))
 
 
-@require_GET
-def article_related(request: HttpRequest, article_id: int) -> JsonResponse:
-    """GET /api/articles/<id>/related — articles to read next, best first."""
-    article = Article.objects.select_related("source").filter(pk=article_id).first()
-    if article is None:
-        return error(f"no article {article_id}", status=404)
-    try:
-        limit = _limit(request, default=10)
-    except BadRequest as problem:
-        return error(str(problem))
-    return JsonResponse(
-        {"results": [article_record(a, with_text=False) for a in related_articles(article, limit)]}
-    )
+ENRICHED = Article.objects.select_related("source", "story").prefetch_related(
+    Prefetch("article_tags", ArticleTag.objects.select_related("tag").order_by("rank", "id")),
+    Prefetch(
+        "article_entities", ArticleEntity.objects.select_related("entity").order_by("-mentions", "entity_id")
+    ),
+    Prefetch("quotes", Quote.objects.order_by("position", "id")),
+    Prefetch("attributions", Attribution.objects.select_related("source").order_by("id")),
+)
 
 
-@require_GET
-def story_list(request: HttpRequest) -> JsonResponse:
-    """GET /api/stories?limit=&cursor= — top stories: most outlets, then most recent.
+class Related(schemas.Schema):
+    limit: int | None = Field(None, ge=1, le=paging.MAX_LIMIT)
 
-    ``offset`` still works for old clients; ``next_cursor`` pages without one.
-    """
+
+@api.get(
+    "/articles/{int:article_id}/related",
+    response=ok(schemas.RelatedPage),
+    url_name="related",
+    tags=["articles"],
+)
+def article_related(request: HttpRequest, article_id: int, query: Query[Related]) -> dict[str, Any]:
+    """Articles to read next, best first (the vector index; the outlet's latest until embedded)."""
+    article = find(Article.objects.select_related("source"), article_id, "article")
+    found = related_articles(article, query.limit or 10)
+    return {"results": [article_record(a, with_text=False) for a in found]}
+
+
+# --- stories -------------------------------------------------------------------------------------
+
+
+class StoryQuery(schemas.Schema):
+    limit: int | None = Limit
+    offset: int | None = Field(None, ge=0, le=MAX_OFFSET, description="for old clients; prefer cursor")
+    cursor: str | None = Cursor
+
+
+@api.get("/stories", response=ok(schemas.StoryPage), url_name="stories", tags=["stories"])
+def story_list(request: HttpRequest, query: Query[StoryQuery]) -> dict[str, Any]:
+    """Top stories: most outlets, then most recent."""
     ranked = Story.objects.filter(
         merged_into__isnull=True, article_count__gt=0, last_published_at__isnull=False
     ).order_by("-source_count", "-last_published_at", "-id")
-    try:
-        limit = _limit(request)
-        offset = _offset(request)
-        if request.GET.get("cursor"):
-            ranked = ranked.filter(_after_story(request.GET["cursor"]))
-    except BadRequest as problem:
-        return error(str(problem))
+    limit, offset = limit_of(query.limit), query.offset or 0
+    if query.cursor:
+        ranked = ranked.filter(_after_story(query.cursor))
     stories = list(ranked[offset : offset + limit + 1])
     more = len(stories) > limit
     stories = stories[:limit]
-    return JsonResponse(
-        {
-            "results": [story_record(s) for s in stories],
-            "next_cursor": _story_cursor(stories[-1]) if more and stories else None,
-            "next_offset": offset + limit if more else None,
-        }
-    )
+    return {
+        "results": [story_record(s) for s in stories],
+        "next_cursor": _story_cursor(stories[-1]) if more and stories else None,
+        "next_offset": offset + limit if more else None,
+    }
 
 
 def _story_cursor(story: Story) -> str:
@@ -121,9 +236,9 @@ def _after_story(cursor: str) -> keyset.RowCompare:
             raise ValueError(moment_text)
         moment = keyset.in_utc(moment)
         source_count = keyset.whole_number(count_text, "count", 0, MAX_COUNT)
-        pk = keyset.whole_number(id_text, "id", 0, keyset.MAX_ID)
+        pk = keyset.whole_number(id_text, "id", 0, MAX_ID)
     except (ValueError, binascii.Error, UnicodeDecodeError):
-        raise BadRequest("cursor is not one this API gave out") from None
+        raise BadRequest(paging.BAD_CURSOR) from None
     return keyset.RowCompare(
         [F("source_count"), F("last_published_at"), F("id")],
         [
@@ -135,12 +250,10 @@ def _after_story(cursor: str) -> keyset.RowCompare:
     )
 
 
-@require_GET
+@api.get("/stories/{int:story_id}", response=ok(schemas.StoryDetail), url_name="story", tags=["stories"])
 def story_detail(request: HttpRequest, story_id: int) -> HttpResponse:
-    """GET /api/stories/<id> — the story with its articles, coverage, quotes and places."""
-    story = Story.objects.annotate(**pagecache.version_fields()).filter(pk=story_id).first()
-    if story is None:
-        return error(f"no story {story_id}", status=404)
+    """The story with its first articles, coverage by outlet, country and ownership, quotes and places."""
+    story = find(Story.objects.annotate(**pagecache.version_fields()), story_id, "story")
     # Kept as JSON until the store changes (the story's own row moves with every placement into it).
     parts = [story.pk, story.article_count, story.source_count, story.last_published_at, story.merged_into_id]
     body = pagecache.fragment(pagecache.version_of(story), "api-story", parts, lambda: _story_json(story))
@@ -178,40 +291,147 @@ def _quote_record(quote: Quote) -> dict[str, object]:
     }
 
 
-# The deepest offset served, and the largest count a story's (PositiveIntegerField) row holds.
-MAX_OFFSET = 100_000
-MAX_COUNT = 2**31 - 1
-DOMAIN_LENGTH = 253  # Source.domain's column
+# --- tags, entities, outlets, feeds --------------------------------------------------------------
 
 
-def _offset(request: HttpRequest) -> int:
-    return keyset.whole_number(request.GET.get("offset", "0"), "offset", 0, MAX_OFFSET)
+class Paged(schemas.Schema):
+    cursor: str | None = Cursor
+    limit: int | None = Limit
 
 
-def _filtered(request: HttpRequest) -> ArticleQuerySet:
-    articles = Article.objects.all()
-    source = request.GET.get("source")
-    if source:
-        articles = (
-            articles.filter(source_id=keyset.whole_number(source, "source", 1, keyset.MAX_ID))
-            if source.isdigit()
-            else articles.filter(source__domain=keyset.plain_text(source, "source", DOMAIN_LENGTH))
-        )
-    story = request.GET.get("story")
-    if story:
-        articles = articles.filter(story_id=keyset.whole_number(story, "story", 1, keyset.MAX_ID))
-    since = request.GET.get("since")
-    if since:
-        articles = articles.filter(sort_at__gte=parse_moment(since, "since"))
-    return articles
+@api.get("/tags", response=ok(schemas.TagPage), url_name="tags", tags=["tags"])
+def tag_list(request: HttpRequest, query: Query[Paged]) -> dict[str, Any]:
+    """Hashtags, newest first."""
+    found = paging.page(Tag.objects.all(), ("-id",), query.cursor, limit_of(query.limit))
+    return results(found.rows, tag_record, found.next_cursor)
 
 
-def _limit(request: HttpRequest, default: int | None = None) -> int:
-    raw = request.GET.get("limit")
-    default = default or settings.NEWSDESK.page_size
-    if raw is None:
-        return int(default)
-    return keyset.whole_number(raw, "limit", 1, 200)
+@api.get("/tags/{slug}", response=ok(schemas.TagRecord), url_name="tag", tags=["tags"])
+def tag_detail(request: HttpRequest, slug: str) -> dict[str, Any]:
+    """One hashtag; its articles are /api/articles?tag=<slug>."""
+    tag = Tag.objects.filter(slug=keyset.plain_text(slug, "slug", 100)).first()
+    if tag is None:
+        raise Http404(f"no hashtag {slug[:100]}")
+    return tag_record(tag)
+
+
+class EntityQuery(Paged):
+    kind: EntityKind | None = Field(None, description="person, organisation, place or other")
+
+
+@api.get("/entities", response=ok(schemas.EntityPage), url_name="entities", tags=["entities"])
+def entity_list(request: HttpRequest, query: Query[EntityQuery]) -> dict[str, Any]:
+    """People, organisations and places, newest first."""
+    entities = Entity.objects.filter(kind=query.kind) if query.kind else Entity.objects.all()
+    found = paging.page(entities, ("-id",), query.cursor, limit_of(query.limit))
+    return results(found.rows, entity_record, found.next_cursor)
+
+
+@api.get("/entities/{int:entity_id}", response=ok(schemas.EntityOut), url_name="entity", tags=["entities"])
+def entity_detail(request: HttpRequest, entity_id: int) -> dict[str, Any]:
+    """One person, organisation or place; its articles are /api/articles?entity=<id>."""
+    return entity_record(find(Entity.objects.all(), entity_id, "entity"))
+
+
+@api.get("/sources", response=ok(schemas.SourcePage), url_name="sources", tags=["sources"])
+def source_list(request: HttpRequest, query: Query[Paged]) -> dict[str, Any]:
+    """Outlets, in the order they were added."""
+    found = paging.page(Source.objects.all(), ("id",), query.cursor, limit_of(query.limit))
+    return results(found.rows, source_record, found.next_cursor)
+
+
+@api.get("/sources/{int:source_id}", response=ok(schemas.SourceOut), url_name="source", tags=["sources"])
+def source_detail(request: HttpRequest, source_id: int) -> dict[str, Any]:
+    """One outlet; its articles are /api/articles?source=<id>."""
+    return source_record(find(Source.objects.all(), source_id, "outlet"))
+
+
+class FeedQuery(Paged):
+    source: int | None = Id
+
+
+@api.get("/feeds", response=ok(schemas.FeedPage), url_name="feeds", tags=["feeds"])
+def feed_list(request: HttpRequest, query: Query[FeedQuery]) -> dict[str, Any]:
+    """The desk's feeds with their health, in the order they were added."""
+    feeds = Feed.objects.select_related("source")
+    if query.source:
+        feeds = feeds.filter(source_id=query.source)
+    found = paging.page(feeds, ("id",), query.cursor, limit_of(query.limit))
+    return results(found.rows, feed_record, found.next_cursor)
+
+
+@api.get("/feeds/{int:feed_id}", response=ok(schemas.FeedOut), url_name="feed", tags=["feeds"])
+def feed_detail(request: HttpRequest, feed_id: int) -> dict[str, Any]:
+    return feed_record(find(Feed.objects.select_related("source"), feed_id, "feed"))
+
+
+# --- comments ------------------------------------------------------------------------------------
+
+
+def comment_record(comment: Comment) -> dict[str, Any]:
+    author = comment.author
+    shown = comment.is_visible
+    return {
+        "id": comment.pk,
+        "author": author.get_username() if author and shown else None,
+        "body": comment.body if shown else "",
+        "body_html": comment.body_html if shown else "",
+        "status": comment.status,
+        "parent_id": comment.parent_id,
+        "reply_to_id": comment.reply_to_id,
+        "created_at": iso(comment.created_at),
+        "edited_at": iso(comment.edited_at),
+    }
+
+
+@api.get(
+    "/articles/{int:article_id}/comments",
+    response=ok(schemas.CommentPage),
+    url_name="article_comments",
+    tags=["comments"],
+)
+def comment_list(request: HttpRequest, article_id: int, query: Query[Paged]) -> dict[str, Any]:
+    """The article's published comments, oldest first (a removed one keeps its place, emptied)."""
+    article = find(Article.objects.only("id"), article_id, "article")
+    comments = Comment.objects.filter(
+        content_type=ContentType.objects.get_for_model(Article),
+        object_id=article.pk,
+        status=CommentStatus.PUBLISHED,
+    ).select_related("author")
+    found = paging.page(comments, ("created_at", "id"), query.cursor, limit_of(query.limit))
+    return results(found.rows, comment_record, found.next_cursor)
+
+
+@api.post(
+    "/articles/{int:article_id}/comments",
+    response={201: schemas.CommentOut, **ERRORS},
+    auth=WRITE,
+    url_name="article_comments",
+    tags=["comments"],
+)
+def comment_post(request: HttpRequest, article_id: int, comment: schemas.CommentIn) -> tuple[int, Any]:
+    """Comment on an article (held for moderation until the account is trusted)."""
+    article = find(Article.objects.only("id"), article_id, "article")
+    parent = None
+    if comment.parent:
+        parent = Comment.objects.filter(
+            pk=comment.parent, content_type=ContentType.objects.get_for_model(Article), object_id=article.pk
+        ).first()
+        if parent is None:
+            raise BadRequest(f"parent: no comment {comment.parent} on this article")
+    per_user, per_address = throttle.comment_limits()
+    ident = str(request.user.pk)
+    if throttle.exceeded(per_user, ident) or throttle.exceeded(per_address, throttle.client_address(request)):
+        from ninja.errors import Throttled
+
+        raise Throttled(wait=per_user.seconds)
+    made = actions.post_comment(request.user, article, comment.body, parent)
+    throttle.record(per_user, ident)
+    throttle.record(per_address, throttle.client_address(request))
+    return 201, comment_record(made)
+
+
+# --- helpers kept for callers outside the API (bench/scale.py) ------------------------------------
 
 
 def parse_moment(raw: str, name: str) -> datetime:

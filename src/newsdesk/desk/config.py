@@ -284,6 +284,13 @@ OPTIONS: tuple[Option, ...] = (
         "Behind a TLS reverse proxy: trust X-Forwarded-Proto (Secure cookies, HSTS) and X-Forwarded-For.",
     ),
     Option(
+        "NEWSDESK_PUBLIC_API",
+        "true",
+        _parse_bool,
+        "Anyone may read the JSON API's public resources without a token; false: reads need a token "
+        "or a log-in too (writes always do).",
+    ),
+    Option(
         "NEWSDESK_STORY_WINDOW_DAYS",
         "7",
         _parse_int(1, 365),
@@ -391,6 +398,7 @@ class Settings:
     claim_seconds: int
     metrics_token: str
     trust_proxy_headers: bool
+    public_api: bool
     story_window_days: int
     enrichers: list[str]
     embedder: str

@@ -1,0 +1,331 @@
+"""The API's request and response shapes, as OpenAPI documents them and Schemathesis checks them.
+
+Responses are the plain dicts of api/records.py (the CLI's --json gives the same); these schemas
+describe and validate them on the way out.
+"""
+
+from __future__ import annotations
+
+from ninja import Schema
+from pydantic import Field
+
+
+class Error(Schema):
+    error: str
+    status: int
+    request_id: str | None = None
+
+
+class SourceOut(Schema):
+    id: int
+    name: str
+    domain: str
+    homepage: str
+    country: str | None
+    language: str | None
+    ownership: str
+
+
+class StoryRef(Schema):
+    id: int
+    headline: str
+
+
+class ArticleOut(Schema):
+    id: int
+    url: str
+    title: str
+    source: SourceOut
+    byline: str | None
+    published_at: str | None
+    updated_at: str | None
+    fetched_at: str | None
+    language: str | None
+    lead_image: str | None
+    excerpt: str
+    developing: bool
+    story_id: int | None
+
+
+class TagOut(Schema):
+    name: str
+    slug: str
+
+
+class EntityOut(Schema):
+    id: int
+    name: str
+    kind: str
+    country: str | None
+    lat: float | None
+    lon: float | None
+    article_count: int
+
+
+class MentionOut(EntityOut):
+    mentions: int
+
+
+class QuoteOut(Schema):
+    text: str
+    speaker: str | None
+    speaker_id: int | None
+    anonymous: bool
+    speaker_description: str | None
+    direct: bool
+    article_id: int
+
+
+class AttributionOut(Schema):
+    source: SourceOut
+    cue: str | None
+
+
+class ArticleDetail(ArticleOut):
+    text: str
+    summary: str | None
+    story: StoryRef | None
+    duplicate_of: int | None
+    hashtags: list[TagOut]
+    entities: list[MentionOut]
+    places: list[MentionOut]
+    quotes: list[QuoteOut]
+    attributions: list[AttributionOut]
+
+
+class ArticlePage(Schema):
+    results: list[ArticleOut]
+    next_cursor: str | None
+
+
+class RelatedPage(Schema):
+    results: list[ArticleOut]
+
+
+class StoryOut(Schema):
+    id: int
+    headline: str
+    article_count: int
+    source_count: int
+    first_published_at: str | None
+    last_published_at: str | None
+    developing: bool
+
+
+class StoryPage(Schema):
+    results: list[StoryOut]
+    next_cursor: str | None
+    next_offset: int | None
+
+
+class PlaceOut(Schema):
+    name: str
+    lat: float | None
+    lon: float | None
+    country: str | None
+
+
+class Coverage(Schema):
+    by_outlet: dict[str, int]
+    by_country: dict[str, int]
+    by_ownership: dict[str, int]
+
+
+class StoryQuoteOut(Schema):
+    text: str
+    speaker: str | None
+    anonymous: bool
+    speaker_description: str | None
+    direct: bool
+    article_id: int
+
+
+class StoryDetail(StoryOut):
+    articles: list[ArticleOut]
+    more_articles: str | None = None
+    merged_into: int | None
+    first_reported_by: str | None
+    coverage: Coverage
+    quotes: list[StoryQuoteOut]
+    places: list[PlaceOut]
+
+
+class TagRecord(TagOut):
+    id: int
+
+
+class TagPage(Schema):
+    results: list[TagRecord]
+    next_cursor: str | None
+
+
+class EntityPage(Schema):
+    results: list[EntityOut]
+    next_cursor: str | None
+
+
+class SourcePage(Schema):
+    results: list[SourceOut]
+    next_cursor: str | None
+
+
+class FeedOut(Schema):
+    id: int
+    url: str
+    title: str
+    source: str
+    source_id: int
+    health: str
+    last_success_at: str | None
+    next_fetch_at: str | None
+    consecutive_errors: int
+    last_error: str | None
+    disabled_reason: str | None
+
+
+class FeedPage(Schema):
+    results: list[FeedOut]
+    next_cursor: str | None
+
+
+class CommentOut(Schema):
+    id: int
+    author: str | None
+    body: str
+    body_html: str
+    status: str
+    parent_id: int | None
+    reply_to_id: int | None
+    created_at: str | None
+    edited_at: str | None
+
+
+class CommentPage(Schema):
+    results: list[CommentOut]
+    next_cursor: str | None
+
+
+class CommentIn(Schema):
+    body: str = Field(min_length=1, max_length=5000)
+    parent: int | None = Field(default=None, ge=1, le=2**63 - 1)
+
+
+# --- the reader's own -------------------------------------------------------------------------
+
+
+class Me(Schema):
+    id: int
+    username: str
+    email: str
+    token: str | None = Field(description="the name of the token this request came with, if any")
+
+
+class FollowOut(Schema):
+    id: int
+    kind: str
+    target_id: int
+    target_name: str
+    created_at: str | None
+
+
+class FollowPage(Schema):
+    results: list[FollowOut]
+    next_cursor: str | None
+
+
+class FollowIn(Schema):
+    kind: str = Field(description="source, feed, tag, entity or story")
+    target: int = Field(ge=1, le=2**63 - 1, description="the id of the outlet, feed, tag, entity or story")
+
+
+class SavedOut(Schema):
+    saved_at: str | None
+    article: ArticleOut
+
+
+class SavedPage(Schema):
+    results: list[SavedOut]
+    next_cursor: str | None
+
+
+class ReadStateOut(Schema):
+    article_id: int
+    read: bool
+    read_at: str | None
+    opened_at: str | None
+
+
+class ReadStatePage(Schema):
+    results: list[ReadStateOut]
+    next_cursor: str | None
+
+
+class AlertOut(Schema):
+    id: int
+    name: str
+    kind: str
+    keyword: str | None
+    tag: str | None
+    entity: str | None
+    source: str | None
+    email: str
+    webhook_url: str | None
+    active: bool
+    created_at: str | None
+
+
+class AlertPage(Schema):
+    results: list[AlertOut]
+    next_cursor: str | None
+
+
+class AlertIn(Schema):
+    name: str = Field(min_length=1, max_length=100)
+    kind: str = Field(description="keyword, tag, entity or source")
+    keyword: str = Field(default="", max_length=100)
+    tag_name: str = Field(default="", max_length=100, description="for a tag rule")
+    entity_name: str = Field(default="", max_length=300, description="for an entity rule")
+    source_name: str = Field(default="", max_length=253, description="for an outlet rule: name or domain")
+    email: str = Field(default="off", description="off, instant or digest")
+    webhook_url: str = Field(default="", max_length=2000)
+    active: bool = True
+
+
+class FolderOut(Schema):
+    id: int
+    name: str
+    subscriptions: int
+
+
+class FolderPage(Schema):
+    results: list[FolderOut]
+    next_cursor: str | None
+
+
+class FolderIn(Schema):
+    name: str = Field(min_length=1, max_length=200)
+
+
+class SubscriptionOut(Schema):
+    id: int
+    name: str
+    title: str | None
+    folder_id: int | None
+    folder: str | None
+    feed: FeedOut
+
+
+class SubscriptionPage(Schema):
+    results: list[SubscriptionOut]
+    next_cursor: str | None
+
+
+class SubscriptionIn(Schema):
+    feed: int = Field(ge=1, le=2**63 - 1, description="the id of a feed the desk already fetches")
+    title: str = Field(default="", max_length=500)
+    folder: int | None = Field(default=None, ge=1, le=2**63 - 1)
+
+
+class SubscriptionChange(Schema):
+    title: str | None = Field(default=None, max_length=500)
+    folder: int | None = Field(default=None, ge=0, le=2**63 - 1, description="0: out of any folder")

@@ -111,7 +111,7 @@ def user_info(request: HttpRequest) -> HttpResponse:
 
 
 def _label(folder: Folder) -> dict[str, str]:
-    return {"id": ids.LABEL_PREFIX + folder.name, "label": folder.name}
+    return {"id": ids.label_id(folder.user_id, folder.name), "label": folder.name}
 
 
 @api
@@ -140,7 +140,7 @@ def subscription_list(request: HttpRequest) -> HttpResponse:
 def tag_list(request: HttpRequest) -> HttpResponse:
     Params(request, "output").output_json()
     user = _user(request)
-    tags: list[dict[str, str]] = [{"id": ids.STATE_PREFIX + ids.STARRED}]
+    tags: list[dict[str, str]] = [{"id": ids.state_id(user.pk, ids.STARRED)}]
     tags += [{**_label(folder), "type": "folder"} for folder in library.folders(user)]
     return json({"tags": tags})
 
@@ -188,7 +188,7 @@ def subscription_edit(request: HttpRequest) -> HttpResponse:
             continue
         sub = _subscription(user, stream, subs)
         if sub is None:
-            raise BadParameter(f"s: {stream.id_for()[:200]} is not one of your subscriptions")
+            raise BadParameter(f"s: {stream.id_for(user.pk)[:200]} is not one of your subscriptions")
         if action == "unsubscribe":
             subs_actions.unsubscribe(sub)
             continue
@@ -298,10 +298,12 @@ def unread_count(request: HttpRequest) -> HttpResponse:
             folder_n, folder_newest = per_folder.get(sub.folder.name, (0, None))
             per_folder[sub.folder.name] = (folder_n + n, _later(folder_newest, newest))
     for name, (n, newest) in per_folder.items():
-        counts.append({"id": ids.LABEL_PREFIX + name, "count": n, "newestItemTimestampUsec": _usec(newest)})
+        counts.append(
+            {"id": ids.label_id(user.pk, name), "count": n, "newestItemTimestampUsec": _usec(newest)}
+        )
     counts.append(
         {
-            "id": ids.STATE_PREFIX + ids.READING_LIST,
+            "id": ids.state_id(user.pk, ids.READING_LIST),
             "count": total,
             "newestItemTimestampUsec": _usec(newest_of_all),
         }
@@ -439,12 +441,12 @@ def stream_item_ids(request: HttpRequest) -> HttpResponse:
 @api
 def stream_contents(request: HttpRequest, stream_id: str = "") -> HttpResponse:
     """A stream's items in full (the stream in the path; the reading list when none)."""
-    stream_id = stream_id or ids.STATE_PREFIX + ids.READING_LIST
+    stream_id = stream_id or "user/-/state/com.google/reading-list"
     asked = StreamQuery.read(Params(request, *STREAM_KEYS), [stream_id], MAX_ITEMS)
     user = _user(request)
     subs = library.subscriptions(user)
     rows = list(_page(library.with_state(user, _matching(user, asked, subs)), asked))
-    body = _items_body(stream_id, rows[: asked.size], subs)
+    body = _items_body(stream_id, rows[: asked.size], subs, user.pk)
     return json({**body, **_continued(rows, asked.size)})
 
 
@@ -463,10 +465,12 @@ def stream_items_contents(request: HttpRequest) -> HttpResponse:
     rows = [found[pk] for pk in dict.fromkeys(wanted) if pk in found]
     if oldest_first:
         rows.sort(key=lambda row: (row.sort_at, row.pk))
-    return json(_items_body(ids.STATE_PREFIX + ids.READING_LIST, rows, subs))
+    return json(_items_body(ids.state_id(user.pk, ids.READING_LIST), rows, subs, user.pk))
 
 
-def _items_body(stream_id: str, rows: list[Article], subs: list[Subscription]) -> dict[str, Any]:
+def _items_body(
+    stream_id: str, rows: list[Article], subs: list[Subscription], user_id: int
+) -> dict[str, Any]:
     by_feed = {sub.feed_id: sub for sub in subs}
     return {
         "direction": "ltr",
@@ -475,7 +479,7 @@ def _items_body(stream_id: str, rows: list[Article], subs: list[Subscription]) -
         "self": [{"href": ""}],
         "updated": int(timezone.now().timestamp()),
         "author": "",
-        "items": [_item(row, by_feed) for row in rows],
+        "items": [_item(row, by_feed, user_id) for row in rows],
     }
 
 
@@ -488,16 +492,16 @@ def _stream_title(stream_id: str, by_feed: dict[int, Subscription]) -> str:
     return stream_id.rsplit("/", 1)[-1]
 
 
-def _item(article: Any, by_feed: dict[int, Subscription]) -> dict[str, Any]:
+def _item(article: Any, by_feed: dict[int, Subscription], user_id: int) -> dict[str, Any]:
     """One item in Google Reader's shape, with its state as categories."""
     sub = by_feed.get(article.feed_id) if article.feed_id else None
-    categories = [ids.STATE_PREFIX + ids.READING_LIST] if sub else []
+    categories = [ids.state_id(user_id, ids.READING_LIST)] if sub else []
     if not article.is_unread:
-        categories.append(ids.STATE_PREFIX + ids.READ)
+        categories.append(ids.state_id(user_id, ids.READ))
     if article.is_saved:
-        categories.append(ids.STATE_PREFIX + ids.STARRED)
+        categories.append(ids.state_id(user_id, ids.STARRED))
     if sub and sub.folder:
-        categories.append(ids.LABEL_PREFIX + sub.folder.name)
+        categories.append(ids.label_id(user_id, sub.folder.name))
     content = {"direction": _direction(article.language), "content": library.article_html(article, sub)}
     published = article.published_at or article.sort_at
     return {

@@ -7,12 +7,16 @@ Item ids are article ids. Clients spell them three ways, and each spelling is re
 
 - the long form ``tag:google.com,2005:reader/item/<hex>`` (16 hex digits, or fewer: NetNewsWire),
 - its last part alone, 16 hex digits (Reeder), or fewer when a letter shows it is hex,
-- decimal, as the ``itemRefs`` of ``stream/items/ids`` give them (and negative: Google's signed
-  64-bit form of a large id).
+- decimal, as the ``itemRefs`` of ``stream/items/ids`` give them (Liferea sends these back).
+
+Sixteen characters are read as hex even when all are digits (as Miniflux does): a decimal id that
+long would be past 10**15, which no desk reaches.
 
 Stream ids: ``user/-/state/com.google/{reading-list,read,starred}`` (``-`` or the reader's own
 id), ``user/-/label/NAME`` (a folder), ``feed/ID`` or ``feed/URL`` (a subscription). The
-states Newsdesk keeps nothing for (kept-unread, broadcast, like, ...) are empty streams.
+states Newsdesk keeps nothing for (kept-unread, broadcast, like, ...) are empty streams. Ids
+given out are spelled with the reader's id (``user/7/label/News``), as Miniflux and Google Reader
+spell them (libgreader looks for that spelling in unread counts); both spellings are read.
 """
 
 from __future__ import annotations
@@ -23,8 +27,6 @@ from dataclasses import dataclass
 from newsdesk.news.keyset import MAX_ID, BadParameter
 
 ITEM_PREFIX = "tag:google.com,2005:reader/item/"
-STATE_PREFIX = "user/-/state/com.google/"
-LABEL_PREFIX = "user/-/label/"
 FEED_PREFIX = "feed/"
 
 READING_LIST = "reading-list"
@@ -40,7 +42,7 @@ EMPTY_STATES = frozenset(
 )
 
 _HEX = re.compile(r"[0-9a-fA-F]{1,16}")
-_DECIMAL = re.compile(r"-?[0-9]{1,20}")
+_DECIMAL = re.compile(r"[0-9]{1,20}")
 _USER = re.compile(r"user/(-|[0-9]{1,20})/(state/com\.google|label)/(.*)", re.DOTALL)
 _MAX_TEXT = 2000  # the longest feed URL a Feed holds
 
@@ -58,8 +60,6 @@ def parse_item_id(raw: str, name: str = "i") -> int:
         value = int(text, 16)
     elif _DECIMAL.fullmatch(text):
         value = int(text)
-        if value < 0:  # the signed 64-bit spelling of an id of 2**63 or more
-            value += 2**64
     elif _HEX.fullmatch(text):  # short hex with letters (FreshRSS reads these too)
         value = int(text, 16)
     else:
@@ -80,13 +80,21 @@ class Stream:
     kind: str
     value: str = ""
 
-    def id_for(self) -> str:
-        """The stream id in the reader-neutral ``user/-/`` form."""
+    def id_for(self, user_id: int) -> str:
+        """The stream id, spelled with the reader's id as Miniflux and Google Reader spell them."""
         if self.kind == LABEL:
-            return LABEL_PREFIX + self.value
+            return label_id(user_id, self.value)
         if self.kind == FEED:
             return FEED_PREFIX + self.value
-        return STATE_PREFIX + self.kind
+        return state_id(user_id, self.value if self.kind == EMPTY else self.kind)
+
+
+def state_id(user_id: int, state: str) -> str:
+    return f"user/{user_id}/state/com.google/{state}"
+
+
+def label_id(user_id: int, name: str) -> str:
+    return f"user/{user_id}/label/{name}"
 
 
 def parse_stream(raw: str, user_id: int, name: str = "s") -> Stream:

@@ -32,6 +32,16 @@ from trafilatura.htmlprocessing import convert_to_html
 from trafilatura.utils import load_html, normalize_unicode
 from trafilatura.xml import xmltotxt
 
+from newsdesk.pipeline.boilerplate import (
+    BOILERPLATE_LINE,
+    CREDIT_LINE,
+    MAX_BOILERPLATE_CHARS,
+    MAX_CREDIT_CHARS,
+    MAX_READ_ALSO_CHARS,
+    READ_ALSO_LINE,
+    Context,
+    trim_bounds,
+)
 from newsdesk.pipeline.developing import is_developing
 from newsdesk.pipeline.errors import ExtractionError
 from newsdesk.pipeline.sanitize import sanitize_html
@@ -49,6 +59,7 @@ RULES: frozenset[str] = frozenset(
         "text_credit",  # drop photo-credit lines
         "text_boilerplate",  # drop short lines that are boilerplate phrases (share, comments, ads)
         "text_related_block",  # drop a "related" heading in the text and the short lines under it
+        "text_trim",  # drop title/site/byline/date lines on top and copyright/prompt/info-box lines below
     }
 )
 
@@ -127,53 +138,7 @@ BOILERPLATE_HEADING = re.compile(
     re.VERBOSE | re.IGNORECASE,
 )
 
-#: Start of a line pointing to another story ("Read more: ...", "Lesen Sie auch: ...").
-READ_ALSO_LINE = re.compile(
-    r"""^[\s>»\-–—•*]*(?:
-        read\s+(?:more|also|next)|see\s+also|also\s+read|related|recommended|
-        lesen\s+sie\s+(?:auch|mehr|hier)|auch\s+lesen|mehr\s+(?:dazu|zum\s+thema)|weiterlesen|
-        (?:à|a)\s+lire\s+(?:aussi|également)|lire\s+aussi|voir\s+aussi|
-        lea\s+(?:también|más)|lee\s+(?:también|más)|lea|(?:te|le)\s+puede\s+interesar|
-        puedes\s+ver|vea\s+también|ver\s+también|mira|mire|leia\s+também|veja\s+também|
-        czytaj\s+(?:też|także|więcej)|zobacz\s+(?:też|także)|dowiedz\s+się\s+więcej|leggi\s+anche
-    )\s*(?::|»|>>|\|)""",
-    re.VERBOSE | re.IGNORECASE,
-)
-
-#: Start of a photo/image credit line.
-CREDIT_LINE = re.compile(
-    r"""^[\s(\[]*(?:
-        photo|photos|foto|fotos|fot|bild|bilder|image|images|picture|credit|credits|
-        photo\s+credits?|image\s+credits?|crédits?\s+photos?|crédit|titelbild|beitragsbild|
-        bildquelle|quelle\s+bild|image\s+illustrative|copyright|imagen|fotografía
-    )\s*:""",
-    re.VERBOSE | re.IGNORECASE,
-)
-
-#: Whole short lines that are boilerplate wherever they appear.
-BOILERPLATE_LINE = re.compile(
-    r"""^[\s\W]*(?:
-        advertisement|advertising|anzeige|werbung|publicidad|publicité|reklama|sponsored|
-        (?:share|teilen|partager|compartir)(?:\s+(?:on|auf|sur|en|this|via|mit))?(?:\s+\w+)?|
-        (?:share\s+on\s+)?(?:facebook|twitter|whatsapp|linkedin|pinterest|e-?mail|x)(?:\s*[|/,]\s*\w+)*|
-        \d+\s+(?:comments?|kommentare?|commentaires?|comentarios?|komentarz[ey]?)|
-        (?:no|keine)\s+(?:comments?|kommentare)(?:\s+yet)?.*|
-        leave\s+a\s+(?:reply|comment)|post\s+a\s+comment|
-        (?:kommentar|comment)\s+(?:schreiben|verfassen|hinzufügen|posten)|
-        view\s+comments?|show\s+comments?|kommentare\s+(?:anzeigen|lesen)|
-        (?:sign\s+up|subscribe)\s+(?:for|to)\s+(?:our|the)\s+.*newsletter.*|
-        .*newsletter\s+(?:abonnieren|bestellen|anmelden)|(?:zum|jetzt\s+(?:zum)?)\s*newsletter\s+anmelden|
-        try\s+our\s+ai\s+features?.*|
-        we\s+use\s+cookies.*|diese\s+(?:website|seite)\s+(?:verwendet|nutzt)\s+cookies.*
-    )[\s\W]*$""",
-    re.VERBOSE | re.IGNORECASE,
-)
-
-# Length limits: a boilerplate line is short; an article sentence that happens to start with
-# "Photo:" or "Read more:" and runs on for paragraphs is kept.
-MAX_READ_ALSO_CHARS = 250
-MAX_CREDIT_CHARS = 200
-MAX_BOILERPLATE_CHARS = 160
+# Length limits: a heading is short.
 MAX_HEADING_CHARS = 80
 #: Under a "related" heading, lines shorter than this are taken as the list of other stories.
 MAX_RELATED_ITEM_CHARS = 160
@@ -886,13 +851,37 @@ def _body_html(body: Any, base_url: str | None) -> str:
     return sanitize_html(html, base_url)
 
 
-def _main_text(tree: HtmlElement, url: str | None, rules: frozenset[str]) -> Any:
-    """Run trafilatura on the pre-cleaned tree; return its output body, post-cleaned."""
+def _main_text(tree: HtmlElement, url: str | None, rules: frozenset[str], context: Context) -> Any:
+    """Run trafilatura on the pre-cleaned tree; return its output body, post-cleaned and trimmed."""
     document = bare_extraction(tree, url=url, include_comments=False, with_metadata=False)
     if document is None or isinstance(document, dict) or document.body is None:
         return None
     postclean_body(document.body, rules)
+    if "text_trim" in rules:
+        trim_body(document.body, context)
     return document.body
+
+
+def _body_lines(body: Any) -> list[Any]:
+    """The body's lines as elements: its children, a list's items one by one."""
+    lines: list[Any] = []
+    for child in body:
+        if child.tag == "list" and len(child):
+            lines.extend(item for item in child if item.tag == "item")
+        else:
+            lines.append(child)
+    return lines
+
+
+def trim_body(body: Any, context: Context) -> None:
+    """Drop the meta lines opening the body and the boilerplate closing it (``boilerplate.trim_bounds``)."""
+    elements = _body_lines(body)
+    start, stop = trim_bounds([_line_text(element) for element in elements], context)
+    for element in (*elements[:start], *elements[stop:]):
+        parent = element.getparent()
+        _drop(element)
+        if parent is not None and parent.tag == "list" and not len(parent):
+            _drop(parent)
 
 
 def extract(
@@ -939,7 +928,15 @@ def _extract_from_html(html: str, url: str | None, rules: frozenset[str]) -> Ext
     banners = _banners(tree)
     if _COUNT_ELEMENTS(tree) <= MAX_CLEAN_ELEMENTS:
         preclean_tree(tree, rules)
-    body = _main_text(tree, url, rules)
+    context = Context(
+        title=title,
+        site_name=_meta(tree, "og:site_name", "application-name"),
+        published=published,
+        updated=updated,
+        byline=metadata["byline"],
+        language=metadata["language"],
+    )
+    body = _main_text(tree, url, rules, context)
     text = _paragraphs(normalize_unicode(xmltotxt(body, False))) if body is not None else ""
     if not text.strip():
         raise ExtractionError("no article text found on the page")

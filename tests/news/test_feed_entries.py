@@ -84,9 +84,11 @@ def test_an_item_the_feed_stops_listing_is_kept_and_marked(served: Served) -> No
 def test_an_unchanged_item_costs_a_hash_comparison(served: Served, monkeypatch: pytest.MonkeyPatch) -> None:
     served.refresh([_item(n) for n in range(5)])
     stored: list[str] = []
-    real_store = jobs.store_article
+    real_store = jobs.store_articles
     monkeypatch.setattr(
-        jobs, "store_article", lambda draft, **kw: stored.append(draft.url) or real_store(draft, **kw)
+        jobs,
+        "store_articles",
+        lambda drafts, **kw: stored.extend(d.url for d, _ in drafts) or real_store(drafts, **kw),
     )
     # The same items in a body that differs (an item reordered): parsed, yet nothing stored again.
     report = served.refresh([_item(n) for n in reversed(range(5))])

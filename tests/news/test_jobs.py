@@ -286,10 +286,10 @@ def test_it_renews_its_claim_while_it_outlives_it(
     feed = jobs.add_feed_url(_full_text_feed(server, 4))
     monkeypatch.setattr(jobs, "CLAIM_LEASE", timedelta(seconds=1))
     monkeypatch.setattr(jobs, "CLAIM_RENEWAL", timedelta(0))
-    real_store = jobs.store_article
+    real_draft = jobs.draft_from
     seen: list[dict[str, object]] = []
 
-    def slow_store(*args, **kwargs):  # type: ignore[no-untyped-def]
+    def slow_read(*args, **kwargs):  # type: ignore[no-untyped-def]
         lease = Lease.objects.get(name=f"refresh-feed:{feed.pk}")
         seen.append(
             {
@@ -300,11 +300,11 @@ def test_it_renews_its_claim_while_it_outlives_it(
                 "beside": jobs.refresh_feed(feed.pk),
             }
         )
-        stored = real_store(*args, **kwargs)
+        drafted = real_draft(*args, **kwargs)
         time.sleep(0.4)  # four items: the refresh takes longer than its one-second claim
-        return stored
+        return drafted
 
-    monkeypatch.setattr(jobs, "store_article", slow_store)
+    monkeypatch.setattr(jobs, "draft_from", slow_read)
     started = time.monotonic()
     report = jobs.refresh_feed(feed.pk, fetch_pages=False)
 
@@ -343,18 +343,18 @@ def test_it_stops_when_another_refresh_took_its_feed_over(
     """A refresh that stalled past its claim (its feed then taken over) stops and records nothing."""
     feed = jobs.add_feed_url(_full_text_feed(server, 3))
     monkeypatch.setattr(jobs, "CLAIM_RENEWAL", timedelta(0))
-    real_store = jobs.store_article
+    real_draft = jobs.draft_from
 
     def taken_over(*args, **kwargs):  # type: ignore[no-untyped-def]
         Lease.objects.filter(name=f"refresh-feed:{feed.pk}").update(expires_at=timezone.now())
         assert jobs.RefreshClaim(feed.pk).take()
-        return real_store(*args, **kwargs)
+        return real_draft(*args, **kwargs)
 
-    monkeypatch.setattr(jobs, "store_article", taken_over)
+    monkeypatch.setattr(jobs, "draft_from", taken_over)
     report = jobs.refresh_feed(feed.pk, fetch_pages=False)
 
     assert "took the feed over" in report.error
-    assert report.new == 1
+    assert report.new == 0 and not Article.objects.exists()  # stopped before its items were stored
     feed.refresh_from_db()
     assert feed.last_success_at is None and feed.consecutive_errors == 0 and feed.last_error == ""
 
@@ -365,16 +365,16 @@ def test_it_records_an_unexpected_failure_on_the_feed(
     url = _full_text_feed(server, 3)
     server.routes["/full.xml"].headers["ETag"] = '"v1"'  # type: ignore[union-attr]
     feed = jobs.add_feed_url(url)
-    real_store = jobs.store_article
+    real_draft = jobs.draft_from
     calls: list[int] = []
 
     def breaks_on_the_second(*args, **kwargs):  # type: ignore[no-untyped-def]
         calls.append(1)
         if len(calls) == 2:
             raise RuntimeError("the disk is on fire")
-        return real_store(*args, **kwargs)
+        return real_draft(*args, **kwargs)
 
-    monkeypatch.setattr(jobs, "store_article", breaks_on_the_second)
+    monkeypatch.setattr(jobs, "draft_from", breaks_on_the_second)
     report = jobs.refresh_feed(feed.pk, fetch_pages=False)
 
     assert "RuntimeError" in report.error and "the disk is on fire" in report.error
@@ -388,7 +388,7 @@ def test_it_records_an_unexpected_failure_on_the_feed(
     assert "the disk is on fire" in client.get(reverse("news:feeds")).content.decode()
     assert not leases.holds(f"refresh-feed:{feed.pk}")
 
-    monkeypatch.setattr(jobs, "store_article", real_store)
+    monkeypatch.setattr(jobs, "draft_from", real_draft)
     again = jobs.refresh_feed(feed.pk, fetch_pages=False)
     feed.refresh_from_db()
     assert again.ok and again.new == 2 and feed.health == "ok" and feed.etag == '"v1"'
@@ -398,13 +398,13 @@ def test_it_keeps_an_admin_edit_made_during_a_refresh(
     server: FixtureServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     feed = jobs.add_feed_url(_full_text_feed(server, 1))
-    real_store = jobs.store_article
+    real_store = jobs.store_articles
 
     def admin_disables(*args, **kwargs):  # type: ignore[no-untyped-def]
         Feed.objects.filter(pk=feed.pk).update(disabled_reason="paused by the editor")
         return real_store(*args, **kwargs)
 
-    monkeypatch.setattr(jobs, "store_article", admin_disables)
+    monkeypatch.setattr(jobs, "store_articles", admin_disables)
     jobs.refresh_feed(feed.pk, fetch_pages=False)
     feed.refresh_from_db()
     assert feed.disabled_reason == "paused by the editor"

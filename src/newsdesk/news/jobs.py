@@ -16,7 +16,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 import lxml.html
@@ -28,13 +28,15 @@ from lxml import etree
 
 from newsdesk.desk import config
 from newsdesk.news.models import ArticleURL, Feed, FeedEntry, Source
-from newsdesk.news.store import ArticleDraft, StoreResult, source_for_url, store_article
+from newsdesk.news.store import ArticleDraft, StoreResult, source_for_url, store_article, store_articles
 from newsdesk.pipeline import developing as developing_markers
 from newsdesk.pipeline.errors import BlockedAddressError, FeedError, FetchError, PipelineError
-from newsdesk.pipeline.extract import Extracted, extract
+from newsdesk.pipeline.extract import Extracted, decode_html, extract
 from newsdesk.pipeline.feeds import FeedItem, ParsedFeed, discover_feeds, looks_like_html, parse_feed
 from newsdesk.pipeline.fetch import Fetcher, FetchPolicy
 from newsdesk.pipeline.outlets import publisher_key
+from newsdesk.pipeline.sanitize import sanitize_html
+from newsdesk.pipeline.selectors import select_body
 from newsdesk.pipeline.text import html_to_text
 from newsdesk.pipeline.urls import canonicalize_url
 from newsdesk.runtime import leases
@@ -269,7 +271,11 @@ def _refresh(
     now = timezone.now()
     try:
         result = fetcher.fetch(
-            feed.url, etag=feed.etag or None, last_modified=feed.last_modified or None, accept=FEED_ACCEPT
+            feed.url,
+            etag=feed.etag or None,
+            last_modified=feed.last_modified or None,
+            accept=FEED_ACCEPT,
+            user_agent=feed.user_agent.strip() or None,
         )
         body_hash = hashlib.sha256(result.content).hexdigest() if not result.not_modified else ""
         if result.not_modified or (body_hash == feed.body_hash and not _waiting_for_pages(feed)):
@@ -409,28 +415,108 @@ def ingest_items(
     ``keep`` is called before each item (a refresh renews its claim there). At most ``page_budget``
     article pages are fetched (None: no bound); a teaser item past it is stored with the feed's
     text, and its page is fetched by a later refresh, so one huge feed cannot hold the fetcher.
-    ``language`` is the feed's own (its channel's), for items whose page names none.
+    ``language`` is the feed's own (its channel's), for items whose page names none. The feed's
+    fetch options (``FetchOptions``) say how its pages are fetched, and whether at all.
+
+    Items are read (and their pages fetched) first, then stored together, ``STORE_BATCH`` at a
+    time (``store_articles``: the new ones in one insert), so no transaction waits on the network.
     """
     entries = _Entries(feed) if feed is not None else None
+    options = FetchOptions.of(feed)
     stored = _stored_at([u for u in (_item_url(item, source, feed) for item in items) if u])
-    for item in items:
-        if keep is not None:
-            keep()
-        wants_page = fetch_pages and _is_teaser(item)
-        if entries is not None and entries.unchanged(item, wants_page=wants_page):
-            report.unchanged += 1
-            continue
-        if wants_page and page_budget is not None and report.pages_fetched >= page_budget:
-            wants_page = False
-            report.pages_deferred += 1
-        known = entries.article_of(item) if entries is not None else None
-        article_id = _ingest_item(
-            item, source, feed, fetcher, wants_page, report, known=known, stored=stored, language=language
-        )
-        if entries is not None and article_id is not None:
-            entries.record(item, article_id)
+    pending: list[_Pending] = []
+    try:
+        for item in items:
+            if keep is not None:
+                keep()
+            wants_page = fetch_pages and options.full_text and _is_teaser(item)
+            if entries is not None and entries.unchanged(item, wants_page=wants_page):
+                report.unchanged += 1
+                continue
+            if wants_page and page_budget is not None and report.pages_fetched >= page_budget:
+                wants_page = False
+                report.pages_deferred += 1
+            edited = entries is not None and entries.edited(item)
+            read = _read_item(
+                item, source, feed, fetcher, wants_page, edited, report, stored, language, options
+            )
+            if isinstance(read, int):
+                report.unchanged += 1
+                if entries is not None:
+                    entries.record(item, read)
+            elif read is not None:
+                known = entries.article_of(item) if entries is not None else None
+                pending.append(_Pending(item, read, known))
+                if len(pending) >= STORE_BATCH:
+                    _store_pending(pending, source, feed, report, entries)
+    except ClaimLost:
+        raise  # another refresh has the feed: it stores these items
+    except Exception:
+        _store_pending(pending, source, feed, report, entries)  # what was read before the failure stays
+        raise
+    _store_pending(pending, source, feed, report, entries)
     if entries is not None:
         entries.save()
+
+
+# Drafts stored at once: bounds the memory a huge feed's pages take before they are stored.
+STORE_BATCH = 100
+
+
+@dataclass(frozen=True)
+class FetchOptions:
+    """A feed's own fetch options (Miniflux's per-feed settings), the defaults for a feed file."""
+
+    user_agent: str | None = None  # None: Newsdesk's own
+    full_text: bool = True  # fetch a teaser item's page for its full text
+    body_selector: str = ""  # CSS selector of the article body on the item pages
+
+    @classmethod
+    def of(cls, feed: Feed | None) -> FetchOptions:
+        if feed is None:
+            return cls()
+        return cls(
+            user_agent=feed.user_agent.strip() or None,
+            full_text=feed.fetch_full_text,
+            body_selector=feed.body_selector.strip(),
+        )
+
+
+@dataclass
+class _Pending:
+    """A feed item read and drafted, waiting to be stored with the others of its batch."""
+
+    item: FeedItem
+    draft: ArticleDraft
+    known: int | None  # the article this item of this feed was stored as before
+
+
+def _store_pending(
+    pending: list[_Pending],
+    source: Source,
+    feed: Feed | None,
+    report: RefreshReport,
+    entries: _Entries | None,
+) -> None:
+    """Store the drafts read so far and count what happened; empties ``pending``."""
+    if not pending:
+        return
+    # An item of a feed file (no Feed) is no word of the outlet's now: it adds, never rewrites.
+    results = store_articles(
+        [(p.draft, p.known) for p in pending], source=source, feed=feed, verified=feed is not None
+    )
+    for waiting, result in zip(pending, results, strict=True):
+        if result.created:
+            report.new += 1
+        elif result.changed:
+            report.updated += 1
+        else:
+            report.unchanged += 1
+        if result.created or result.changed:
+            report.changed_ids.append(result.article.pk)
+        if entries is not None:
+            entries.record(waiting.item, result.article.pk)
+    pending.clear()
 
 
 def _item_hash(item: FeedItem) -> str:
@@ -487,6 +573,11 @@ class _Entries:
             and not (wants_page and not entry.has_page)
         )
 
+    def edited(self, item: FeedItem) -> bool:
+        """Whether the feed listed this item before and said something else of it then."""
+        entry = self.known.get(_entry_key(item))
+        return entry is not None and entry.item_hash != _item_hash(item)
+
     def article_of(self, item: FeedItem) -> int | None:
         entry = self.known.get(_entry_key(item))
         return entry.article_id if entry is not None else None
@@ -520,26 +611,28 @@ class _Entries:
 
 def _waiting_for_pages(feed: Feed) -> bool:
     """Whether an article the feed lists waits for its page (a developing one is fetched again)."""
+    if not feed.fetch_full_text:
+        return False  # its pages are never fetched
     return FeedEntry.objects.filter(feed=feed, listed=True, article__developing=True).exists()
 
 
-def _ingest_item(
+def _read_item(
     item: FeedItem,
     source: Source,
     feed: Feed | None,
     fetcher: Fetcher,
     wants_page: bool,
+    edited: bool,
     report: RefreshReport,
-    *,
-    known: int | None = None,
-    stored: dict[str, _Stored] | None = None,
-    language: str = "",
-) -> int | None:
-    """Store one feed item, fetching its page when asked (the feed gives only a teaser).
+    stored: dict[str, _Stored],
+    language: str,
+    options: FetchOptions,
+) -> ArticleDraft | int | None:
+    """The draft of one feed item, its page fetched when asked (the feed gives only a teaser).
 
-    ``known`` is the article this item of this feed was stored as before (a changed link or title
-    still reaches it); ``stored``, the articles at the items' URLs, read for the whole feed at once.
-    Returns the id of the item's article, None when the item was skipped.
+    ``edited``: the feed said something else of this item last time. ``stored``: the articles at
+    the items' URLs, read for the whole feed at once. Returns the id of the item's article when it
+    is stored already and needs nothing, None when the item is skipped (noted in the report).
     """
     if not item.url and not item.guid:
         report.warnings.append(f"item {item.title[:60]!r} has neither link nor id; skipped")
@@ -550,32 +643,22 @@ def _ingest_item(
     except ValueError as error:
         report.warnings.append(f"item {item.title[:60]!r}: {error}")
         return None
-    at = (stored if stored is not None else _stored_at([canonical])).get(canonical)
+    at = stored.get(canonical)
     # Another source's article at this URL is left to the store to judge (it may be moving home).
-    if at is not None and at.source_id == source.pk and not _needs_refetch(at, item):
-        report.unchanged += 1
+    # An edited item whose text is the feed's own is drafted again: the edit may be in that text.
+    from_feed_alone = edited and not wants_page
+    if (
+        at is not None
+        and at.source_id == source.pk
+        and not from_feed_alone
+        and not _needs_refetch(at, item, options.full_text)
+    ):
         return at.pk
     page = None
     if wants_page:
         report.pages_fetched += 1
-        page = _page_for(item, canonical, fetcher, report)
-    # An item of a feed file (no Feed) is no word of the outlet's now: it adds, never rewrites.
-    result = store_article(
-        draft_from(item, page, canonical, language=language),
-        source=source,
-        feed=feed,
-        verified=feed is not None,
-        known=known,
-    )
-    if result.created:
-        report.new += 1
-    elif result.changed:
-        report.updated += 1
-    else:
-        report.unchanged += 1
-    if result.created or result.changed:
-        report.changed_ids.append(result.article.pk)
-    return result.article.pk
+        page = _page_for(canonical, fetcher, report, options)
+    return draft_from(item, page, canonical, language=language, summary_as_text=not options.full_text)
 
 
 def _item_url(item: FeedItem, source: Source, feed: Feed | None) -> str:
@@ -641,11 +724,11 @@ def _stored_chunk(urls: list[str]) -> dict[str, _Stored]:
     return {url: _Stored(*rest) for url, *rest in rows}
 
 
-def _needs_refetch(article: _Stored, item: FeedItem) -> bool:
+def _needs_refetch(article: _Stored, item: FeedItem, full_text: bool) -> bool:
     """A stored article is fetched again when the feed says it changed or it is developing."""
     if article.developing or not article.has_text:
         return True
-    if _is_teaser(item) and not article.has_page:
+    if full_text and _is_teaser(item) and not article.has_page:
         return True  # kept with the feed's teaser: its page is still to be fetched
     if item.title and item.title.strip() != article.title:
         return True
@@ -656,28 +739,54 @@ def _is_teaser(item: FeedItem) -> bool:
     return len(html_to_text(item.content_html or "")) < FULL_TEXT_MIN_CHARS and bool(item.url)
 
 
-def _page_for(item: FeedItem, url: str, fetcher: Fetcher, report: RefreshReport) -> Extracted | None:
+def _page_for(url: str, fetcher: Fetcher, report: RefreshReport, options: FetchOptions) -> Extracted | None:
+    """The article on an item's page, fetched with the feed's options; None when it failed (noted)."""
     try:
-        result = fetcher.fetch(url)
-        return extract(result.content, result.url, charset=result.charset)
+        result = fetcher.fetch(url, user_agent=options.user_agent)
+        html = decode_html(result.content, result.charset)
+        page = extract(html, result.url)
     except PipelineError as error:
         # The item is kept with the feed's own text; the page is tried again next refresh.
         report.warnings.append(f"page {url}: {error}")
         return None
+    if options.body_selector:
+        page = _selected_body(page, html, options.body_selector, report)
+    return page
+
+
+def _selected_body(page: Extracted, html: str, selector: str, report: RefreshReport) -> Extracted:
+    """The page with its body taken from what the feed's body selector picks on it; as extracted,
+    with the reason noted, when the selector picks no text there."""
+    picked = select_body(html, selector, base_url=page.url)
+    text = html_to_text(picked) if picked else ""
+    if not text:
+        report.warnings.append(
+            f"page {page.url}: the body selector {selector!r} picks no text there; the extracted text is kept"
+        )
+        return page
+    return replace(page, text=text, html=sanitize_html(picked or "", page.url))
 
 
 def draft_from(
-    item: FeedItem | None, page: Extracted | None, url: str, *, seen_at: str | None = None, language: str = ""
+    item: FeedItem | None,
+    page: Extracted | None,
+    url: str,
+    *,
+    seen_at: str | None = None,
+    language: str = "",
+    summary_as_text: bool = False,
 ) -> ArticleDraft:
     """Merge what a feed item and (when fetched) its page say about the article at ``url``.
 
     The one way a draft is made: for feed items (``refresh_feed``, feed files) and for a page on
-    its own (``ingest_page``: no item; ``seen_at`` is the address the page came from).
+    its own (``ingest_page``: no item; ``seen_at`` is the address the page came from). An item's
+    summary is its text only with ``summary_as_text`` (a feed whose pages are never fetched);
+    otherwise an item with a summary alone waits for its page's text.
     """
     content_html = _without_self_link(item.content_html, item.url) if item else None
     summary_html = _without_self_link(item.summary, item.url) if item else None
     feed_text = html_to_text(content_html or "") or html_to_text(summary_html or "")
-    text = page.text if page and page.text else (feed_text if content_html else "")
+    text = page.text if page and page.text else (feed_text if content_html or summary_as_text else "")
     title = ((item.title if item else None) or (page.title if page else "") or "").strip()
     developing = page.developing if page else developing_markers.is_developing(title, text or feed_text)
     seen = (

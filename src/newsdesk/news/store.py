@@ -7,16 +7,18 @@ Storing is an upsert that is safe under concurrency: two workers storing the sam
 from __future__ import annotations
 
 import logging
+from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from newsdesk.desk import config
-from newsdesk.news.models import Article, ArticleURL, ArticleVersion, Feed, Source
+from newsdesk.news.models import Article, ArticleURL, ArticleVersion, Feed, Source, make_excerpt
 from newsdesk.pipeline import outlets
 from newsdesk.pipeline.dedupe import content_hash
 from newsdesk.pipeline.outlets import OutletFact
@@ -106,9 +108,11 @@ def publishes(source: Source, url: str) -> bool:
 
 def _articles_at(urls: list[str]) -> dict[str, int]:
     """The article at each of these URLs that has one."""
-    if not urls:
-        return {}
-    return dict(ArticleURL.objects.filter(url__in=urls).values_list("url", "article_id"))
+    found: dict[str, int] = {}
+    for start in range(0, len(urls), _CHUNK):
+        chunk = urls[start : start + _CHUNK]
+        found.update(ArticleURL.objects.filter(url__in=chunk).values_list("url", "article_id"))
+    return found
 
 
 def _first(at: dict[str, int], urls: list[str]) -> int | None:
@@ -202,9 +206,7 @@ def store_article(
       URL of the draft finds an article, the item's new link is that article's new address.
     """
     identity = _Identity.of(draft, source)
-    draft = replace(
-        draft, developing=still_developing(draft.developing, draft.updated_at or draft.published_at)
-    )
+    draft = _prepared(draft)
     with transaction.atomic():
         at = _articles_at([*identity.own, *identity.claimed])  # one query for both kinds of URL
         article = _read(_first(at, identity.own), lock=True)
@@ -239,6 +241,110 @@ def store_article(
         changed = _update(article, draft, identity.digest, source)
         _remember_urls(article, identity.own)
     return StoreResult(article=article, created=False, changed=changed)
+
+
+def _prepared(draft: ArticleDraft) -> ArticleDraft:
+    """The draft as it is stored: a developing marker that lapsed is dropped."""
+    return replace(
+        draft, developing=still_developing(draft.developing, draft.updated_at or draft.published_at)
+    )
+
+
+def store_articles(
+    drafts: Sequence[tuple[ArticleDraft, int | None]],
+    *,
+    source: Source,
+    feed: Feed | None = None,
+    verified: bool = True,
+) -> list[StoreResult]:
+    """Store many drafts of one source (a feed's items), each with its ``known`` article or None.
+
+    The results are those of ``store_article`` on each draft in turn, in the drafts' order, at a
+    few queries for the whole batch where they can be: a draft that reaches no stored article (none
+    at any of its URLs, none with its text, no ``known``) and shares no URL and no text with another
+    draft of the batch is new for certain, and all such are inserted together, in one transaction.
+    When that insert meets an article stored meanwhile (another worker), it is undone and those
+    drafts go the one-at-a-time way too, which settles each race as ``store_article`` does.
+    """
+    batch = [(_prepared(draft), known) for draft, known in drafts]
+    identities = [_Identity.of(draft, source) for draft, _ in batch]
+    results: list[StoreResult | None] = [None] * len(batch)
+    fresh = _certainly_new(identities, [known for _, known in batch])
+    if fresh:
+        inserted = _insert_many([(batch[i][0], identities[i]) for i in fresh], source, feed)
+        for i, article in zip(fresh, inserted or [], strict=False):
+            results[i] = StoreResult(article=article, created=True, changed=True)
+    for i, (draft, known) in enumerate(batch):
+        if results[i] is None:
+            results[i] = store_article(draft, source=source, feed=feed, verified=verified, known=known)
+    return [result for result in results if result is not None]
+
+
+def _certainly_new(identities: list[_Identity], knowns: list[int | None]) -> list[int]:
+    """The positions of the drafts that nothing stored and no other draft of the batch can reach."""
+    urls = Counter(url for identity in identities for url in {*identity.own, *identity.claimed})
+    digests = Counter(identity.digest for identity in identities if identity.digest)
+    taken = set(_articles_at(list(urls)))
+    hashed = _stored_hashes(list(digests))
+    return [
+        i
+        for i, identity in enumerate(identities)
+        if knowns[i] is None
+        and all(urls[url] == 1 and url not in taken for url in [*identity.own, *identity.claimed])
+        and not (identity.digest and (digests[identity.digest] > 1 or identity.digest in hashed))
+    ]
+
+
+def _stored_hashes(digests: list[str]) -> set[str]:
+    """Which of these content hashes a stored article has."""
+    found: set[str] = set()
+    for start in range(0, len(digests), _CHUNK):
+        chunk = digests[start : start + _CHUNK]
+        found.update(Article.objects.filter(content_hash__in=chunk).values_list("content_hash", flat=True))
+    return found
+
+
+def _insert_many(
+    items: list[tuple[ArticleDraft, _Identity]], source: Source, feed: Feed | None
+) -> list[Article] | None:
+    """The new articles, inserted together with their URLs, in the items' order; None when one
+    of them is taken (nothing is then inserted) or the database cannot return the new rows' ids.
+
+    Rows go in by URL order, so two workers inserting overlapping batches wait for each other
+    instead of deadlocking.
+    """
+    if not connection.features.can_return_rows_from_bulk_insert:
+        return None
+    articles = [_derived(_new_article(draft, identity, source, feed, None)) for draft, identity in items]
+    links = sorted(
+        (
+            (url, article)
+            for article, (_, identity) in zip(articles, items, strict=True)
+            for url in identity.own
+        ),
+        key=lambda link: link[0],
+    )
+    try:
+        with transaction.atomic():
+            Article.objects.bulk_create(sorted(articles, key=lambda a: a.url), batch_size=_CHUNK // 4)
+            ArticleURL.objects.bulk_create(
+                [ArticleURL(article=article, url=url) for url, article in links], batch_size=_CHUNK
+            )
+    except IntegrityError:
+        log.info("a batch of new articles met articles stored meanwhile; storing them one by one")
+        return None
+    return articles
+
+
+def _derived(article: Article) -> Article:
+    """The fields ``Article.save`` derives, set for an insert that does not call it (a bulk insert)."""
+    article.sort_at = article.published_at or article.fetched_at
+    article.excerpt = make_excerpt(article.text or article.summary)
+    return article
+
+
+# Values per IN (...) query: well under SQLite's and PostgreSQL's limits on parameters.
+_CHUNK = 500
 
 
 def _relinked(known: int, identity: _Identity, source: Source) -> Article | None:
@@ -312,8 +418,17 @@ def _insert(
 def _create(
     draft: ArticleDraft, identity: _Identity, source: Source, feed: Feed | None, copy_of: Article | None
 ) -> Article:
+    article = _new_article(draft, identity, source, feed, copy_of)
+    article.save(force_insert=True)
+    return article
+
+
+def _new_article(
+    draft: ArticleDraft, identity: _Identity, source: Source, feed: Feed | None, copy_of: Article | None
+) -> Article:
+    """The unsaved article a draft makes."""
     canonical, digest = identity.canonical, identity.digest
-    return Article.objects.create(
+    return Article(
         source=source,
         feed=feed,
         duplicate_of_id=(copy_of.duplicate_of_id or copy_of.pk) if copy_of is not None else None,

@@ -29,7 +29,7 @@ from newsdesk.pipeline.guard import (
 )
 from newsdesk.pipeline.hostgate import HostGate, local_gate
 
-__all__ = ["FetchPolicy", "FetchResult", "Fetcher", "is_public_address"]
+__all__ = ["FetchPolicy", "FetchResult", "Fetcher", "is_public_address", "validate_user_agent"]
 
 DEFAULT_USER_AGENT = f"Newsdesk/{__version__} (+https://github.com/newsdesk; self-hosted news reader)"
 
@@ -154,6 +154,23 @@ def _status_error(url: str, response: httpx.Response) -> FetchError:
 
 # --- the fetcher -------------------------------------------------------------------------------
 
+MAX_USER_AGENT_LENGTH = 300  # the column's length (news.Feed.user_agent)
+
+
+def validate_user_agent(text: str) -> str | None:
+    """Why ``text`` cannot be sent as a User-Agent header, or None when it can (blank: the default).
+
+    A header value is printable ASCII and spaces (RFC 9110 allows obsolete Latin-1 bytes too, which
+    servers read inconsistently, so they are refused); a line break would inject a header.
+    """
+    text = text.strip()
+    if len(text) > MAX_USER_AGENT_LENGTH:
+        return f"a user agent is at most {MAX_USER_AGENT_LENGTH} characters"
+    bad = next((c for c in text if not (" " <= c <= "~")), None)
+    if bad is not None:
+        return f"a user agent is printable ASCII text; it holds {bad!r}"
+    return None
+
 
 class Fetcher:
     """Fetches URLs politely under a FetchPolicy; thread-safe, share one per process.
@@ -208,13 +225,21 @@ class Fetcher:
         etag: str | None = None,
         last_modified: str | None = None,
         accept: str | None = None,
+        user_agent: str | None = None,
     ) -> FetchResult:
         """GET url (conditionally when validators are given), following checked redirects.
 
-        Raises FetchError (its ``permanent``, ``status`` and ``retry_after`` say whether and when
-        to retry) and BlockedAddressError for a URL or redirect that points at a non-public address.
+        ``user_agent`` replaces the policy's User-Agent on this request and each of its redirects
+        (a feed's own option). Raises FetchError (its ``permanent``, ``status`` and ``retry_after``
+        say whether and when to retry; an invalid ``user_agent`` is permanent) and
+        BlockedAddressError for a URL or redirect that points at a non-public address.
         """
         headers: dict[str, str] = {}
+        if user_agent:
+            problem = validate_user_agent(user_agent)
+            if problem is not None:
+                raise FetchError(f"Refused to fetch {url}: {problem}", permanent=True)
+            headers["User-Agent"] = user_agent.strip()
         if etag:
             headers["If-None-Match"] = etag
         if last_modified:

@@ -29,6 +29,12 @@ VIEWS: dict[str, ViewParams] = {
     "api:source": ViewParams(path={"source_id": "source"}),
     "api:feeds": ViewParams(params=(*PAGED, "source")),
     "api:feed": ViewParams(path={"feed_id": "feed"}),
+    "api:search": ViewParams(
+        params=(
+            *("q", "source", "tag", "entity", "language", "since", "until", "story", "subscribed"),
+            *("sort", "mode", "cursor", "limit"),
+        )
+    ),
     # The reader's own (anonymous visitors get a 401 before anything is read)
     "api:me": ViewParams(clients=READER),
     "api:follows": ViewParams(params=PAGED, clients=READER),
@@ -47,4 +53,5 @@ VIEWS: dict[str, ViewParams] = {
 
 KINDS: dict[str, str] = {
     **dict.fromkeys(["entity", "folder"], "number"),
+    "until": "moment",
 }

@@ -13,7 +13,7 @@ from typing import Any
 from django.contrib.auth.models import User
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest
-from ninja import Query
+from ninja import Query, Status
 
 from newsdesk.api import paging, schemas
 from newsdesk.api.access import READER, WRITE
@@ -88,7 +88,7 @@ def follow_list(request: HttpRequest, query: Query[Paged]) -> dict[str, Any]:
 @api.post(
     "/me/follows", url_name="follows", response={201: schemas.FollowOut, **ERRORS}, auth=WRITE, tags=["me"]
 )
-def follow_add(request: HttpRequest, follow: schemas.FollowIn) -> tuple[int, Any]:
+def follow_add(request: HttpRequest, follow: schemas.FollowIn) -> Status:
     """Follow a thing (idempotent: following it again gives the same follow)."""
     if follow.kind not in FollowKind.values:
         raise BadRequest(f"kind must be one of {', '.join(FollowKind.values)}")
@@ -96,13 +96,13 @@ def follow_add(request: HttpRequest, follow: schemas.FollowIn) -> tuple[int, Any
     if target is None:
         raise BadRequest(f"target: no {follow.kind} {follow.target}")
     made = reading.follow(request.user, target)
-    return 201, follow_record(FOLLOWS.get(pk=made.pk))
+    return Status(201, follow_record(FOLLOWS.get(pk=made.pk)))
 
 
 @api.delete("/me/follows/{int:follow_id}", response=NO_CONTENT, auth=WRITE, url_name="follow", tags=["me"])
-def follow_remove(request: HttpRequest, follow_id: int) -> tuple[int, None]:
+def follow_remove(request: HttpRequest, follow_id: int) -> Status:
     find(own(Follow.objects.all(), request), follow_id, "follow").delete()
-    return 204, None
+    return Status(204, None)
 
 
 # --- saved articles and reading state ------------------------------------------------------------
@@ -127,18 +127,18 @@ def _article(article_id: int) -> Article:
 
 
 @api.put("/me/saved/{int:article_id}", response=NO_CONTENT, auth=WRITE, url_name="saved_article", tags=["me"])
-def save(request: HttpRequest, article_id: int) -> tuple[int, None]:
+def save(request: HttpRequest, article_id: int) -> Status:
     """Save an article (idempotent)."""
     reading.save_article(request.user, _article(article_id))
-    return 204, None
+    return Status(204, None)
 
 
 @api.delete(
     "/me/saved/{int:article_id}", url_name="saved_article", response=NO_CONTENT, auth=WRITE, tags=["me"]
 )
-def unsave(request: HttpRequest, article_id: int) -> tuple[int, None]:
+def unsave(request: HttpRequest, article_id: int) -> Status:
     reading.unsave_article(request.user, _article(article_id))
-    return 204, None
+    return Status(204, None)
 
 
 def _read_record(state: ReadState) -> dict[str, Any]:
@@ -158,19 +158,19 @@ def read_list(request: HttpRequest, query: Query[Paged]) -> dict[str, Any]:
 
 
 @api.put("/me/read/{int:article_id}", response=NO_CONTENT, auth=WRITE, url_name="read_article", tags=["me"])
-def mark_read(request: HttpRequest, article_id: int) -> tuple[int, None]:
+def mark_read(request: HttpRequest, article_id: int) -> Status:
     """Mark an article read."""
     reading.mark_read(request.user, _article(article_id))
-    return 204, None
+    return Status(204, None)
 
 
 @api.delete(
     "/me/read/{int:article_id}", url_name="read_article", response=NO_CONTENT, auth=WRITE, tags=["me"]
 )
-def mark_unread(request: HttpRequest, article_id: int) -> tuple[int, None]:
+def mark_unread(request: HttpRequest, article_id: int) -> Status:
     """Mark an article unread again."""
     reading.mark_unread(request.user, _article(article_id))
-    return 204, None
+    return Status(204, None)
 
 
 # --- alert rules ---------------------------------------------------------------------------------
@@ -219,9 +219,9 @@ def _save_rule(request: HttpRequest, rule: AlertRule, given: schemas.AlertIn) ->
 @api.post(
     "/me/alerts", url_name="alerts", response={201: schemas.AlertOut, **ERRORS}, auth=WRITE, tags=["me"]
 )
-def alert_add(request: HttpRequest, rule: schemas.AlertIn) -> tuple[int, Any]:
+def alert_add(request: HttpRequest, rule: schemas.AlertIn) -> Status:
     """A new alert rule: a keyword, hashtag, entity or outlet to watch."""
-    return 201, alert_record(_save_rule(request, AlertRule(), rule))
+    return Status(201, alert_record(_save_rule(request, AlertRule(), rule)))
 
 
 @api.get(
@@ -238,9 +238,9 @@ def alert_change(request: HttpRequest, rule_id: int, rule: schemas.AlertIn) -> d
 
 
 @api.delete("/me/alerts/{int:rule_id}", url_name="alert", response=NO_CONTENT, auth=WRITE, tags=["me"])
-def alert_remove(request: HttpRequest, rule_id: int) -> tuple[int, None]:
+def alert_remove(request: HttpRequest, rule_id: int) -> Status:
     find(own(AlertRule.objects.all(), request), rule_id, "alert rule").delete()
-    return 204, None
+    return Status(204, None)
 
 
 # --- folders and subscriptions -------------------------------------------------------------------
@@ -264,10 +264,10 @@ def folder_list(request: HttpRequest, query: Query[Paged]) -> dict[str, Any]:
 @api.post(
     "/me/folders", url_name="folders", response={201: schemas.FolderOut, **ERRORS}, auth=WRITE, tags=["me"]
 )
-def folder_add(request: HttpRequest, folder: schemas.FolderIn) -> tuple[int, Any]:
+def folder_add(request: HttpRequest, folder: schemas.FolderIn) -> Status:
     name = _folder_name(request, folder.name)
     made = Folder.objects.create(user=reader(request), name=name)
-    return 201, folder_record(made)
+    return Status(201, folder_record(made))
 
 
 def _folder_name(request: HttpRequest, raw: str, keep: int | None = None) -> str:
@@ -290,10 +290,10 @@ def folder_rename(request: HttpRequest, folder_id: int, folder: schemas.FolderIn
 
 
 @api.delete("/me/folders/{int:folder_id}", url_name="folder", response=NO_CONTENT, auth=WRITE, tags=["me"])
-def folder_remove(request: HttpRequest, folder_id: int) -> tuple[int, None]:
+def folder_remove(request: HttpRequest, folder_id: int) -> Status:
     """Remove a folder; its subscriptions stay, out of any folder."""
     find(own(Folder.objects.all(), request), folder_id, "folder").delete()
-    return 204, None
+    return Status(204, None)
 
 
 def subscription_record(subscription: Subscription) -> dict[str, Any]:
@@ -347,7 +347,7 @@ def _folder_of(request: HttpRequest, folder_id: int | None) -> Folder | None:
     auth=WRITE,
     tags=["me"],
 )
-def subscription_add(request: HttpRequest, given: schemas.SubscriptionIn) -> tuple[int, Any]:
+def subscription_add(request: HttpRequest, given: schemas.SubscriptionIn) -> Status:
     """Subscribe to a feed the desk already fetches (idempotent: the same feed gives the same one)."""
     feed = Feed.objects.filter(pk=given.feed).first()
     if feed is None:
@@ -357,7 +357,7 @@ def subscription_add(request: HttpRequest, given: schemas.SubscriptionIn) -> tup
         feed=feed,
         defaults={"title": given.title.strip(), "folder": _folder_of(request, given.folder)},
     )
-    return 201, subscription_record(SUBSCRIPTIONS.get(pk=made.pk))
+    return Status(201, subscription_record(SUBSCRIPTIONS.get(pk=made.pk)))
 
 
 @api.patch(
@@ -389,6 +389,6 @@ def subscription_change(
     auth=WRITE,
     tags=["me"],
 )
-def subscription_remove(request: HttpRequest, subscription_id: int) -> tuple[int, None]:
+def subscription_remove(request: HttpRequest, subscription_id: int) -> Status:
     find(own(Subscription.objects.all(), request), subscription_id, "subscription").delete()
-    return 204, None
+    return Status(204, None)

@@ -329,3 +329,16 @@ class SubscriptionIn(Schema):
 class SubscriptionChange(Schema):
     title: str | None = Field(default=None, max_length=500)
     folder: int | None = Field(default=None, ge=0, le=2**63 - 1, description="0: out of any folder")
+
+
+class SearchHit(Schema):
+    article: ArticleOut
+    score: float
+    story_id: int | None
+    title_html: str = Field(description="the title, HTML-escaped, matches in <mark>")
+    snippet_html: str = Field(description="the best passage, HTML-escaped, matches in <mark>")
+
+
+class SearchPage(Schema):
+    results: list[SearchHit]
+    next_cursor: str | None

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import ninja
+from django.conf import settings as django_settings
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
@@ -110,7 +111,18 @@ def docs_asset(request: HttpRequest, name: str) -> FileResponse:
     return response
 
 
-api = NinjaAPI(
+class NewsdeskAPI(NinjaAPI):
+    def get_openapi_schema(self, *args: Any, **kwargs: Any) -> Any:
+        """The document, with public reads' token marked optional (``security: [{}, bearer]``)."""
+        document = super().get_openapi_schema(*args, **kwargs)
+        if django_settings.NEWSDESK.public_api:
+            for where, item in document["paths"].items():
+                if not where.startswith("/api/me") and "get" in item:
+                    item["get"]["security"] = [{}, *item["get"].get("security", [])]
+        return document
+
+
+api = NewsdeskAPI(
     title="Newsdesk API",
     version="1",
     description=DESCRIPTION,

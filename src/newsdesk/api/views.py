@@ -20,7 +20,7 @@ from django.db import models
 from django.db.models import F, Max, Prefetch, QuerySet, Value
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.dateparse import parse_datetime
-from ninja import Query
+from ninja import Query, Status
 from pydantic import Field
 
 from newsdesk.api import paging, schemas
@@ -409,7 +409,7 @@ def comment_list(request: HttpRequest, article_id: int, query: Query[Paged]) -> 
     url_name="article_comments",
     tags=["comments"],
 )
-def comment_post(request: HttpRequest, article_id: int, comment: schemas.CommentIn) -> tuple[int, Any]:
+def comment_post(request: HttpRequest, article_id: int, comment: schemas.CommentIn) -> Status:
     """Comment on an article (held for moderation until the account is trusted)."""
     article = find(Article.objects.only("id"), article_id, "article")
     parent = None
@@ -428,7 +428,7 @@ def comment_post(request: HttpRequest, article_id: int, comment: schemas.Comment
     made = actions.post_comment(request.user, article, comment.body, parent)
     throttle.record(per_user, ident)
     throttle.record(per_address, throttle.client_address(request))
-    return 201, comment_record(made)
+    return Status(201, comment_record(made))
 
 
 # --- helpers kept for callers outside the API (bench/scale.py) ------------------------------------

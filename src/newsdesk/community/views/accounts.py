@@ -16,6 +16,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from newsdesk.community.forms import ProfileForm, SignUpForm
 from newsdesk.community.models import Comment, CommentStatus
 from newsdesk.community.roles import is_moderator, profile_of
+from newsdesk.community.views import tokens as secrets
 
 PROFILE_PAGE_SIZE = 20
 
@@ -70,10 +71,24 @@ def profile(request: HttpRequest, username: str) -> HttpResponse:
 
 @login_required
 def edit_profile(request: HttpRequest) -> HttpResponse:
-    """Change one's display name, bio and email address."""
+    """Change one's display name, bio and email address; make and revoke API tokens and app passwords."""
+    if request.method == "POST" and request.POST.get("action", "").startswith("token-"):
+        token_form, told = secrets.handle(request)
+        form = ProfileForm(instance=profile_of(request.user))
+        return _profile_edit(request, form, token_form, told)
     form = ProfileForm(request.POST or None, instance=profile_of(request.user))
     if request.method == "POST" and form.is_valid():
         form.save()
         messages.success(request, "Profile saved.")
         return redirect("community:profile", username=request.user.get_username())
-    return render(request, "community/profile_edit.html", {"form": form})
+    return _profile_edit(request, form, secrets.TokenForm(), {})
+
+
+def _profile_edit(
+    request: HttpRequest, form: ProfileForm, token_form: secrets.TokenForm, told: dict[str, Any]
+) -> HttpResponse:
+    context = {"form": form, "token_form": token_form, "tokens": secrets.reader_tokens(request.user), **told}
+    response = render(request, "community/profile_edit.html", context)
+    if "new_secret" in told:  # shown once: no cache may keep it
+        response["Cache-Control"] = "no-store"
+    return response

@@ -136,15 +136,28 @@ def test_it_prefers_the_smaller_of_two_equally_close_stories() -> None:
     assert clusterer.add(item("new", "x"), axis(0)) == 2  # 8 members cost log2(8) * 0.02 more
 
 
-def test_it_ages_a_story_by_the_mean_time_of_its_articles() -> None:
-    # Four articles of a day ago and one bridging article of now: the story is still mostly old.
-    config = ClusterConfig(join_threshold=0.7, size_penalty=0.0, merge_threshold=2.0)
+def test_a_story_cools_from_its_latest_article_a_headline_faster_than_a_text() -> None:
+    config = ClusterConfig(
+        join_threshold=0.7,
+        text_join_threshold=0.7,
+        size_penalty=0.0,
+        merge_threshold=2.0,
+        text_merge_threshold=2.0,
+    )
+    # Four articles of a day ago and one of now: the story is alive, however old most of it is.
     now = START + timedelta(hours=24)
-    rows = [(f"old{n}", axis(0), 1, START) for n in range(4)] + [("bridge", axis(0), 1, now)]
+    rows = [(f"old{n}", axis(0), 1, START) for n in range(4)] + [("recent", axis(0), 1, now)]
     clusterer = StoryClusterer.rebuild(rows, config=config)
-    assert clusterer.add(item("new", "x", minutes=24 * 60), axis(0)) != 1  # 0.5 ** (19.2 / 24) < 0.7
-    fresh = StoryClusterer.rebuild([(f"n{n}", axis(0), 1, now) for n in range(5)], config=config)
-    assert fresh.add(item("new", "x", minutes=24 * 60), axis(0)) == 1
+    assert clusterer.add(item("new", "x", minutes=24 * 60 + 30), axis(0)) == 1  # 0.5 ** (0.5 / 3)
+
+    # Six hours after its latest article a headline no longer meets it (0.5 ** (6 / 3) < 0.7);
+    # an article with a body still does (0.5 ** (6 / 24) > 0.7).
+    def quiet() -> StoryClusterer:
+        return StoryClusterer.rebuild([(f"q{n}", axis(1), 2, START) for n in range(3)], config=config)
+
+    assert quiet().add(item("headline", "x", minutes=6 * 60), axis(1)) != 2
+    body = "Rescuers searched the rubble through the night. Officials said more aid would arrive."
+    assert quiet().add(item("text", "x", minutes=6 * 60, text=body), axis(1)) == 2
 
 
 # --- time, language and kind --------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""Forms of the readers' pages: following a thing, and alert rules."""
+"""Forms of the readers' pages: following a thing, alert rules, and subscriptions with their folders and rules."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from django import forms
 from django.db.models import Q
 
 from newsdesk.news.models import Entity, Source, Tag
+from newsdesk.readers import rules, subscriptions
 from newsdesk.readers.delivery import DeliveryError, check_webhook_url
 from newsdesk.readers.models import AlertKind, AlertRule, FollowKind
 
@@ -111,3 +112,141 @@ def _entity(name: str) -> Entity | None:
 
 def _source(name: str) -> Source | None:
     return Source.objects.filter(Q(domain__iexact=name) | Q(name__iexact=name)).first()
+
+
+# --- subscriptions -------------------------------------------------------------------------------
+
+#: The largest OPML file an import reads (a list of thousands of feeds is well under it).
+OPML_MAX_BYTES = 2 * 1024 * 1024
+
+
+class FolderNameField(forms.CharField):
+    """A folder's name, typed (an existing one from the list the page offers, or a new one)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("max_length", subscriptions.FOLDER_NAME_MAX)
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("label", "Folder")
+        kwargs.setdefault("help_text", "An existing folder or a new name; empty: no folder.")
+        kwargs.setdefault("widget", forms.TextInput(attrs={"list": "folder-names", "autocomplete": "off"}))
+        super().__init__(**kwargs)
+
+
+class AddSubscriptionForm(forms.Form):
+    """Subscribe by address: a feed's, or a page's that announces one."""
+
+    url = forms.CharField(
+        label="Feed or website address",
+        max_length=subscriptions.URL_MAX,
+        help_text="A feed (RSS, Atom, JSON Feed) or a page that links to one, e.g. https://example.org/.",
+        widget=forms.TextInput(attrs={"inputmode": "url", "autocomplete": "url", "placeholder": "https://"}),
+    )
+    folder = FolderNameField()
+
+
+class SubscriptionForm(forms.Form):
+    """The reader's name for a subscription and its folder."""
+
+    title = forms.CharField(
+        label="Name",
+        required=False,
+        max_length=subscriptions.TITLE_MAX,
+        help_text="Empty: the feed's own title.",
+    )
+    folder = FolderNameField()
+
+
+class RulesForm(forms.Form):
+    """Block, keep and rewrite rules, checked line by line (readers.rules) before anything is kept."""
+
+    block_rules = forms.CharField(
+        label="Hide items that match",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="One rule a line: a word or phrase, /a regular expression/, or author:NAME.",
+    )
+    keep_rules = forms.CharField(
+        label="Show only items that match",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Same rules; empty shows everything that is not hidden.",
+    )
+    rewrite_rules = forms.CharField(
+        label="Rewrite what I am shown",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="One a line: strip-images, remove: CSS SELECTOR, replace: /REGEX/ => TEXT.",
+    )
+
+    def clean_block_rules(self) -> str:
+        return self._checked("block_rules", rules.parse_filter_rules)
+
+    def clean_keep_rules(self) -> str:
+        return self._checked("keep_rules", rules.parse_filter_rules)
+
+    def clean_rewrite_rules(self) -> str:
+        return self._checked("rewrite_rules", rules.parse_rewrite_rules)
+
+    def _checked(self, name: str, parse: Any) -> str:
+        text: str = self.cleaned_data.get(name) or ""
+        try:
+            parse(text)
+        except rules.RuleError as error:
+            raise forms.ValidationError(str(error)) from None
+        return text
+
+
+class FetchOptionsForm(forms.Form):
+    """How the feed is fetched, for everyone who reads it (only staff or its only subscriber may change it)."""
+
+    user_agent = forms.CharField(
+        label="User agent",
+        required=False,
+        max_length=300,
+        help_text="Sent when fetching this feed and its pages; empty: Newsdesk's own.",
+    )
+    fetch_full_text = forms.BooleanField(
+        label="Fetch each item's page for its full text",
+        required=False,
+        help_text="Off: keep the text the feed carries.",
+    )
+    body_selector = forms.CharField(
+        label="CSS selector of the article body",
+        required=False,
+        max_length=500,
+        help_text="e.g. article .story-body; empty: Newsdesk finds the body itself.",
+    )
+
+    def clean_user_agent(self) -> str:
+        try:
+            return subscriptions.checked_user_agent(self.cleaned_data.get("user_agent") or "")
+        except subscriptions.SubscriptionError as error:
+            raise forms.ValidationError(str(error)) from None
+
+    def clean_body_selector(self) -> str:
+        selector = (self.cleaned_data.get("body_selector") or "").strip()
+        if selector:
+            try:
+                rules.checked_selector(selector, "The selector")
+            except rules.RuleError as error:
+                raise forms.ValidationError(str(error)) from None
+        return selector
+
+
+class FolderForm(forms.Form):
+    name = forms.CharField(label="Folder name", max_length=subscriptions.FOLDER_NAME_MAX)
+
+
+class OpmlImportForm(forms.Form):
+    opml = forms.FileField(
+        label="OPML file",
+        help_text="Exported from another reader; its folders become yours.",
+        widget=forms.ClearableFileInput(attrs={"accept": ".opml,.xml,text/x-opml,application/xml,text/xml"}),
+    )
+
+    def clean_opml(self) -> bytes:
+        upload = self.cleaned_data["opml"]
+        if upload.size > OPML_MAX_BYTES:
+            raise forms.ValidationError(f"That file is larger than {OPML_MAX_BYTES // (1024 * 1024)} MB.")
+        content: bytes = upload.read()
+        return content

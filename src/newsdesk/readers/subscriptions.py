@@ -63,6 +63,11 @@ def subscriptions_of(user: Any) -> QuerySet[Subscription]:
     )
 
 
+def folders_of(user: Any) -> QuerySet[Folder]:
+    """The reader's folders, by name."""
+    return Folder.objects.filter(user=user).order_by("name", "id")
+
+
 def own_subscription(user: Any, pk: int) -> Subscription:
     """The reader's subscription ``pk``; raises Subscription.DoesNotExist for anyone else's."""
     return subscriptions_of(user).get(pk=pk)

@@ -19,7 +19,13 @@ import httpx
 import pytest
 
 from newsdesk.pipeline.errors import BlockedAddressError, FetchError
-from newsdesk.pipeline.fetch import Fetcher, FetchPolicy, is_public_address, parse_retry_after
+from newsdesk.pipeline.fetch import (
+    Fetcher,
+    FetchPolicy,
+    is_public_address,
+    parse_retry_after,
+    validate_user_agent,
+)
 from newsdesk.pipeline.guard import AddressPolicy, guarded_transport
 from newsdesk.pipeline.hostgate import LocalHostGate, Ticket, local_gate
 from tests.pipeline.rebinding import LoopbackOnly
@@ -236,6 +242,34 @@ def test_it_sends_user_agent_and_accept(http_server: FetchTestServer, fetcher: F
     user_agent, accept = result.content.decode().split("\n")
     assert "Newsdesk" in user_agent
     assert accept == "application/rss+xml"
+
+
+def test_a_user_agent_given_replaces_the_policys(http_server: FetchTestServer, fetcher: Fetcher) -> None:
+    result = fetcher.fetch(
+        http_server.url + "/echo", user_agent="  FeedFriend/2.1 (+https://reader.example) "
+    )
+    assert result.content.decode().split("\n")[0] == "FeedFriend/2.1 (+https://reader.example)"
+
+
+@pytest.mark.parametrize(
+    ("agent", "reason"),
+    [
+        ("Reader\r\nX-Injected: yes", "printable ASCII"),
+        ("Lecteur é", "printable ASCII"),
+        ("x" * 301, "at most 300"),
+    ],
+)
+def test_a_user_agent_that_is_no_header_value_is_refused_for_good(
+    http_server: FetchTestServer, fetcher: Fetcher, agent: str, reason: str
+) -> None:
+    assert reason in (validate_user_agent(agent) or "")
+    with pytest.raises(FetchError, match=reason) as refused:
+        fetcher.fetch(http_server.url + "/echo", user_agent=agent)
+    assert refused.value.permanent
+
+
+def test_a_blank_user_agent_is_the_default() -> None:
+    assert validate_user_agent("") is None and validate_user_agent("   ") is None
 
 
 def test_it_decodes_small_gzip_bodies(http_server: FetchTestServer, fetcher: Fetcher) -> None:

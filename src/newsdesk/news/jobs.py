@@ -36,7 +36,7 @@ from newsdesk.pipeline.feeds import FeedItem, ParsedFeed, discover_feeds, looks_
 from newsdesk.pipeline.fetch import Fetcher, FetchPolicy
 from newsdesk.pipeline.outlets import publisher_key
 from newsdesk.pipeline.sanitize import sanitize_html
-from newsdesk.pipeline.selectors import select_body
+from newsdesk.pipeline.selectors import select_body, validate_selector
 from newsdesk.pipeline.text import html_to_text
 from newsdesk.pipeline.urls import canonicalize_url
 from newsdesk.runtime import leases
@@ -757,11 +757,13 @@ def _page_for(url: str, fetcher: Fetcher, report: RefreshReport, options: FetchO
 def _selected_body(page: Extracted, html: str, selector: str, report: RefreshReport) -> Extracted:
     """The page with its body taken from what the feed's body selector picks on it; as extracted,
     with the reason noted, when the selector picks no text there."""
-    picked = select_body(html, selector, base_url=page.url)
+    unusable = validate_selector(selector)  # set before the check existed, or by hand in the database
+    picked = None if unusable else select_body(html, selector, base_url=page.url)
     text = html_to_text(picked) if picked else ""
     if not text:
+        why = f"is unusable ({unusable})" if unusable else "picks no text there"
         report.warnings.append(
-            f"page {page.url}: the body selector {selector!r} picks no text there; the extracted text is kept"
+            f"page {page.url}: the body selector {selector!r} {why}; the extracted text is kept"
         )
         return page
     return replace(page, text=text, html=sanitize_html(picked or "", page.url))

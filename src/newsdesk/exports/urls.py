@@ -1,4 +1,9 @@
-from django.urls import URLPattern
+from django.urls import URLPattern, path
+
+from newsdesk.exports import views
 
 app_name = "exports"
-urlpatterns: list[URLPattern] = []
+urlpatterns: list[URLPattern] = [
+    path("my-data/", views.page, name="page"),
+    path("my-data/newsdesk-reader.json", views.download, name="download"),
+]

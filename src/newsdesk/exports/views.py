@@ -1,0 +1,60 @@
+"""The reader's data page: download everything as one JSON file, or upload such a file to merge it.
+
+Login required; a reader only ever sees and changes their own data. A refused file is shown with
+the reason on the same page (a 400) and nothing of it is kept (exports/reader.py).
+"""
+
+from __future__ import annotations
+
+import json
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods
+
+from newsdesk.exports.reader import MAX_BYTES, BadFile, export_reader, import_reader
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def page(request: HttpRequest) -> HttpResponse:
+    """GET: the page. POST (a ``file``): import it, then back to the page with what was done."""
+    if request.method != "POST":
+        return render(request, "exports/page.html", {"max_mb": MAX_BYTES // (1024 * 1024)})
+    upload = request.FILES.get("file")
+    problem = None
+    if upload is None:
+        problem = "Choose a file to import."
+    elif (upload.size or 0) > MAX_BYTES:
+        problem = f"The file is larger than {MAX_BYTES // (1024 * 1024)} MB."
+    else:
+        try:
+            report = import_reader(request.user, upload.read())
+        except BadFile as error:
+            problem = f"{error}. Nothing was imported."
+    if problem is not None:
+        context = {"max_mb": MAX_BYTES // (1024 * 1024), "problem": problem}
+        return render(request, "exports/page.html", context, status=400)
+    messages.success(
+        request,
+        "Imported. " + " · ".join(report.lines()) if report.lines() else "The file held nothing to import.",
+    )
+    return redirect("exports:page")
+
+
+@login_required
+@require_GET
+def download(request: HttpRequest) -> HttpResponse:
+    """The reader's data file, as an attachment."""
+    document = json.dumps(export_reader(request.user), ensure_ascii=False, indent=1)
+    name = f"newsdesk-{request.user.get_username()}-{timezone.now():%Y-%m-%d}.json"
+    response = HttpResponse(document + "\n", content_type="application/json; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{_safe(name)}"'
+    return response
+
+
+def _safe(name: str) -> str:
+    return "".join(ch if ch.isascii() and (ch.isalnum() or ch in "-_.") else "_" for ch in name)

@@ -565,3 +565,22 @@ def test_a_url_encoded_label_name_in_the_path(desk: Desk, greader: GReaderApp) -
         f"{path}?{urlencode({'n': '10'})}", HTTP_AUTHORIZATION=f"GoogleLogin auth={greader.auth}"
     )
     assert len(response.json()["items"]) == 3
+
+
+def test_an_edit_of_several_feeds_is_all_or_nothing(desk: Desk, greader: GReaderApp) -> None:
+    response = greader.post(
+        f"{API}/subscription/edit",
+        [("ac", "edit"), ("s", f"feed/{desk.courier.pk}"), ("s", "feed/999999"), ("a", "user/-/label/Moved")],
+    )
+    assert response.status_code == 400
+    assert Subscription.objects.get(user=desk.alice, feed=desk.courier).folder == desk.news
+    assert not Folder.objects.filter(name="Moved").exists()
+
+
+def test_a_feed_stream_by_url_in_the_path(desk: Desk, greader: GReaderApp) -> None:
+    path = f"{API}/stream/contents/feed/" + "https%3A%2F%2Fherald.example%2Ffeed"
+    response = greader.client.get(path, HTTP_AUTHORIZATION=f"GoogleLogin auth={greader.auth}")
+    assert {item["title"] for item in response.json()["items"]} == {
+        "Storm warning for the coast",
+        "Fishing quotas cut",
+    }

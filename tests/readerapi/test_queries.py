@@ -67,7 +67,7 @@ REQUESTS: list[tuple[str, Callable[[GReaderApp, list[str]], Any], int]] = [
     (
         "contents starred",
         lambda app, ids: app.get(f"{API}/stream/contents/{STARRED}", {"n": "100", "xt": READ}),
-        4,
+        5,
     ),
     (
         "items/contents",
@@ -90,9 +90,9 @@ FEVER: list[tuple[str, dict[str, Any], tuple[str, ...], int]] = [
     ("feeds", {}, ("feeds",), 3),
     ("items", {"since_id": 0}, ("items",), 6),
     ("unread", {}, ("unread_item_ids",), 5),
-    ("saved", {}, ("saved_item_ids",), 4),
+    ("saved", {}, ("saved_item_ids",), 5),
     ("mark group", {"mark": "group", "as": "read", "id": 0, "before": 4102444800}, (), 8),
-    ("mark item", {"mark": "item", "as": "saved", "id": "HARBOUR"}, (), 7),
+    ("mark item", {"mark": "item", "as": "saved", "id": "HARBOUR"}, (), 8),
 ]
 
 

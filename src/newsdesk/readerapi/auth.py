@@ -101,7 +101,9 @@ def fever_session(request: HttpRequest, api_key: str) -> Token | None:
     limit, address = _fever_limit(), throttle.client_address(request)
     if throttle.exceeded(limit, address):
         raise TooManyFailures
-    token = tokens.check_fever_key(api_key) if api_key else None
+    if not api_key:
+        return None  # no key is no guess: not counted
+    token = tokens.check_fever_key(api_key)
     if token is None:
         throttle.record(limit, address)
     return token

@@ -23,6 +23,7 @@ from datetime import datetime
 from typing import Any
 
 from django.contrib.auth.models import User
+from django.db import transaction
 from django.db.models import Count, Max, Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
@@ -181,24 +182,37 @@ def subscription_edit(request: HttpRequest) -> HttpResponse:
         raise BadParameter("s must name feeds (feed/URL or feed/ID)")
     add_folder, remove_folder = _folder_name(add, user, "a"), _folder_name(remove, user, "r")
     subs = library.subscriptions(user)
-    for position, stream in enumerate(parsed):
-        title = titles[position] if position < len(titles) else None
-        if action == "subscribe":
-            _subscribe(user, stream, title or "", add_folder)
-            continue
-        sub = _subscription(user, stream, subs)
-        if sub is None:
-            raise BadParameter(f"s: {stream.id_for(user.pk)[:200]} is not one of your subscriptions")
-        if action == "unsubscribe":
-            subs_actions.unsubscribe(sub)
-            continue
-        if title is not None:
-            subs_actions.rename(sub, title)
-        if add_folder:
-            subs_actions.move(sub, add_folder)
-        elif remove_folder and sub.folder and sub.folder.name == remove_folder:
-            subs_actions.move(sub, None)
+    with transaction.atomic():  # several feeds at once: all of them, or none when one is refused
+        for position, stream in enumerate(parsed):
+            title = titles[position] if position < len(titles) else None
+            _edit_one(user, action, stream, title, add_folder, remove_folder, subs)
     return text("OK")
+
+
+def _edit_one(
+    user: User,
+    action: str,
+    stream: ids.Stream,
+    title: str | None,
+    add_folder: str | None,
+    remove_folder: str | None,
+    subs: list[Subscription],
+) -> None:
+    if action == "subscribe":
+        _subscribe(user, stream, title or "", add_folder)
+        return
+    sub = _subscription(user, stream, subs)
+    if sub is None:
+        raise BadParameter(f"s: {stream.id_for(user.pk)[:200]} is not one of your subscriptions")
+    if action == "unsubscribe":
+        subs_actions.unsubscribe(sub)
+        return
+    if title is not None:
+        subs_actions.rename(sub, title)
+    if add_folder:
+        subs_actions.move(sub, add_folder)
+    elif remove_folder and sub.folder and sub.folder.name == remove_folder:
+        subs_actions.move(sub, None)
 
 
 def _subscribe(user: User, stream: ids.Stream, title: str, folder: str | None) -> Subscription:
@@ -587,8 +601,6 @@ def mark_all_as_read(request: HttpRequest) -> HttpResponse:
     user = _user(request)
     stream = ids.parse_stream(stream_id, user.pk, "s")
     articles = _stream_articles(user, stream, library.subscriptions(user))
-    if stream.kind == ids.STARRED:  # saved articles outside the subscriptions are the reader's too
-        articles = articles.filter(pk__in=library.reachable(user).values("pk"))
     if up_to is not None:
         articles = articles.filter(sort_at__lte=up_to)
     library.mark_all_read(user, articles)

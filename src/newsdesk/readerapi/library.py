@@ -31,6 +31,7 @@ from newsdesk.readers import rules
 from newsdesk.readers.models import Folder, ReadState, SavedArticle, Subscription
 from newsdesk.readers.options import unread_window
 from newsdesk.readers.subscriptions import subscribed_articles, subscriptions_of
+from newsdesk.readers.subscriptions import visible as subscriptions_visible
 
 
 def subscriptions(user: Any) -> list[Subscription]:
@@ -81,15 +82,20 @@ def of_subscriptions(user: Any, *, feed_ids: Iterable[int] | None = None) -> Que
     return articles
 
 
-def saved_articles(user: Any) -> QuerySet[Article]:
-    return Article.objects.filter(saved_by__user=user)
-
-
 def reachable(user: Any) -> QuerySet[Article]:
-    """Every article the reader may read or mark through an app: subscribed (rules applied) or saved."""
-    return Article.objects.filter(
-        Q(pk__in=of_subscriptions(user).values("pk")) | Q(pk__in=saved_articles(user).values("pk"))
-    )
+    """Every article the reader may read or mark through an app: of their subscriptions or saved,
+    their block and keep rules applied.
+
+    One condition on the article row (its feed among the reader's, or a saved row for it), so a
+    look-up by id or a range of ids stays on the primary key.
+    """
+    feeds = Subscription.objects.filter(user=user).values("feed_id")
+    return subscriptions_visible(user, Article.objects.filter(Q(feed_id__in=feeds) | Q(saved(user))))
+
+
+def saved_articles(user: Any) -> QuerySet[Article]:
+    """The reader's saved articles (starred, in Google Reader's words) that the rules let through."""
+    return reachable(user).filter(saved(user))
 
 
 def reachable_ids(user: Any, ids: Iterable[int]) -> list[int]:

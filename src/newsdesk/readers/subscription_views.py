@@ -72,7 +72,7 @@ def _groups(user: Any) -> tuple[list[FolderGroup], list[Folder]]:
         sub.unread = unread.get(sub.feed_id, 0)  # type: ignore[attr-defined]
         (by_folder[sub.folder_id] if sub.folder_id else loose).items.append(sub)
     groups = list(by_folder.values())
-    return ([*groups, loose] if loose.items or not groups else groups), folders
+    return ([*groups, loose] if loose.items else groups), folders
 
 
 def _list(request: HttpRequest, **forms: Any) -> HttpResponse:

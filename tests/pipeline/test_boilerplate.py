@@ -8,6 +8,7 @@ import pytest
 
 from newsdesk.pipeline.boilerplate import (
     Context,
+    SharedLines,
     clean_text,
     is_boilerplate_line,
     line_key,
@@ -107,6 +108,7 @@ def test_a_text_that_is_all_meta_is_kept_whole() -> None:
         ["ila/dpa"],
         ["Related: Lighthouse keeper retires after forty years"],
         ["Share on Facebook", "© Harbour News"],
+        ["Tel.: +49 40 300 30 1141", "E-Mail: presse@harbour-news.example"],
     ],
 )
 def test_boilerplate_closing_the_body_goes(tail: list[str]) -> None:
@@ -160,6 +162,20 @@ def test_repeated_lines_and_boxes_of_an_outlet_go() -> None:
     for text, title in items:
         cleaned = clean_text(text, title=title, site_name="Harbour Tech", repeated=repeated)
         assert cleaned == text.split("\n\n")[0]
+
+
+def test_shared_lines_read_the_items_only_when_asked() -> None:
+    calls = []
+
+    def articles() -> list[tuple[str, str]]:
+        calls.append(1)
+        return _feed_items()
+
+    shared = SharedLines(articles)
+    assert not calls
+    text, title = _feed_items()[0]
+    assert clean_text(text, title=title, repeated=shared) == text.split("\n\n")[0]
+    assert "key: company" in shared and len(calls) == 1
 
 
 def test_line_key_replaces_the_title_and_digits() -> None:

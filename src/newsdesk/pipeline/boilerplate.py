@@ -31,7 +31,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from difflib import SequenceMatcher
@@ -44,6 +44,7 @@ __all__ = [
     "CREDIT_LINE",
     "READ_ALSO_LINE",
     "Context",
+    "SharedLines",
     "clean_text",
     "is_boilerplate_line",
     "line_key",
@@ -67,6 +68,8 @@ MAX_META_CHARS = 160
 TITLE_SIMILARITY = 0.85
 #: A kicker line may hold the whole title and at most this many words more.
 KICKER_EXTRA_WORDS = 5
+#: A closing contact line (an e-mail address, a phone number) is at most this long.
+MAX_CONTACT_CHARS = 120
 #: A tail line (prompt, copyright) is at most this long.
 MAX_TAIL_CHARS = 320
 #: An info box: at least this many ``Key: value`` lines among the last lines...
@@ -190,6 +193,9 @@ MAX_READ_ALSO_CHARS = 250
 MAX_CREDIT_CHARS = 200
 MAX_BOILERPLATE_CHARS = 160
 
+#: A press contact's address or number, which a short closing line holding one is.
+EMAIL = re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b")
+PHONE = re.compile(r"(?:\+\s?\d{1,3}|\(0?\d{2,5}\)|\b0\d{2,5})[\s./()\-–]*\d[\d\s./()\-–]{4,}\d")
 #: "Key: value" on one line (or a key alone on one, its value on the next line of the paragraph).
 PAIR = re.compile(r"^[^\W\d][^:\n]{0,28}:(?:\s*\n?\s*\S.{0,80})?$", re.DOTALL)
 #: Separators of a row of meta parts ("12.01.2020 | Politik | By Anna Berg").
@@ -290,6 +296,33 @@ def repeated_lines(articles: Iterable[tuple[str, str | None]]) -> frozenset[str]
     return frozenset(key for key, count in counts.items() if count >= needed)
 
 
+class SharedLines(Collection[str]):
+    """``repeated_lines`` of a feed's items, worked out on first use.
+
+    ``articles`` gives the (text, title) of every item when called; a refresh whose items are all
+    unchanged never asks, so it never pays for reading them.
+    """
+
+    def __init__(self, articles: Callable[[], Iterable[tuple[str, str | None]]]) -> None:
+        self._articles = articles
+        self._keys: frozenset[str] | None = None
+
+    @property
+    def keys(self) -> frozenset[str]:
+        if self._keys is None:
+            self._keys = repeated_lines(self._articles())
+        return self._keys
+
+    def __contains__(self, key: object) -> bool:
+        return key in self.keys
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.keys)
+
+    def __len__(self) -> int:
+        return len(self.keys)
+
+
 # --- The head ------------------------------------------------------------------------------------
 
 
@@ -323,10 +356,7 @@ def _is_title(line: str, title: str | None) -> bool:
         return True
     if len(title_words) < 2:
         return False
-    if (
-        SequenceMatcher(None, " ".join(words), " ".join(title_words), autojunk=False).ratio()
-        >= TITLE_SIMILARITY
-    ):
+    if _similar(" ".join(words), " ".join(title_words)):
         return True
     if (
         len(title_words) >= 3
@@ -336,6 +366,14 @@ def _is_title(line: str, title: str | None) -> bool:
         return True
     # A title cut short (a feed's truncated headline) or split over two lines.
     return len(words) >= max(3, 0.6 * len(title_words)) and title_words[: len(words)] == words
+
+
+def _similar(line: str, title: str) -> bool:
+    """difflib's ratio at least ``TITLE_SIMILARITY``, its cheap upper bounds tried first."""
+    if 2 * min(len(line), len(title)) < TITLE_SIMILARITY * (len(line) + len(title)):
+        return False
+    matcher = SequenceMatcher(None, line, title, autojunk=False)
+    return matcher.quick_ratio() >= TITLE_SIMILARITY and matcher.ratio() >= TITLE_SIMILARITY
 
 
 def _is_site(line: str, site_name: str | None) -> bool:
@@ -470,6 +508,8 @@ def _is_tail_line(line: str, context: Context, repeated: Collection[str]) -> boo
     if COPYRIGHT.search(line) or (len(line) <= 200 and PROMPT.search(line)):
         return True
     if SIGNATURE.match(line.strip()) and len(line) <= 30:
+        return True
+    if len(line) <= MAX_CONTACT_CHARS and (EMAIL.search(line) or PHONE.search(line)):
         return True
     return _is_date_line(line, context) or _is_title(line, context.title)
 

@@ -1,7 +1,9 @@
 """Alert rules meet articles: matched in the database when an article is enriched or its story moves.
 
 Matching is one query for every rule kind together (the database joins the article's hashtags,
-entities and outlet against the rules), never rules × articles in Python. Notifications are
+entities and outlet against the rules), never rules × articles in Python. Rules on a saved search
+(kind ``search``) are one full-text query each, restricted to the article (the search app's index
+answers it by the article's id), with the saved search's own filters. Notifications are
 unique per (rule, article), so enriching an article again notifies nobody twice. Deliveries
 (email, webhook) are queued as tasks after the transaction commits.
 """
@@ -79,9 +81,31 @@ def reason_for(rule: AlertRule) -> str:
     return "matches"
 
 
+def search_rules_matching(article: Article) -> list[tuple[AlertRule, str]]:
+    """Active rules on a saved search that finds this article, each with its reason."""
+    from newsdesk.search.engine import SearchError
+    from newsdesk.search.params import SearchParams
+
+    rules = AlertRule.objects.filter(
+        active=True, kind=AlertKind.SEARCH, saved_search__isnull=False
+    ).select_related("saved_search", "user")
+    matched = []
+    for rule in rules:
+        saved = rule.saved_search
+        assert saved is not None  # filtered above
+        try:
+            params = SearchParams.from_query(saved.query)
+        except SearchError as problem:
+            log.warning("saved search %s cannot run: %s", saved.pk, problem)
+            continue
+        if params.matches(article.pk, user=rule.user):
+            matched.append((rule, f"matches your search “{saved.name[:150]}”"))
+    return matched
+
+
 def evaluate(article: Article) -> list[Notification]:
     """Notify every rule the article matches and that was not notified of it yet; returns the new ones."""
-    matched = []
+    matched = search_rules_matching(article)
     for rule in rules_matching(article):
         # The database found the substring; whole words are checked here, on those few rules only.
         if rule.kind == AlertKind.KEYWORD and not contains_words(

@@ -83,14 +83,27 @@ class Sql:
         return " AND ".join(self.parts) if self.parts else "1=1"
 
 
-# After = the last row of the previous page: (score, id) by relevance, (sort_at, id) by time.
-After = tuple[Any, int] | None
+@dataclass(frozen=True)
+class Position:
+    """Where the previous page ended: its last row's key (score, or sort_at by time) and id, and the
+    ranking window it was ranked in (``SqliteBackend``), so that the next page ranks in the same."""
+
+    key: Any
+    article_id: int
+    window: int | None = None
+
+
+After = Position | None
+
+
+@dataclass
+class Page:
+    rows: list[Row]
+    window: int | None = None  # the lowest article id ranked, when only the newest matches were
 
 
 class Backend(Protocol):
-    def match(
-        self, query: ParsedQuery, filters: Filters, *, sort: str, after: After, limit: int
-    ) -> list[Row]: ...
+    def match(self, query: ParsedQuery, filters: Filters, *, sort: str, after: After, limit: int) -> Page: ...
 
     def highlight(self, query: ParsedQuery, ids: list[int]) -> dict[int, tuple[str, str]]: ...
 
@@ -126,6 +139,42 @@ def filter_sql(filters: Filters, sql: Sql, article: str = "a") -> None:
                 sql.add("1=0")
 
 
+def id_filter_sql(filters: Filters, sql: Sql, column: str) -> None:
+    """The filters as sets of article ids that ``column`` must be in: each set is read from an index
+    (outlet, story, language, time, hashtag, entity, feed), so that the full-text index can stay the
+    outer loop and test each match against the sets instead of reading its article row. (On the FTS
+    side the column is written ``+rowid``: without the plus SQLite may turn the set inside out and
+    run the full-text query once per id in it.)"""
+    article_ids = f"{column} IN (SELECT id FROM {ARTICLE} WHERE"
+    if filters.source is not None:
+        sql.add(f"{article_ids} source_id = %s)", filters.source)
+    if filters.story is not None:
+        sql.add(f"{article_ids} story_id = %s)", filters.story)
+    if filters.language:
+        sql.add(f"{article_ids} language = %s)", filters.language)
+    if filters.since is not None and filters.until is not None:
+        sql.add(
+            f"{article_ids} sort_at >= %s AND sort_at < %s)", _adapt(filters.since), _adapt(filters.until)
+        )
+    elif filters.since is not None:
+        sql.add(f"{article_ids} sort_at >= %s)", _adapt(filters.since))
+    elif filters.until is not None:
+        sql.add(f"{article_ids} sort_at < %s)", _adapt(filters.until))
+    if filters.tag:
+        sql.add(
+            f"{column} IN (SELECT t.article_id FROM {ARTICLE_TAG} t JOIN {TAG} g ON g.id = t.tag_id WHERE g.slug = %s)",
+            filters.tag,
+        )
+    if filters.entity is not None:
+        sql.add(f"{column} IN (SELECT article_id FROM {ARTICLE_ENTITY} WHERE entity_id = %s)", filters.entity)
+    if filters.feeds is not None:
+        sql.add(
+            f"{article_ids} feed_id IN ({', '.join(['%s'] * len(filters.feeds)) or 'NULL'}))", *filters.feeds
+        )
+    if filters.ids is not None:
+        sql.add(f"{column} IN ({', '.join(['%s'] * len(filters.ids)) or 'NULL'})", *filters.ids)
+
+
 def _adapt(moment: datetime) -> Any:
     return connection.ops.adapt_datetimefield_value(moment)
 
@@ -145,6 +194,14 @@ def fetch(sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
 # --- SQLite FTS5 -----------------------------------------------------------------------------------
 
 FTS = "search_article_fts"
+SCORE = f"(-bm25({FTS}, {TITLE_WEIGHT}, 1.0))"
+# A query matching at least COMMON articles is ranked over the RANK_WINDOW newest of them.
+COMMON = 2000
+RANK_WINDOW = 2000
+
+
+def _rows(rows: list[tuple[Any, ...]]) -> list[Row]:
+    return [Row(pk, float(score), as_datetime(at), story) for pk, score, at, story in rows]
 
 
 def fts5_term(term: Term) -> str:
@@ -153,37 +210,117 @@ def fts5_term(term: Term) -> str:
 
 
 def fts5_expression(query: ParsedQuery) -> str:
-    """Every positive term, none of the negative ones."""
-    expression = " AND ".join(fts5_term(t) for t in query.positive)
+    """Every positive term (or any, with ``any_term``), none of the negative ones."""
+    expression = (" OR " if query.any_term else " AND ").join(fts5_term(t) for t in query.positive)
     if query.negative:
         expression = f"({expression}) NOT ({' OR '.join(fts5_term(t) for t in query.negative)})"
     return expression
 
 
 class SqliteBackend:
-    def match(
-        self, query: ParsedQuery, filters: Filters, *, sort: str, after: After, limit: int
-    ) -> list[Row]:
-        score = f"(-bm25({FTS}, {TITLE_WEIGHT}, 1.0))"
+    """Three plans, chosen by how many articles the query matches (one cheap count, capped at COMMON):
+
+    * fewer than COMMON: every match is ranked (or sorted by time) with its article row;
+    * COMMON or more, by relevance: only the RANK_WINDOW newest matches (by id, i.e. the most
+      recently stored) that pass the filters are ranked; BM25 over tens of thousands of matches of a
+      word such as "said" would take a second, and in news the newest reports of a common word are
+      the ones sought;
+    * COMMON or more, newest first: articles are read newest first from their time index and each
+      is checked against the matches (a common query fills a page within a few dozen articles).
+    """
+
+    def match(self, query: ParsedQuery, filters: Filters, *, sort: str, after: After, limit: int) -> Page:
+        expression = fts5_expression(query)
+        if filters.ids is None and self._common(expression):
+            if sort == "newest":
+                return self._newest_first(expression, filters, after, limit)
+            return self._ranked_window(expression, filters, after, limit)
+        return self._every_match(expression, filters, sort=sort, after=after, limit=limit)
+
+    def _common(self, expression: str) -> bool:
+        rows = fetch(
+            f"SELECT count(*) FROM (SELECT 1 FROM {FTS} WHERE {FTS} MATCH %s LIMIT {COMMON})", [expression]
+        )
+        return bool(rows) and rows[0][0] >= COMMON
+
+    def _every_match(self, expression: str, filters: Filters, *, sort: str, after: After, limit: int) -> Page:
         sql = Sql()
-        sql.add(f"{FTS} MATCH %s", fts5_expression(query))
-        filter_sql(filters, sql)
+        sql.add(f"{FTS} MATCH %s", expression)
+        id_filter_sql(filters, sql, f"+{FTS}.rowid")
         if sort == "newest":
             order = "a.sort_at DESC, a.id DESC"
             if after is not None:
-                moment = _adapt(after[0])
-                sql.add("(a.sort_at < %s OR (a.sort_at = %s AND a.id < %s))", moment, moment, after[1])
+                moment = _adapt(after.key)
+                sql.add(
+                    "(a.sort_at < %s OR (a.sort_at = %s AND a.id < %s))", moment, moment, after.article_id
+                )
         else:
             order = "score DESC, a.id DESC"
             if after is not None:
-                sql.add(f"({score} < %s OR ({score} = %s AND a.id < %s))", after[0], after[0], after[1])
+                sql.add(
+                    f"({SCORE} < %s OR ({SCORE} = %s AND a.id < %s))", after.key, after.key, after.article_id
+                )
         # CROSS JOIN keeps the FTS index the outer loop: the other way round probes it per article.
+        # Only for a few given articles is probing each (by rowid) the quicker way.
+        join = "JOIN" if filters.ids is not None else "CROSS JOIN"
         rows = fetch(
-            f"SELECT a.id, {score} AS score, a.sort_at, a.story_id FROM {FTS}"
-            f" CROSS JOIN {ARTICLE} a ON a.id = {FTS}.rowid WHERE {sql.where} ORDER BY {order} LIMIT %s",
+            f"SELECT a.id, {SCORE} AS score, a.sort_at, a.story_id FROM {FTS}"
+            f" {join} {ARTICLE} a ON a.id = {FTS}.rowid WHERE {sql.where} ORDER BY {order} LIMIT %s",
             [*sql.params, limit],
         )
-        return [Row(pk, float(s), as_datetime(at), story) for pk, s, at, story in rows]
+        return Page(_rows(rows))
+
+    def _ranked_window(self, expression: str, filters: Filters, after: After, limit: int) -> Page:
+        sql = Sql()
+        sql.add(f"{FTS} MATCH %s", expression)
+        id_filter_sql(filters, sql, f"+{FTS}.rowid")
+        window = after.window if after is not None else self._window(sql)
+        if window is not None:
+            sql.add(f"{FTS}.rowid >= %s", window)
+        if after is not None:
+            sql.add(
+                f"({SCORE} < %s OR ({SCORE} = %s AND {FTS}.rowid < %s))",
+                after.key,
+                after.key,
+                after.article_id,
+            )
+        # Ranked in the index alone; only the page's rows are joined to their articles.
+        rows = fetch(
+            f"SELECT a.id, m.score, a.sort_at, a.story_id FROM"
+            f" (SELECT {FTS}.rowid AS id, {SCORE} AS score FROM {FTS} WHERE {sql.where}"
+            f" ORDER BY score DESC, {FTS}.rowid DESC LIMIT %s) m"
+            f" JOIN {ARTICLE} a ON a.id = m.id ORDER BY m.score DESC, a.id DESC",
+            [*sql.params, limit],
+        )
+        return Page(_rows(rows), window)
+
+    def _window(self, sql: Sql) -> int | None:
+        """The id of the RANK_WINDOW-th newest match passing the filters; None when fewer match."""
+        rows = fetch(
+            f"SELECT {FTS}.rowid FROM {FTS} WHERE {sql.where} ORDER BY {FTS}.rowid DESC LIMIT 1 OFFSET %s",
+            [*sql.params, RANK_WINDOW - 1],
+        )
+        return int(rows[0][0]) if rows else None
+
+    def _newest_first(self, expression: str, filters: Filters, after: After, limit: int) -> Page:
+        sql = Sql()
+        if filters == Filters():
+            # Each article checked in the index by its id: a common query fills a page within dozens.
+            sql.add(f"EXISTS (SELECT 1 FROM {FTS} WHERE {FTS}.rowid = a.id AND {FTS} MATCH %s)", expression)
+        else:
+            # The matches and each filter as sets of ids, read once; the time index walked newest
+            # first against them (the pluses keep SQLite from driving the walk from a set instead).
+            sql.add(f"+a.id IN (SELECT rowid FROM {FTS} WHERE {FTS} MATCH %s)", expression)
+            id_filter_sql(filters, sql, "+a.id")
+        if after is not None:
+            moment = _adapt(after.key)
+            sql.add("(a.sort_at < %s OR (a.sort_at = %s AND a.id < %s))", moment, moment, after.article_id)
+        rows = fetch(
+            f"SELECT a.id, 0.0, a.sort_at, a.story_id FROM {ARTICLE} a"
+            f" WHERE {sql.where} ORDER BY a.sort_at DESC, a.id DESC LIMIT %s",
+            [*sql.params, limit],
+        )
+        return Page(_rows(rows))
 
     def highlight(self, query: ParsedQuery, ids: list[int]) -> dict[int, tuple[str, str]]:
         if not ids:
@@ -191,8 +328,10 @@ class SqliteBackend:
         marks = f"'{MARK_START}', '{MARK_END}'"
         rows = fetch(
             f"SELECT rowid, highlight({FTS}, 0, {marks}), snippet({FTS}, 1, {marks}, '…', {SNIPPET_WORDS})"
-            f" FROM {FTS} WHERE {FTS} MATCH %s AND rowid IN ({', '.join(['%s'] * len(ids))})",
-            [fts5_expression(query), *ids],
+            # The range bounds the index read; the plus keeps SQLite from running the query once per id.
+            f" FROM {FTS} WHERE {FTS} MATCH %s AND {FTS}.rowid BETWEEN %s AND %s"
+            f" AND +{FTS}.rowid IN ({', '.join(['%s'] * len(ids))})",
+            [fts5_expression(query), min(ids), max(ids), *ids],
         )
         return {pk: (title or "", snippet or "") for pk, title, snippet in rows}
 
@@ -219,7 +358,11 @@ def tsquery_term(term: Term, config: str, params: list[Any]) -> str:
 
 def tsquery(query: ParsedQuery, config: str, params: list[Any]) -> str:
     """The whole query as one tsquery of ``config``."""
-    expression = " && ".join(tsquery_term(t, config, params) for t in query.positive)
+    expression = (" || " if query.any_term else " && ").join(
+        tsquery_term(t, config, params) for t in query.positive
+    )
+    if query.negative:
+        expression = f"({expression})"
     for term in query.negative:
         expression += f" && !!{tsquery_term(term, config, params)}"
     return f"({expression})"
@@ -255,12 +398,10 @@ class PostgresBackend:
             sql.params.extend(params)
         sql.parts.append("(" + " OR ".join(branches) + ")" if branches else "1=0")
 
-    def match(
-        self, query: ParsedQuery, filters: Filters, *, sort: str, after: After, limit: int
-    ) -> list[Row]:
+    def match(self, query: ParsedQuery, filters: Filters, *, sort: str, after: After, limit: int) -> Page:
         configs = self.configs()
         if not configs:
-            return []
+            return Page([])
         rank_params: list[Any] = []
         score = f"ts_rank(d.document, {self._query_case(query, configs, rank_params)}, 1)"
         sql = Sql()
@@ -269,7 +410,7 @@ class PostgresBackend:
         if sort == "newest":
             order = "a.sort_at DESC, a.id DESC"
             if after is not None:
-                sql.add("(a.sort_at, a.id) < (%s, %s)", after[0], after[1])
+                sql.add("(a.sort_at, a.id) < (%s, %s)", after.key, after.article_id)
             select = f"SELECT a.id, 0.0 AS score, a.sort_at, a.story_id FROM {DOCUMENT} d"
             params = sql.params
         else:
@@ -285,11 +426,11 @@ class PostgresBackend:
             outer_params: list[Any] = []
             if after is not None:
                 outer = " WHERE (score < %s::real OR (score = %s::real AND id < %s))"
-                outer_params = [after[0], after[0], after[1]]
+                outer_params = [after.key, after.key, after.article_id]
             rows = fetch(
                 f"SELECT * FROM ({inner}) m{outer} ORDER BY {order} LIMIT %s", [*params, *outer_params, limit]
             )
-        return [Row(pk, float(s), as_datetime(at), story) for pk, s, at, story in rows]
+        return Page(_rows(rows))
 
     def highlight(self, query: ParsedQuery, ids: list[int]) -> dict[int, tuple[str, str]]:
         if not ids:

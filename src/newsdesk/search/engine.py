@@ -32,11 +32,12 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import math
 import re
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from django.utils.html import escape
@@ -49,6 +50,7 @@ from newsdesk.search.backends import (
     After,
     Backend,
     Filters,
+    Position,
     Row,
     Sql,
     as_datetime,
@@ -163,13 +165,16 @@ def more_like_this(
     return Results(_hits(db, ParsedQuery(), page), more, ParsedQuery(), "relevance", "vector")
 
 
-def matches(article_id: int, query: str, **filter_args: Any) -> bool:
-    """Whether one article matches a full-text search (alert rules on saved searches)."""
+def matches(
+    article_id: int, query: str, *, user: Any = None, subscribed: bool = False, **filter_args: Any
+) -> bool:
+    """Whether one article matches a full-text search and its filters (alert rules on saved searches)."""
     parsed = parse_query(query)
     if not parsed.searchable:
         return False
-    filters = replace(Filters(**filter_args), ids=(article_id,))
-    return bool(backend().match(parsed, filters, sort="relevance", after=None, limit=1))
+    feeds = _subscribed_feeds(user) if subscribed else None
+    filters = Filters(**filter_args, feeds=feeds, ids=(article_id,))
+    return bool(backend().match(parsed, filters, sort="relevance", after=None, limit=1).rows)
 
 
 # --- text ------------------------------------------------------------------------------------------
@@ -179,32 +184,43 @@ def _text_page(
     db: Backend, parsed: ParsedQuery, filters: Filters, *, sort: str, cursor: str | None, limit: int
 ) -> tuple[list[Row], str | None]:
     after = _decode_after(cursor, sort)
-    rows = db.match(parsed, filters, sort=sort, after=after, limit=limit + 1)
-    more = len(rows) > limit
-    rows = rows[:limit]
+    page = db.match(parsed, filters, sort=sort, after=after, limit=limit + 1)
+    rows = page.rows[:limit]
     next_cursor = None
-    if more and rows:
+    if len(page.rows) > limit and rows:
         last = rows[-1]
         key: Any = last.sort_at.isoformat() if sort == "newest" else last.score
-        next_cursor = _encode({"k": sort, "v": key, "i": last.article_id})
+        position = {"k": sort, "v": key, "i": last.article_id}
+        if page.window is not None:
+            position["w"] = page.window
+        next_cursor = _encode(position)
     return rows, next_cursor
 
 
 def _decode_after(cursor: str | None, sort: str) -> After:
+    """The last row of the previous page, from a cursor of this sort; SearchError for any other."""
     if not cursor:
         return None
     data = _decode(cursor)
-    if data.get("k") != sort or not isinstance(data.get("i"), int):
+    raw_pk, value, window = data.get("i"), data.get("v"), data.get("w")
+    if data.get("k") != sort or not _is_id(raw_pk) or not (window is None or _is_id(window)):
         raise SearchError("this cursor belongs to another search")
-    value = data.get("v")
-    if sort == "newest":
-        try:
-            return (datetime.fromisoformat(str(value)), data["i"])
-        except ValueError as exc:
-            raise SearchError("malformed cursor") from exc
-    if not isinstance(value, int | float) or isinstance(value, bool):
-        raise SearchError("malformed cursor")
-    return (float(value), data["i"])
+    pk = int(raw_pk)  # type: ignore[arg-type]  # _is_id: an int
+    try:
+        if sort == "newest":
+            moment = datetime.fromisoformat(str(value))
+            if moment.tzinfo is None:
+                raise ValueError("no time zone")
+            return Position(moment.astimezone(UTC), pk)
+        if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+            raise ValueError("not a score")
+        return Position(float(value), pk, window)
+    except (ValueError, OverflowError) as exc:
+        raise SearchError("malformed cursor") from exc
+
+
+def _is_id(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and 0 < value < 2**63
 
 
 # --- vectors and fusion ---------------------------------------------------------------------------
@@ -222,7 +238,7 @@ def _embed_query(text: str) -> Any:
         if name not in _embedders:
             _embedders[name] = get_embedder(name)
         embedder = _embedders[name]
-    return embedder.embed_one(text)[0]
+    return embedder.embed_one(text)
 
 
 def _article_vector(article_id: int) -> Any:
@@ -269,8 +285,8 @@ def _holding_any(db: Backend, terms: tuple[Term, ...], ids: tuple[int, ...]) -> 
     holding: set[int] = set()
     for term in terms:
         alone = ParsedQuery((Term(term.words, prefix=term.prefix),))
-        rows = db.match(alone, Filters(ids=ids), sort="relevance", after=None, limit=len(ids))
-        holding.update(row.article_id for row in rows)
+        page = db.match(alone, Filters(ids=ids), sort="relevance", after=None, limit=len(ids))
+        holding.update(row.article_id for row in page.rows)
     return holding
 
 
@@ -289,8 +305,16 @@ def _fused_page(
     if mode == "vector":
         ranked = vector_rows
     else:
-        text_rows = db.match(parsed, filters, sort="relevance", after=None, limit=FUSION_DEPTH)
-        ranked = fuse([text_rows, vector_rows])
+        # Every word, and any of the words: a long query that no article holds whole still meets
+        # the text, while the articles that hold all of it rank first.
+        every = db.match(parsed, filters, sort="relevance", after=None, limit=FUSION_DEPTH).rows
+        loose = replace(parsed, any_term=True)
+        some = (
+            db.match(loose, filters, sort="relevance", after=None, limit=FUSION_DEPTH).rows
+            if parsed.positive[1:]
+            else []
+        )
+        ranked = fuse([every, some, vector_rows])
     if sort == "newest":
         ranked = sorted(ranked, key=lambda r: (r.sort_at, r.article_id), reverse=True)
     page = ranked[offset : offset + limit]

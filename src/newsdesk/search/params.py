@@ -23,13 +23,14 @@ from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
 from newsdesk.news.models import Source
-from newsdesk.search.engine import MODES, SORTS, Results, SearchError, search
+from newsdesk.search.engine import MODES, SORTS, Results, SearchError, matches, search
 from newsdesk.search.query import MAX_QUERY_CHARS
 
 KEYS = ("q", "source", "tag", "entity", "language", "since", "until", "story", "mine", "sort", "mode")
 _LANGUAGE = re.compile(r"^[a-z]{2,3}(?:-[a-z0-9]{2,8})?$")
 _SLUG = re.compile(r"^[-\w]{1,100}$")
 MAX_ID = 2**63 - 1
+_ID = re.compile(r"^[0-9]{1,19}$")
 
 
 @dataclass(frozen=True)
@@ -104,6 +105,10 @@ class SearchParams:
             **self.filter_kwargs(),
         )
 
+    def matches(self, article_id: int, *, user: Any = None) -> bool:
+        """Whether this article is one this search finds (whatever the sort and mode)."""
+        return matches(article_id, self.q, user=user, subscribed=self.mine, **self.filter_kwargs())
+
     @property
     def filtered(self) -> bool:
         """Whether any filter narrows the search."""
@@ -130,7 +135,7 @@ def _number(value: Any, name: str) -> int | None:
     text = str(value or "").strip()
     if not text:
         return None
-    if not text.isdigit() or not 0 < int(text) <= MAX_ID:
+    if not _ID.match(text) or not 0 < int(text) <= MAX_ID:
         raise SearchError(f"{name} must be a positive whole number")
     return int(text)
 
@@ -138,7 +143,7 @@ def _number(value: Any, name: str) -> int | None:
 def _source(value: Any) -> int | None:
     """An outlet id, or the outlet of a domain (one query); an unknown domain matches nothing."""
     text = str(value or "").strip().lower()
-    if not text or text.isdigit():
+    if not text or _ID.match(text) or text.isdigit():
         return _number(text, "source")
     if len(text) > 253 or not re.match(r"^[a-z0-9.-]+$", text):
         raise SearchError("source must be an outlet's id or domain")
@@ -157,6 +162,7 @@ def _moment(value: Any, name: str, *, end_of_day: bool) -> datetime | None:
             moment = datetime.combine(day, time(), tzinfo=UTC)
             return moment + timedelta(days=1) if end_of_day else moment
         moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+        moment = moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+        return moment.astimezone(UTC)  # overflows here, not in the database, past the calendar
     except (ValueError, OverflowError) as exc:
         raise SearchError(f"{name} must be a date (2026-11-30) or time (2026-11-30T08:00:00Z)") from exc
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)

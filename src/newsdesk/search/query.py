@@ -44,9 +44,10 @@ class Term:
 
 @dataclass(frozen=True)
 class ParsedQuery:
-    """The terms of a query; ``positive`` must match, ``negative`` must not."""
+    """The terms of a query; ``positive`` must match (all, or with ``any_term`` one), ``negative`` must not."""
 
     terms: tuple[Term, ...] = ()
+    any_term: bool = False
 
     @property
     def positive(self) -> tuple[Term, ...]:

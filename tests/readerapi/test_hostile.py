@@ -18,14 +18,11 @@ from hypothesis import strategies as st
 import tests.hypothesis_setup  # noqa: F401  (profiles)
 from newsdesk.readers.models import ReadState, SavedArticle, Subscription
 from tests.readerapi.conftest import Desk, FeverApp, GReaderApp
+from tests.web.params_readerapi import FEVER, STREAM
+from tests.web.params_readerapi import KINDS as GET_KINDS
 from tests.web.values import query_strings
 
 API = "/reader/api/0"
-STREAM = ("output", "c", "xt", "it", "n", "r", "ot", "nt")
-KINDS = {
-    **dict.fromkeys(["n", "ot", "nt", "ts", "since_id", "max_id", "id", "before"], "number"),
-    "c": "cursor",
-}
 KNOWN = {
     "s": [
         "user/-/state/com.google/reading-list",
@@ -61,20 +58,8 @@ POSTS = {
     "/disable-tag": ("s",),
     "/stream/items/contents": ("i", "r", "output"),
 }
-FEVER_KEYS = (
-    "api",
-    "groups",
-    "feeds",
-    "items",
-    "unread_item_ids",
-    "since_id",
-    "max_id",
-    "with_ids",
-    "mark",
-    "as",
-    "id",
-    "before",
-)
+KINDS = {**GET_KINDS, "ts": "number"}  # and the microseconds of mark-all-as-read, a POST
+FEVER_KEYS = tuple(key for key in FEVER if key != "api_key")
 
 FUZZ = settings(
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow], deadline=None

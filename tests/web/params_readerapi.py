@@ -13,6 +13,7 @@ from tests.web.params import ANY, ViewParams
 #: The keys every stream request reads (readerapi.greader.STREAM_KEYS).
 STREAM = ("output", "c", "xt", "it", "n", "r", "ot", "nt")
 FEVER_SECTIONS = ("groups", "feeds", "favicons", "items", "links", "unread_item_ids", "saved_item_ids")
+FEVER = ("api_key", "api", *FEVER_SECTIONS, "since_id", "max_id", "with_ids", "mark", "as", "id", "before")
 
 VIEWS: dict[str, ViewParams] = {
     # Google Reader API: POST only
@@ -35,20 +36,7 @@ VIEWS: dict[str, ViewParams] = {
     "readerapi:stream_items_contents": ViewParams(params=("i", "r", "output")),
     "readerapi:bad_path": ViewParams(),
     # Fever
-    "readerapi:fever": ViewParams(
-        params=(
-            "api_key",
-            "api",
-            *FEVER_SECTIONS,
-            "since_id",
-            "max_id",
-            "with_ids",
-            "mark",
-            "as",
-            "id",
-            "before",
-        )
-    ),
+    "readerapi:fever": ViewParams(params=FEVER),
 }
 
 KINDS: dict[str, str] = {

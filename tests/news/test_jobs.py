@@ -279,6 +279,17 @@ def _full_text_feed(server: FixtureServer, count: int) -> str:
     return server.url("/full.xml")
 
 
+def test_an_item_whose_url_is_longer_than_the_store_keeps_is_skipped_alone(server: FixtureServer) -> None:
+    url = _full_text_feed(server, 3)
+    route = server.routes["/full.xml"]
+    assert isinstance(route, Answer)
+    route.body = route.body.replace(b"/news/1.html", b"/news/1.html?id=" + b"7" * 2100)
+    report = jobs.refresh_feed(jobs.add_feed_url(url).pk, fetch_pages=False)
+    assert report.ok and report.new == 2
+    assert any("Item 1" in w and "longer than 2000" in w for w in report.warnings)
+    assert sorted(Article.objects.values_list("title", flat=True)) == ["Item 0", "Item 2"]
+
+
 def test_it_renews_its_claim_while_it_outlives_it(
     server: FixtureServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:

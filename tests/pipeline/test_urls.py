@@ -6,7 +6,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from newsdesk.pipeline.urls import canonicalize_url, domain_of
+from newsdesk.pipeline.urls import MAX_URL_LENGTH, canonicalize_url, domain_of
 
 
 @pytest.mark.parametrize(
@@ -240,3 +240,14 @@ def test_it_unwraps_redirect_wrappers(url: str, expected: str) -> None:
 )
 def test_it_leaves_links_that_only_mention_a_url(url: str) -> None:
     assert urlsplit(canonicalize_url(url)).hostname == urlsplit(url).hostname
+
+
+def test_a_url_longer_than_the_store_keeps_is_refused() -> None:
+    base = "https://example.org/"
+    assert canonicalize_url(base + "a" * (MAX_URL_LENGTH - len(base))) == base + "a" * (
+        MAX_URL_LENGTH - len(base)
+    )
+    with pytest.raises(ValueError, match="longer than"):
+        canonicalize_url(base + "a" * (MAX_URL_LENGTH - len(base) + 1))
+    # Tracking parameters do not count: the canonical form is what the store keeps.
+    assert len(canonicalize_url(base + "story?utm_source=" + "x" * 3000)) < 40

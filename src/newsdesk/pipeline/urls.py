@@ -102,11 +102,16 @@ _SAFE = _UNRESERVED | frozenset("!$&'()*+,;=:@/?")
 _HEX = frozenset("0123456789abcdefABCDEF")
 
 
+# The longest URL stored (the URL columns of news.Article, ArticleURL and Feed): PostgreSQL refuses longer.
+MAX_URL_LENGTH = 2000
+
+
 @lru_cache(maxsize=8192)  # pure, and asked of one URL many times on its way to the store
 def canonicalize_url(url: str, base: str | None = None) -> str:
     """Return the canonical form of ``url`` (joined with ``base`` when relative).
 
-    Raises ValueError for a URL that is not http(s), has no host, or has a bad host or port.
+    Raises ValueError for a URL that is not http(s), has no host, or has a bad host or port, and for
+    one whose canonical form is longer than ``MAX_URL_LENGTH`` (what the store keeps of a URL).
     """
     raw = url.strip()
     if base:
@@ -124,7 +129,10 @@ def canonicalize_url(url: str, base: str | None = None) -> str:
     netloc = _netloc(scheme, parts)
     path = _normalise_path(parts.path)
     query = _normalise_query(parts.query)
-    return urlunsplit((scheme, netloc, path, query, ""))
+    canonical = urlunsplit((scheme, netloc, path, query, ""))
+    if len(canonical) > MAX_URL_LENGTH:
+        raise ValueError(f"URL longer than {MAX_URL_LENGTH} characters: {canonical[:80]}...")
+    return canonical
 
 
 def domain_of(url: str) -> str:

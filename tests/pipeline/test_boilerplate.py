@@ -5,7 +5,10 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
+import tests.hypothesis_setup  # noqa: F401  (profiles)
 from newsdesk.pipeline.boilerplate import (
     Context,
     SharedLines,
@@ -91,6 +94,33 @@ def test_a_one_word_title_only_matches_itself() -> None:
 def test_a_text_that_is_all_meta_is_kept_whole() -> None:
     lines = [TITLE, "2 May 2024"]
     assert _clean(*lines) == lines
+
+
+_LINES = st.lists(
+    st.one_of(
+        st.sampled_from(
+            [TITLE, "Harbour News", "By Jonas Alder", "2 May 2024", "© Harbour News", "Tel.: 040 123456"]
+        ),
+        st.text(max_size=300),
+    ),
+    max_size=12,
+)
+
+
+@given(_LINES, st.sampled_from([(), frozenset({"key: company", "harbour news"})]))
+def test_clean_text_keeps_an_ordered_run_of_the_paragraphs_and_never_empties(
+    lines: list[str], repeated: frozenset[str]
+) -> None:
+    text = _text(*lines)
+    cleaned = clean_text(text, title=TITLE, site_name="Harbour News", published=PUBLISHED, repeated=repeated)
+    paragraphs = [part.strip() for part in text.split("\n\n") if part.strip()]
+    if not paragraphs:
+        assert cleaned == text
+        return
+    assert cleaned.strip()
+    kept = cleaned.split("\n\n") if cleaned != text else paragraphs
+    iterator = iter(paragraphs)
+    assert all(any(part == other for other in iterator) for part in kept)  # a subsequence, in order
 
 
 # --- The tail ------------------------------------------------------------------------------------

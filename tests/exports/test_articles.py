@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import inspect
+import io
 import json
 import tracemalloc
 from datetime import timedelta
@@ -183,3 +184,21 @@ def test_the_reader_commands_round_trip(
     assert "folders[0].name" in capsys.readouterr().err
     assert main(["import-reader", "nobody", str(out)]) == 2
     assert main(["import-reader", "fresh", str(tmp_path / "missing.json")]) == 2
+
+
+def test_the_progress_bar_counts_on_the_console_it_is_given() -> None:
+    from rich.console import Console
+
+    from newsdesk.exports.commands import progress_bar
+
+    screen = io.StringIO()
+    with progress_bar(
+        "exporting 3 articles", 3, Console(file=screen, force_terminal=True, width=80)
+    ) as advance:
+        for _ in range(3):
+            advance()
+    assert "exporting 3 articles" in screen.getvalue() and "3/3" in screen.getvalue()
+    quiet = io.StringIO()
+    with progress_bar("exporting", 3, Console(file=quiet, force_terminal=False)) as advance:
+        advance()
+    assert quiet.getvalue() == ""  # not a terminal (a pipe, a log): no bar

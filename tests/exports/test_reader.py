@@ -233,8 +233,6 @@ BROKEN = {
 @pytest.mark.parametrize("name", list(BROKEN))
 def test_a_file_broken_anywhere_is_refused_whole_and_nothing_is_kept(world: World, name: str) -> None:
     change, place = BROKEN[name]
-    if name == "a bad regex rule":
-        pytest.importorskip("newsdesk.readers.rules")
     fresh = User.objects.create_user("fresh", "fresh@example.org", "pw")
     with pytest.raises(BadFile, match=place):
         import_reader(fresh, _broken(world, change))

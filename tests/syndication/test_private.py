@@ -10,10 +10,11 @@ from django.contrib.auth.models import User
 from django.test import Client
 from django.urls import reverse
 
-from newsdesk.readers import reading
+from newsdesk.readers import reading, subscriptions
 from newsdesk.readers.models import Folder, SavedSearch, Subscription, TokenKind
 from newsdesk.readers.tokens import issue, revoke
-from tests.syndication.conftest import Desk, parse_valid
+from newsdesk.search import engine
+from tests.syndication.conftest import Desk, add_article, parse_valid
 
 pytestmark = pytest.mark.django_db
 
@@ -43,22 +44,48 @@ def test_folder_feed_lists_the_folders_feeds_with_the_readers_rules(
     parsed = parse_valid(client.get(url).content, "rss")
     # Only articles of the folder's feed (the other outlet's articles have no feed).
     assert [e.title for e in parsed.entries] == [a.title for a in desk.articles if a.feed_id == desk.feed.pk]
-    rules = pytest.importorskip("newsdesk.readers.subscriptions")
-    rules.set_rules(Subscription.objects.get(folder=folder), block="report 2", keep="", rewrite="")
+    subscriptions.set_rules(Subscription.objects.get(folder=folder), block="report 2", keep="", rewrite="")
     parsed = parse_valid(client.get(url).content, "rss")
     assert "Harbour report 2" not in [e.title for e in parsed.entries]
     assert "Harbour report 0" in [e.title for e in parsed.entries]
 
 
-def test_saved_search_feed_runs_the_search(desk: Desk, client: Client, key: str) -> None:
-    engine = pytest.importorskip("newsdesk.search.engine")
+def test_saved_search_feed_runs_the_search_with_its_filters(desk: Desk, client: Client, key: str) -> None:
     search = SavedSearch.objects.create(user=desk.reader, name="Day three", query="q=%22day+3%22")
     found = engine.search('"day 3"', user=desk.reader, sort="newest")
-    parsed = parse_valid(
-        client.get(reverse("syndication:search_atom", args=[key, search.pk])).content, "atom"
+    url = reverse("syndication:search_atom", args=[key, search.pk])
+    parsed = parse_valid(client.get(url).content, "atom")
+    assert (
+        [e.title for e in parsed.entries] == [hit.article.title for hit in found.hits] == ["Harbour report 3"]
     )
-    assert [e.title for e in parsed.entries] == [hit.article.title for hit in found.hits]
-    assert [e.title for e in parsed.entries] == ["Harbour report 3"]
+    assert parsed.feed.link == "http://testserver/search/?q=%22day+3%22"
+    # The outlet filter of the stored query string narrows the feed as it narrows the search page.
+    search.query = f"q=harbour&source={desk.source.pk}"
+    search.save()
+    titles = [e.title for e in parse_valid(client.get(url).content, "atom").entries]
+    assert titles == [a.title for a in desk.articles if a.source_id == desk.source.pk]
+
+
+def test_a_saved_search_the_search_refuses_gives_an_empty_feed(desk: Desk, client: Client, key: str) -> None:
+    search = SavedSearch.objects.create(user=desk.reader, name="Odd", query="q=harbour&sort=sideways")
+    parsed = parse_valid(client.get(reverse("syndication:search_rss", args=[key, search.pk])).content, "rss")
+    assert parsed.entries == []
+
+
+def test_folder_feed_query_count_is_fixed(
+    desk: Desk, client: Client, key: str, django_assert_num_queries: Any
+) -> None:
+    folder = Folder.objects.create(user=desk.reader, name="Ports")
+    Subscription.objects.create(user=desk.reader, feed=desk.feed, folder=folder, block_rules="nothing")
+    url = reverse("syndication:folder_rss", args=[key, folder.pk])
+    client.get(url)  # the key's first use writes last_used_at once
+    # The key, the folder, the reader's rules, the articles, their hashtags.
+    with django_assert_num_queries(5):
+        assert len(parse_valid(client.get(url).content, "rss").entries) == 3
+    for n in range(10, 30):
+        add_article(desk.source, n, desk.feed)
+    with django_assert_num_queries(5):
+        assert len(parse_valid(client.get(url).content, "rss").entries) == 23
 
 
 @pytest.mark.parametrize(

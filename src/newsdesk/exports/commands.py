@@ -82,12 +82,13 @@ def cmd_export_articles(args: argparse.Namespace) -> int:
 
 
 @contextmanager
-def progress_bar(description: str, total: int) -> Iterator[Callable[[], None]]:
-    """A rich progress bar on standard error (never standard output, which may carry the export)."""
+def progress_bar(description: str, total: int, console: Any = None) -> Iterator[Callable[[], None]]:
+    """A rich progress bar on standard error (never standard output, which may carry the export),
+    drawn only when that is a terminal; yields the function that advances it by one."""
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-    console = Console(stderr=True)
+    console = console or Console(stderr=True)
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
     with Progress(*columns, console=console, transient=True, disable=not console.is_terminal) as bar:
         task = bar.add_task(description, total=total)

@@ -40,6 +40,7 @@ from newsdesk.community.threads import placement
 from newsdesk.exports import schema
 from newsdesk.news import jobs
 from newsdesk.news.models import Article, ArticleURL, Entity, Feed, Source, Story, Tag
+from newsdesk.readers import rules
 from newsdesk.readers.models import (
     FOLLOW_FIELDS,
     AlertRule,
@@ -645,10 +646,6 @@ def _fill_moments(state: ReadState, item: schema.ReadState) -> bool:
 
 def _check_rules(n: int, item: schema.Subscription) -> None:
     """A subscription's rules as the subscriptions page checks them; raises BadFile naming them."""
-    try:
-        from newsdesk.readers import rules
-    except ImportError:
-        return
     try:
         rules.parse_filter_rules(item.block_rules)
         rules.parse_filter_rules(item.keep_rules)

@@ -17,32 +17,37 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from newsdesk.exports.reader import MAX_BYTES, BadFile, export_reader, import_reader
 
+MAX_MB = MAX_BYTES // (1024 * 1024)
+
 
 @login_required
 @require_http_methods(["GET", "HEAD", "POST"])
 def page(request: HttpRequest) -> HttpResponse:
-    """GET: the page. POST (a ``file``): import it, then back to the page with what was done."""
+    """GET: the page. POST (a ``file``): import it, then back to the page saying what was done."""
     if request.method != "POST":
-        return render(request, "exports/page.html", {"max_mb": MAX_BYTES // (1024 * 1024)})
-    upload = request.FILES.get("file")
-    problem = None
-    if upload is None:
-        problem = "Choose a file to import."
-    elif (upload.size or 0) > MAX_BYTES:
-        problem = f"The file is larger than {MAX_BYTES // (1024 * 1024)} MB."
-    else:
-        try:
-            report = import_reader(request.user, upload.read())
-        except BadFile as error:
-            problem = f"{error}. Nothing was imported."
-    if problem is not None:
-        context = {"max_mb": MAX_BYTES // (1024 * 1024), "problem": problem}
-        return render(request, "exports/page.html", context, status=400)
-    messages.success(
-        request,
-        "Imported. " + " · ".join(report.lines()) if report.lines() else "The file held nothing to import.",
-    )
+        return _page(request)
+    try:
+        report = import_reader(request.user, _uploaded(request))
+    except BadFile as error:
+        return _page(request, problem=f"{error}. Nothing was imported.")
+    done = report.lines()
+    messages.success(request, "Imported. " + " · ".join(done) if done else "The file held nothing to import.")
     return redirect("exports:page")
+
+
+def _page(request: HttpRequest, problem: str = "") -> HttpResponse:
+    context = {"max_mb": MAX_MB, "problem": problem}
+    return render(request, "exports/page.html", context, status=400 if problem else 200)
+
+
+def _uploaded(request: HttpRequest) -> bytes:
+    """The uploaded file's content; raises BadFile when there is none or it is too large."""
+    upload = request.FILES.get("file")
+    if upload is None:
+        raise BadFile("Choose a file to import")
+    if (upload.size or 0) > MAX_BYTES:
+        raise BadFile(f"The file is larger than {MAX_MB} MB")
+    return upload.read()
 
 
 @login_required

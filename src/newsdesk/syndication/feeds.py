@@ -19,29 +19,31 @@ before it reaches the generator (Django's refuses control characters with an exc
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
 import re
 from collections.abc import Iterable
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
 from django.contrib.syndication.views import Feed
 from django.db.models import OuterRef, QuerySet
-from django.http import Http404, HttpRequest, HttpResponse, QueryDict
-from django.urls import NoReverseMatch, reverse
+from django.http import Http404, HttpRequest, HttpResponse
+from django.urls import reverse
 from django.utils import feedgenerator
 from django.utils.cache import get_conditional_response
 from django.utils.html import format_html
 from django.utils.http import http_date, parse_http_date_safe
 
 from newsdesk.news import pagecache
-from newsdesk.news.keyset import MAX_ID, BadParameter, whole_number
 from newsdesk.news.models import Article, ArticleEntity, ArticleTag, Entity, Source, Story, Tag
 from newsdesk.news.views import CappedCount, _archive, _is_common
-from newsdesk.readers.models import Folder, SavedArticle, SavedSearch, Subscription, TokenKind
+from newsdesk.readers.models import Folder, SavedArticle, SavedSearch, TokenKind
+from newsdesk.readers.subscriptions import subscribed_articles
 from newsdesk.readers.tokens import check
+from newsdesk.search.engine import SearchError
+from newsdesk.search.params import SearchParams
 
 #: Items in one feed: readers poll, so a day of a busy tag, not the archive.
 FEED_ITEMS = 50
@@ -358,11 +360,10 @@ class FolderFeed(PrivateFeed):
     model = Folder
 
     def link(self, obj: Folder) -> str:
-        return page_or_home("readers:folder", obj.pk)
+        return reverse("readers:folder", args=[obj.pk])
 
     def articles(self, obj: Folder) -> Iterable[Article]:
-        feeds = Subscription.objects.filter(folder=obj).values("feed_id")
-        return newest(visible(obj.user, Article.objects.filter(feed_id__in=feeds)))
+        return newest(subscribed_articles(obj.user, folder=obj))  # the reader's rules applied
 
 
 class SearchFeed(PrivateFeed):
@@ -371,64 +372,23 @@ class SearchFeed(PrivateFeed):
     heading = "Newsdesk search: {}"
 
     def link(self, obj: SavedSearch) -> str:
-        page = page_or_home("search:search")
-        return f"{page}?{obj.query.lstrip('?')}" if page != reverse("news:home") else page
+        return f"{reverse('search:search')}?{obj.query.lstrip('?')}"
 
     def articles(self, obj: SavedSearch) -> Iterable[Article]:
-        ids = saved_search_hits(obj)
-        found = Article.objects.filter(pk__in=ids).select_related("source").defer("text", "html")
-        order = {pk: n for n, pk in enumerate(ids)}
-        return sorted(found, key=lambda article: order[article.pk])
+        return saved_search_articles(obj)
 
 
-def page_or_home(name: str, *args: Any) -> str:
-    """The address of a reader page another package serves, else the home page (while it has none)."""
-    try:
-        return reverse(name, args=args)
-    except NoReverseMatch:
-        return reverse("news:home")
+def saved_search_articles(saved: SavedSearch) -> list[Article]:
+    """The newest articles the saved search finds, newest first, as the search page would find them.
 
-
-def visible(user: Any, articles: QuerySet[Article]) -> QuerySet[Article]:
-    """The articles the reader's own rules let through (readers.subscriptions, where it exists)."""
-    try:
-        from newsdesk.readers.subscriptions import visible as apply_rules
-    except ImportError:
-        return articles
-    result: QuerySet[Article] = apply_rules(user, articles)
-    return result
-
-
-#: Filters of the search page's query string that the engine takes as they are: name -> kind.
-SEARCH_FILTERS = {"source": "id", "entity": "id", "story": "id", "tag": "text", "language": "text"}
-
-
-def saved_search_hits(saved: SavedSearch) -> list[int]:
-    """The ids of the newest articles the saved search finds, newest first (the search engine's).
-
-    A filter the saved query string holds in a form the engine cannot take is left out rather
-    than failing the feed (the search page refused it when the search was saved).
+    A stored query the search no longer takes (``SearchError``) gives an empty feed, not a failure.
     """
     try:
-        from newsdesk.search import engine
-    except ImportError:
+        params = replace(SearchParams.from_query(saved.query), sort="newest")
+        results = params.run(user=saved.user, limit=FEED_ITEMS)
+    except SearchError:
         return []
-    query = QueryDict(saved.query.lstrip("?"))
-    filters: dict[str, Any] = {}
-    for name, kind in SEARCH_FILTERS.items():
-        raw = query.get(name, "")
-        if raw and kind == "id":
-            with contextlib.suppress(BadParameter):
-                filters[name] = whole_number(raw, name, 1, MAX_ID)
-        elif raw:
-            filters[name] = raw[:100]
-    try:
-        results = engine.search(
-            query.get("q", ""), user=saved.user, sort="newest", limit=FEED_ITEMS, **filters
-        )
-    except ValueError:  # the engine's SearchError: a query it cannot run finds nothing here
-        return []
-    return [int(hit.article_id) for hit in results.hits]
+    return [hit.article for hit in results.hits if hit.article is not None]
 
 
 #: Each feed kind: its class and the URL route after the format's prefix.

@@ -313,3 +313,30 @@ def test_the_nav_and_my_desk_lead_to_subscriptions(client_for: ClientFor, alice:
     assert 'href="/subscriptions/"' in page_text(client.get("/desk/"))
     subscriptions.subscribe_feed(alice, feed)
     assert "1 subscription</a>" in page_text(client.get("/desk/"))
+
+
+def test_the_list_costs_the_same_queries_for_two_subscriptions_or_forty(
+    client_for: ClientFor, alice: User, courier: Source, make_article: MakeArticle
+) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = client_for(alice)
+
+    def add(n: int) -> None:
+        feed = Feed.objects.create(url=f"https://courier.example/{n}.xml", source=courier, title=f"Feed {n}")
+        sub = subscriptions.subscribe_feed(alice, feed, folder_name=f"Folder {n % 5}")
+        if n % 3 == 0:
+            subscriptions.set_rules(sub, block=f"/skip {n}/", keep="", rewrite="")
+        make_article(f"Story {n}", feed=feed)
+
+    for n in range(2):
+        add(n)
+    with CaptureQueriesContext(connection) as small:
+        assert client.get("/subscriptions/").status_code == 200
+    for n in range(2, 40):
+        add(n)
+    with CaptureQueriesContext(connection) as large:
+        body = page_text(client.get("/subscriptions/"))
+    assert len(small) == len(large), [q["sql"][:120] for q in large.captured_queries]
+    assert "Feed 39" in body and "Folder 4" in body

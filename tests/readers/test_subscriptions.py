@@ -372,3 +372,44 @@ def test_a_broken_opml_file_is_a_clear_error_and_keeps_nothing(
         subscriptions.import_opml(alice, content)
     assert not Feed.objects.exists() and not Folder.objects.exists() and not Subscription.objects.exists()
     assert recorder.submitted == []
+
+
+def test_a_regex_is_saved_only_when_the_database_in_use_can_run_it(
+    alice: User, feeds: list[Feed], brought: dict[str, Article]
+) -> None:
+    from django.db import connection
+
+    sub = subscriptions.subscribe_feed(alice, feeds[0])
+    python_only = "/(?P<word>quiz) \\d+/"
+    if connection.vendor == "postgresql":
+        with pytest.raises(rules.RuleError, match="not a regular expression the database can run"):
+            subscriptions.set_rules(sub, block=python_only, keep="", rewrite="")
+        subscriptions.set_rules(sub, block="/(quiz) \\d+/", keep="", rewrite="")
+    else:  # SQLite's REGEXP is Python's re
+        subscriptions.set_rules(sub, block=python_only, keep="", rewrite="")
+    assert "Weekly quiz 12" not in titles(alice, Article.objects.all())
+
+
+def test_the_migration_makes_each_feed_follow_a_subscription_once(
+    alice: User, bob: User, feeds: list[Feed]
+) -> None:
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module("newsdesk.readers.migrations.0003_feed_follows_are_subscriptions")
+    Follow.objects.create(user=alice, kind=FollowKind.FEED, feed=feeds[0])
+    Follow.objects.create(user=alice, kind=FollowKind.FEED, feed=feeds[1])
+    Follow.objects.create(user=bob, kind=FollowKind.FEED, feed=feeds[0])
+    Follow.objects.create(user=bob, kind=FollowKind.SOURCE, source=feeds[0].source)
+    subscriptions.subscribe_feed(alice, feeds[1], folder_name="Kept")  # already a subscription too
+    migration.follows_to_subscriptions(apps, None)
+    assert set(Subscription.objects.values_list("user__username", "feed_id")) == {
+        ("alice", feeds[0].pk),
+        ("alice", feeds[1].pk),
+        ("bob", feeds[0].pk),
+    }
+    assert Subscription.objects.get(user=alice, feed=feeds[1]).folder is not None  # untouched
+    assert list(Follow.objects.values_list("kind", flat=True)) == [FollowKind.SOURCE]
+    migration.subscriptions_to_follows(apps, None)
+    assert Follow.objects.filter(kind=FollowKind.FEED).count() == 3

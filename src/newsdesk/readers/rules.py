@@ -11,7 +11,8 @@ one. Both run in the database (``filter_q``), so a list honours them with no ext
 as usual. A regex is checked when saved: Python's syntax, at most ``MAX_PATTERN`` characters, and no
 repetition inside a repetition (``(a+)+``), which can take a backtracking engine (SQLite's REGEXP is
 Python's ``re``) forever. PostgreSQL's engine reads ``\\b`` as a backspace, so word boundaries are
-translated to its ``\\y``.
+translated to its ``\\y``, and on PostgreSQL the database itself is asked whether it can run the
+pattern (its dialect lacks some of Python's syntax, such as ``(?P<name>...)``).
 
 Rewrite rules (``Subscription.rewrite_rules``), one a line, applied in order to the text this reader
 is shown (never to what is stored):
@@ -33,7 +34,7 @@ from operator import or_
 from typing import Any
 
 import lxml.html
-from django.db import connection
+from django.db import DatabaseError, connection, transaction
 from django.db.models import Q
 from lxml.etree import LxmlError, ParserError, tostring
 
@@ -61,12 +62,13 @@ class FilterRule:
     value: str
 
 
-def parse_filter_rules(text: str) -> list[FilterRule]:
-    """The rules of a block or keep field; raises RuleError for the first line that cannot be used."""
-    found = []
-    for number, line in _lines(text):
-        found.append(_filter_rule(number, line))
-    return found
+def parse_filter_rules(text: str, *, saving: bool = True) -> list[FilterRule]:
+    """The rules of a block or keep field; raises RuleError for the first line that cannot be used.
+
+    ``saving``: also ask the database whether it can run each regex (a query each, on PostgreSQL);
+    rules read back from a subscription were asked when they were saved.
+    """
+    return [_filter_rule(number, line, saving=saving) for number, line in _lines(text)]
 
 
 def _lines(text: str) -> list[tuple[int, str]]:
@@ -80,19 +82,20 @@ def _lines(text: str) -> list[tuple[int, str]]:
     return lines
 
 
-def _filter_rule(number: int, line: str) -> FilterRule:
+def _filter_rule(number: int, line: str, *, saving: bool) -> FilterRule:
     if line.lower().startswith("author:"):
         name = line[len("author:") :].strip()
         if not name:
             raise RuleError(f"line {number}: say whose name after author:")
         return FilterRule("author", name)
     if len(line) >= 2 and line.startswith("/") and line.endswith("/"):
-        return FilterRule("regex", checked_pattern(line[1:-1], number))
+        return FilterRule("regex", checked_pattern(line[1:-1], number, in_database=saving))
     return FilterRule("keyword", line)
 
 
-def checked_pattern(pattern: str, number: int) -> str:
-    """The pattern when it compiles and cannot run away; raises RuleError saying why not."""
+def checked_pattern(pattern: str, number: int, *, in_database: bool = False) -> str:
+    """The pattern when it compiles and cannot run away (and, ``in_database``, the database can run
+    it); raises RuleError saying why not."""
     if not pattern:
         raise RuleError(f"line {number}: // is an empty regular expression")
     if len(pattern) > MAX_PATTERN:
@@ -106,7 +109,24 @@ def checked_pattern(pattern: str, number: int) -> str:
             f"line {number}: /{pattern}/ repeats a repetition (like (a+)+), which can take forever; "
             "write it without the outer repeat"
         )
+    if in_database:
+        _database_accepts(pattern, number)
     return pattern
+
+
+def _database_accepts(pattern: str, number: int) -> None:
+    """PostgreSQL's regex dialect is not Python's (no (?P<name>...), no inline flags but at the start):
+    ask the database itself, so a saved rule never makes a list fail. SQLite runs Python's re."""
+    if connection.vendor != "postgresql":
+        return
+    try:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("SELECT '' ~* %s", [_database_pattern(pattern)])
+    except DatabaseError as error:
+        reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        raise RuleError(
+            f"line {number}: /{pattern}/ is not a regular expression the database can run: {reason}"
+        ) from None
 
 
 _REPEATS = {"MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT"}
@@ -165,13 +185,13 @@ def _database_pattern(pattern: str) -> str:
 def stored_filter_rules(text: str) -> list[FilterRule]:
     """The rules of a stored field, skipping (and logging) a line that no longer parses."""
     try:
-        return parse_filter_rules(text)
+        return parse_filter_rules(text, saving=False)
     except RuleError:
         good = []
         for number, line in enumerate((text or "").splitlines(), start=1):
             if line.strip():
                 try:
-                    good.append(_filter_rule(number, line.strip()[:MAX_LINE]))
+                    good.append(_filter_rule(number, line.strip()[:MAX_LINE], saving=False))
                 except RuleError as error:
                     log.warning("stored filter rule skipped: %s", error)
         return good[:MAX_RULES]

@@ -352,7 +352,7 @@ def rule_filter(user: Any) -> RuleFilter:
         block, keep = rules.stored_filter_rules(block_text), rules.stored_filter_rules(keep_text)
         for condition in (rules.filter_q(block) if block else None, ~rules.filter_q(keep) if keep else None):
             if condition is not None:
-                this = condition & Q(feed_id=feed_id)
+                this = Q(feed_id=feed_id) & condition  # the cheap test first
                 hidden = this if hidden is None else hidden | this
     return RuleFilter(subscribed=len(rows), hidden=hidden)
 

@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from newsdesk.news.models import Article, Feed
 from newsdesk.readers import tokens
-from newsdesk.readers.models import Folder, ReadState, SavedArticle, Subscription, TokenKind
+from newsdesk.readers.models import Folder, ReadState, SavedArticle, Subscription, Token, TokenKind
 from tests.fixtures.newssite import NewsSite
 from tests.readerapi.conftest import USER_AGENTS, Desk, GReaderApp
 
@@ -584,3 +584,23 @@ def test_a_feed_stream_by_url_in_the_path(desk: Desk, greader: GReaderApp) -> No
         "Storm warning for the coast",
         "Fishing quotas cut",
     }
+
+
+def test_an_app_password_keeps_its_newest_sessions_only(desk: Desk) -> None:
+    apps = [GReaderApp(Client()) for _ in range(22)]
+    for app in apps:
+        assert app.login("alice", desk.alice_password).status_code == 200
+    assert Token.objects.filter(user=desk.alice, kind=TokenKind.SESSION).count() == 20
+    assert apps[0].get(f"{API}/user-info").status_code == 401
+    assert apps[-1].get(f"{API}/user-info").status_code == 200
+
+
+def test_a_browser_session_is_no_credential(desk: Desk) -> None:
+    """Cookies never authenticate these CSRF-exempt endpoints: another site cannot post as the reader."""
+    browser = Client()
+    browser.force_login(desk.alice)
+    harbour = desk.articles["Harbour reopens"]
+    assert browser.post(f"{API}/edit-tag", {"i": str(harbour.pk), "a": READ}).status_code == 401
+    assert browser.get(f"{API}/subscription/list").status_code == 401
+    assert browser.post("/fever/?api&saved_item_ids").json()["auth"] == 0
+    assert not ReadState.objects.exists()

@@ -29,6 +29,8 @@ from newsdesk.readers.models import Token, TokenKind
 
 #: A session token's name says which app password issued it (how revoking that one ends it).
 SESSION_NAME = "reader app, from app password {pk}"
+#: Sessions kept per app password (an app that logs in again ends its oldest session past this).
+MAX_SESSIONS = 20
 _SCHEME = "googlelogin"
 
 
@@ -47,8 +49,20 @@ def client_login(request: HttpRequest, username: str, password: str) -> str | No
     if app is None:
         throttle.record_login_failure(request, username)
         return None
-    _session, secret = tokens.issue(app.user, TokenKind.SESSION, name=SESSION_NAME.format(pk=app.pk))
+    name = SESSION_NAME.format(pk=app.pk)
+    _session, secret = tokens.issue(app.user, TokenKind.SESSION, name=name)
+    _forget_old_sessions(app, name)
     return secret
+
+
+def _forget_old_sessions(app: Token, name: str) -> None:
+    """Keep the newest MAX_SESSIONS sessions of an app password: some apps log in again and again."""
+    older = (
+        Token.objects.filter(user_id=app.user_id, kind=TokenKind.SESSION, name=name)
+        .order_by("-created_at", "-id")
+        .values_list("pk", flat=True)[MAX_SESSIONS:]
+    )
+    Token.objects.filter(pk__in=list(older)).delete()
 
 
 def session_of(request: HttpRequest) -> Token | None:

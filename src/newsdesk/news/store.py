@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
-from django.db import IntegrityError, connection, transaction
+from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.utils import timezone
 
 from newsdesk.desk import config
@@ -308,7 +308,8 @@ def _insert_many(
     items: list[tuple[ArticleDraft, _Identity]], source: Source, feed: Feed | None
 ) -> list[Article] | None:
     """The new articles, inserted together with their URLs, in the items' order; None when one
-    of them is taken (nothing is then inserted) or the database cannot return the new rows' ids.
+    of them is taken or refused (nothing is then inserted) or the database cannot return the new
+    rows' ids.
 
     Rows go in by URL order, so two workers inserting overlapping batches wait for each other
     instead of deadlocking.
@@ -332,6 +333,9 @@ def _insert_many(
             )
     except IntegrityError:
         log.info("a batch of new articles met articles stored meanwhile; storing them one by one")
+        return None
+    except DatabaseError as error:  # a value the database refuses: one by one, so only its draft fails
+        log.warning("a batch of new articles could not be inserted (%s); storing them one by one", error)
         return None
     return articles
 

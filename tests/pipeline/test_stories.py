@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -148,16 +149,32 @@ def test_a_story_cools_from_its_latest_article_a_headline_faster_than_a_text() -
     now = START + timedelta(hours=24)
     rows = [(f"old{n}", axis(0), 1, START) for n in range(4)] + [("recent", axis(0), 1, now)]
     clusterer = StoryClusterer.rebuild(rows, config=config)
-    assert clusterer.add(item("new", "x", minutes=24 * 60 + 30), axis(0)) == 1  # 0.5 ** (0.5 / 3)
+    assert clusterer.add(item("new", "x", minutes=24 * 60 + 30), axis(0)) == 1
 
-    # Six hours after its latest article a headline no longer meets it (0.5 ** (6 / 3) < 0.7);
+    # A burst of headlines six hours ago: a headline no longer meets it (0.5 ** (6 / 1.5) < 0.7);
     # an article with a body still does (0.5 ** (6 / 24) > 0.7).
-    def quiet() -> StoryClusterer:
-        return StoryClusterer.rebuild([(f"q{n}", axis(1), 2, START) for n in range(3)], config=config)
+    def burst() -> StoryClusterer:
+        return StoryClusterer.rebuild([(f"b{n}", axis(1), 2, START) for n in range(3)], config=config)
 
-    assert quiet().add(item("headline", "x", minutes=6 * 60), axis(1)) != 2
+    assert burst().add(item("headline", "x", minutes=6 * 60), axis(1)) != 2
     body = "Rescuers searched the rubble through the night. Officials said more aid would arrive."
-    assert quiet().add(item("text", "x", minutes=6 * 60, text=body), axis(1)) == 2
+    assert burst().add(item("text", "x", minutes=6 * 60, text=body), axis(1)) == 2
+
+
+def test_a_story_covered_for_long_remembers_longer() -> None:
+    config = ClusterConfig(join_threshold=0.6, size_penalty=0.0, merge_threshold=2.0)
+    # Covered for twelve hours, its half-life is twelve hours: six hours later 0.5 ** 0.5 > 0.6.
+    rows = [(f"c{n}", axis(0), 1, START + timedelta(hours=3 * n)) for n in range(5)]
+    covered = StoryClusterer.rebuild(rows, config=config)
+    assert covered.add(item("late", "x", minutes=18 * 60), axis(0)) == 1
+    # The same words after a burst of the same size cool at 1.5 h: 0.5 ** 4 < 0.6.
+    burst = StoryClusterer.rebuild([(f"b{n}", axis(0), 1, START) for n in range(5)], config=config)
+    assert burst.add(item("late", "x", minutes=6 * 60), axis(0)) != 1
+    # A text half-life caps the memory: a month of coverage does not keep a headline story open.
+    capped = replace(config, text_half_life_hours=6.0)
+    month = [(f"m{n}", axis(0), 1, START + timedelta(days=n)) for n in range(30)]
+    long_story = StoryClusterer.rebuild(month, config=capped)
+    assert long_story.add(item("after", "x", minutes=(29 * 24 + 12) * 60), axis(0)) != 1  # 0.5 ** 2
 
 
 # --- time, language and kind --------------------------------------------------------------------

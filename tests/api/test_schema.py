@@ -7,6 +7,7 @@ profile ``dev`` or ``long`` (NEWSDESK_HYPOTHESIS_PROFILE) searches further.
 
 from __future__ import annotations
 
+import copy
 import os
 
 import pytest
@@ -23,7 +24,7 @@ pytestmark = pytest.mark.django_db
 
 EXAMPLES = {"dev": 100, "long": 1000}.get(os.environ.get("NEWSDESK_HYPOTHESIS_PROFILE", ""), 12)
 
-schema = schemathesis.openapi.from_dict(api.get_openapi_schema())
+schema = schemathesis.openapi.from_dict(copy.deepcopy(api.get_openapi_schema()))
 schema.app = get_wsgi_application()
 
 

@@ -336,7 +336,7 @@ def _folder_of(request: HttpRequest, folder_id: int | None) -> Folder | None:
         return None
     folder = own(Folder.objects.filter(pk=folder_id), request).first()
     if folder is None:
-        raise BadRequest(f"folder: no folder {int:folder_id} of yours")
+        raise BadRequest(f"folder: no folder {folder_id} of yours")
     return folder
 
 

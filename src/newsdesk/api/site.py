@@ -112,14 +112,22 @@ def docs_asset(request: HttpRequest, name: str) -> FileResponse:
 
 
 class NewsdeskAPI(NinjaAPI):
+    """NinjaAPI whose document is built once per process (ninja builds it per request: ~1 s)."""
+
+    _documents: dict[tuple[bool, str], Any]
+
     def get_openapi_schema(self, *args: Any, **kwargs: Any) -> Any:
         """The document, with public reads' token marked optional (``security: [{}, bearer]``)."""
-        document = super().get_openapi_schema(*args, **kwargs)
-        if django_settings.NEWSDESK.public_api:
+        public = bool(django_settings.NEWSDESK.public_api)
+        key = (public, repr((args, sorted(kwargs.items()))))
+        cached = getattr(self, "_documents", {})
+        if key not in cached:
+            document = super().get_openapi_schema(*args, **kwargs)
             for where, item in document["paths"].items():
-                if not where.startswith("/api/me") and "get" in item:
+                if public and not where.startswith("/api/me") and "get" in item:
                     item["get"]["security"] = [{}, *item["get"].get("security", [])]
-        return document
+            self._documents = {**cached, key: document}
+        return self._documents[key]
 
 
 api = NewsdeskAPI(

@@ -18,6 +18,7 @@ from newsdesk.pipeline.boilerplate import (
     repeated_lines,
     trim_bounds,
 )
+from newsdesk.pipeline.enrich.quotes import quote_spans
 from newsdesk.pipeline.enrich.summary import split_sentences, summarize
 from newsdesk.pipeline.extract import RULES, extract
 from newsdesk.pipeline.feeds import parse_feed
@@ -254,6 +255,16 @@ def test_the_summary_of_a_short_page_is_made_of_its_body() -> None:
     summary = summarize(page.title or "", split_sentences(page.text))
     assert summary
     assert TITLE not in summary and "2 May 2024" not in summary and "Jonas Alder" not in summary
+
+
+def test_a_quoted_headline_is_no_quote_of_the_body() -> None:
+    headline = "\u201cWe will not close the ferry\u201d, says harbour master"
+    page = extract(
+        SHORT_PAGE.replace(TITLE, headline).replace("<p>By Jonas Alder</p>", ""),
+        "https://harbour-news.example/q",
+    )
+    assert page.title == headline
+    assert [page.text[span.start : span.close_end - 1] for span in quote_spans(page.text)] == []
 
 
 # --- Real feeds (shared data) --------------------------------------------------------------------

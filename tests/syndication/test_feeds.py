@@ -174,3 +174,14 @@ def test_conditional_get_answers_304(desk: Desk, client: Client, fmt: str) -> No
 
 def test_a_post_is_refused(desk: Desk, client: Client) -> None:
     assert client.post(reverse("syndication:latest_rss")).status_code == 405
+
+
+def test_a_kept_feed_is_kept_per_host_since_it_holds_absolute_addresses(
+    desk: Desk, client: Client, settings: Any
+) -> None:
+    settings.ALLOWED_HOSTS = ["testserver", "news.example.org"]
+    url = reverse("syndication:latest_atom")
+    here = parse_valid(client.get(url).content, "atom")
+    there = parse_valid(client.get(url, headers={"host": "news.example.org"}).content, "atom")
+    assert here.entries[0].link.startswith("http://testserver/")
+    assert there.entries[0].link.startswith("http://news.example.org/")

@@ -162,7 +162,9 @@ class ArticleFeed(Feed):
 
         if not self.kept:
             return dict(json.loads(build()))
-        key = pagecache.fragment_key(pagecache.store_version(), "feed", [self.format, request.path])
+        # The body holds absolute addresses: one kept body per scheme and host it was asked at.
+        parts = [self.format, request.scheme, request.get_host(), request.path]
+        key = pagecache.fragment_key(pagecache.store_version(), "feed", parts)
         kept = pagecache.kept(key)
         if kept is None:
             kept = build()

@@ -28,8 +28,10 @@ from __future__ import annotations
 
 import logging
 import re
+import unicodedata
 from dataclasses import dataclass
 from functools import reduce
+from html import escape
 from operator import or_
 from typing import Any
 
@@ -228,6 +230,8 @@ def _rewrite_rule(number: int, line: str) -> RewriteRule:
         match = _REPLACE.match(rest)
         if match is None:
             raise RuleError(f"line {number}: write replace: /REGEX/ => TEXT")
+        if any(unicodedata.category(char) == "Cc" for char in match["text"]):
+            raise RuleError(f"line {number}: the replacement text may not hold control characters")
         return RewriteRule(
             "replace", pattern=checked_pattern(match["pattern"], number), replacement=match["text"]
         )
@@ -274,8 +278,9 @@ def rewrite_html(html: str, rules: list[RewriteRule]) -> str:
             _remove(root, rule.selector)
         elif rule.kind == "replace":
             _replace_text(root, rule)
-    inner = [root.text or ""] + [tostring(child, encoding="unicode", method="html") for child in root]
-    return "".join(inner)
+    # The wrapper's own text is a plain string: escaped here, as lxml escapes every other text.
+    inner = [escape(root.text or "", quote=False)]
+    return "".join(inner + [tostring(child, encoding="unicode", method="html") for child in root])
 
 
 def rewrite_text(text: str, rules: list[RewriteRule]) -> str:
@@ -287,8 +292,10 @@ def rewrite_text(text: str, rules: list[RewriteRule]) -> str:
 
 
 def _substitute(rule: RewriteRule, text: str) -> str:
-    # The replacement is plain text: a backslash in it is a backslash, not a group reference.
-    return re.sub(rule.pattern, lambda _match: rule.replacement, text, flags=re.IGNORECASE)
+    # The replacement is plain text: a backslash in it is a backslash, not a group reference; and
+    # never a control character (XML text cannot hold one).
+    replacement = "".join(char for char in rule.replacement if unicodedata.category(char) != "Cc")
+    return re.sub(rule.pattern, lambda _match: replacement, text, flags=re.IGNORECASE)
 
 
 def _remove(root: Any, selector: str) -> None:

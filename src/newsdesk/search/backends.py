@@ -198,6 +198,13 @@ SCORE = f"(-bm25({FTS}, {TITLE_WEIGHT}, 1.0))"
 # A query matching at least COMMON articles is ranked over the RANK_WINDOW newest of them.
 COMMON = 2000
 RANK_WINDOW = 2000
+# Newest first, plain words matching at least this many are checked article by article.
+PROBE_AT = 15000
+
+
+def _simple(query: ParsedQuery) -> bool:
+    """Plain words only: no prefix, no exclusion."""
+    return not query.negative and not any(t.prefix for t in query.positive)
 
 
 def _rows(rows: list[tuple[Any, ...]]) -> list[Row]:
@@ -231,17 +238,18 @@ class SqliteBackend:
 
     def match(self, query: ParsedQuery, filters: Filters, *, sort: str, after: After, limit: int) -> Page:
         expression = fts5_expression(query)
-        if filters.ids is None and self._common(expression):
+        if filters.ids is None and self._count(expression, COMMON) >= COMMON:
             if sort == "newest":
-                return self._newest_first(expression, filters, after, limit)
+                return self._newest_first(query, expression, filters, after, limit)
             return self._ranked_window(expression, filters, after, limit)
         return self._every_match(expression, filters, sort=sort, after=after, limit=limit)
 
-    def _common(self, expression: str) -> bool:
+    def _count(self, expression: str, cap: int) -> int:
+        """How many articles match, counting no further than ``cap``."""
         rows = fetch(
-            f"SELECT count(*) FROM (SELECT 1 FROM {FTS} WHERE {FTS} MATCH %s LIMIT {COMMON})", [expression]
+            f"SELECT count(*) FROM (SELECT 1 FROM {FTS} WHERE {FTS} MATCH %s LIMIT %s)", [expression, cap]
         )
-        return bool(rows) and rows[0][0] >= COMMON
+        return int(rows[0][0]) if rows else 0
 
     def _every_match(self, expression: str, filters: Filters, *, sort: str, after: After, limit: int) -> Page:
         sql = Sql()
@@ -302,10 +310,13 @@ class SqliteBackend:
         )
         return int(rows[0][0]) if rows else None
 
-    def _newest_first(self, expression: str, filters: Filters, after: After, limit: int) -> Page:
+    def _newest_first(
+        self, query: ParsedQuery, expression: str, filters: Filters, after: After, limit: int
+    ) -> Page:
         sql = Sql()
-        if filters == Filters():
-            # Each article checked in the index by its id: a common query fills a page within dozens.
+        if filters == Filters() and _simple(query) and self._count(expression, PROBE_AT) >= PROBE_AT:
+            # Each article checked in the index by its id: a query matching a good share of all
+            # articles fills a page within dozens (a probe costs little for plain words only).
             sql.add(f"EXISTS (SELECT 1 FROM {FTS} WHERE {FTS}.rowid = a.id AND {FTS} MATCH %s)", expression)
         else:
             # The matches and each filter as sets of ids, read once; the time index walked newest

@@ -18,10 +18,11 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, replace
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
+from newsdesk.dates import parse_moment
 from newsdesk.news.models import Source
 from newsdesk.search.engine import MODES, SORTS, Results, SearchError, matches, search
 from newsdesk.search.query import MAX_QUERY_CHARS
@@ -152,17 +153,14 @@ def _source(value: Any) -> int | None:
 
 
 def _moment(value: Any, name: str, *, end_of_day: bool) -> datetime | None:
-    """An ISO date or time as an aware datetime (UTC when it names no zone)."""
+    """An ISO date or time as an aware datetime in UTC (UTC when it names no zone)."""
     text = str(value or "").strip()
     if not text:
         return None
     try:
-        if len(text) == 10:
-            day = date.fromisoformat(text)
-            moment = datetime.combine(day, time(), tzinfo=UTC)
-            return moment + timedelta(days=1) if end_of_day else moment
-        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
-        moment = moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+        moment = parse_moment(text)
+        if end_of_day and len(text) == 10:  # a date alone: through the end of that day
+            moment += timedelta(days=1)
         return moment.astimezone(UTC)  # overflows here, not in the database, past the calendar
     except (ValueError, OverflowError) as exc:
         raise SearchError(f"{name} must be a date (2026-11-30) or time (2026-11-30T08:00:00Z)") from exc

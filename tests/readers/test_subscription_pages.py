@@ -340,3 +340,11 @@ def test_the_list_costs_the_same_queries_for_two_subscriptions_or_forty(
         body = page_text(client.get("/subscriptions/"))
     assert len(small) == len(large), [q["sql"][:120] for q in large.captured_queries]
     assert "Feed 39" in body and "Folder 4" in body
+
+
+def test_a_field_with_an_error_is_marked_and_takes_the_focus(client_for: ClientFor, alice: User) -> None:
+    body = page_text(client_for(alice).post("/subscriptions/add/", {"url": "ftp://x.example/"}))
+    field = re.search(r'<input[^>]*name="url"[^>]*>', body)
+    assert field is not None and 'aria-invalid="true"' in field[0] and "autofocus" in field[0]
+    assert body.count("autofocus") == 1
+    assert "aria-invalid" not in page_text(client_for(alice).get("/subscriptions/"))

@@ -120,6 +120,21 @@ def _source(name: str) -> Source | None:
 OPML_MAX_BYTES = 2 * 1024 * 1024
 
 
+class MarksErrors(forms.Form):
+    """A form whose fields with errors say so to assistive technology, the first taking the focus."""
+
+    def add_error(self, field: str | None, error: Any) -> None:
+        super().add_error(field, error)
+        marked = [name for name in self.errors if name in self.fields]
+        focused = any("autofocus" in self.fields[name].widget.attrs for name in self.fields)
+        for name in marked:
+            attrs = self.fields[name].widget.attrs
+            attrs["aria-invalid"] = "true"
+            if not focused:
+                attrs["autofocus"] = True
+                focused = True
+
+
 class FolderNameField(forms.CharField):
     """A folder's name, typed (an existing one from the list the page offers, or a new one)."""
 
@@ -132,7 +147,7 @@ class FolderNameField(forms.CharField):
         super().__init__(**kwargs)
 
 
-class AddSubscriptionForm(forms.Form):
+class AddSubscriptionForm(MarksErrors):
     """Subscribe by address: a feed's, or a page's that announces one."""
 
     url = forms.CharField(
@@ -144,7 +159,7 @@ class AddSubscriptionForm(forms.Form):
     folder = FolderNameField()
 
 
-class SubscriptionForm(forms.Form):
+class SubscriptionForm(MarksErrors):
     """The reader's name for a subscription and its folder."""
 
     title = forms.CharField(
@@ -156,7 +171,7 @@ class SubscriptionForm(forms.Form):
     folder = FolderNameField()
 
 
-class RulesForm(forms.Form):
+class RulesForm(MarksErrors):
     """Block, keep and rewrite rules, checked line by line (readers.rules) before anything is kept."""
 
     block_rules = forms.CharField(
@@ -196,7 +211,7 @@ class RulesForm(forms.Form):
         return text
 
 
-class FetchOptionsForm(forms.Form):
+class FetchOptionsForm(MarksErrors):
     """How the feed is fetched, for everyone who reads it (only staff or its only subscriber may change it)."""
 
     user_agent = forms.CharField(
@@ -233,11 +248,11 @@ class FetchOptionsForm(forms.Form):
         return selector
 
 
-class FolderForm(forms.Form):
+class FolderForm(MarksErrors):
     name = forms.CharField(label="Folder name", max_length=subscriptions.FOLDER_NAME_MAX)
 
 
-class OpmlImportForm(forms.Form):
+class OpmlImportForm(MarksErrors):
     opml = forms.FileField(
         label="OPML file",
         help_text="Exported from another reader; its folders become yours.",

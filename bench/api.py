@@ -2,11 +2,12 @@
 
 Runs on the desk bench/scale.py builds (``--articles``, default 100k; built once and cached, shared
 with bench/scale.py), on SQLite and on PostgreSQL, each in a process of its own. Every list
-endpoint of /api/ (and search) is called ``--repeat`` times in the process through Django's whole
+endpoint of /api/ is called ``--repeat`` times in the process through Django's whole
 middleware stack (the test client: the view and the middleware are measured, not a network
 server), once more under a query counter at its first page and once at a page deep in the list
 (a cursor from the middle): the two counts must be equal. The reader's own lists run with a
-personal token for a bench reader with 2,000 saved and read articles.
+personal token for a bench reader with 2,000 saved and read articles. Search is bench/search.py's
+(this desk is built without its index).
 
 ``--compare`` also times the article list as Django REST framework + drf-spectacular would serve
 it (a ModelSerializer with the outlet nested, CursorPagination, the same queryset) beside the
@@ -116,14 +117,12 @@ def _calls() -> dict[str, tuple[str, str | None]]:
         "articles ?entity": with_deep(
             f"/api/articles?entity={busiest_entity.pk}" if busiest_entity else "/api/articles"
         ),
-        "articles ?language": with_deep("/api/articles?language=en"),
         "stories": ("/api/stories", f"/api/stories?cursor={_story_cursor(story)}" if story else None),
         "tags": by_id("/api/tags", Tag),
         "entities": by_id("/api/entities", Entity),
         "entities ?kind": by_id("/api/entities?kind=person", Entity),
         "sources": by_id("/api/sources", Source, descending=False),
         "feeds": by_id("/api/feeds", Feed, descending=False),
-        "search": ("/api/search?q=government", None),
     }
     if mid is not None:
         calls["related"] = (f"/api/articles/{mid.pk}/related", None)

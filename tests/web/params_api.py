@@ -14,7 +14,7 @@ VIEWS: dict[str, ViewParams] = {
     "api:openapi-view": ViewParams(),
     "api:api-root": ViewParams(),
     "api:articles": ViewParams(
-        params=("source", "story", "tag", "entity", "language", "since", "cursor", "limit")
+        params=("source", "story", "tag", "entity", "since", "cursor", "limit")
     ),
     "api:article": ViewParams(path={"article_id": "article"}),
     "api:related": ViewParams(params=("limit",), path={"article_id": "article"}),

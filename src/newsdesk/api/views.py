@@ -99,7 +99,6 @@ class ArticleFilters(schemas.Schema):
     story: int | None = Id
     tag: str | None = Field(None, max_length=100, description="a hashtag's slug")
     entity: int | None = Id
-    language: str | None = Field(None, max_length=8, description="ISO 639-1, e.g. en")
     since: str | None = Field(None, max_length=40, description="ISO 8601 time; naive means UTC")
     cursor: str | None = Cursor
     limit: int | None = Limit
@@ -131,8 +130,6 @@ def _filtered(filters: ArticleFilters) -> ArticleQuerySet:
         )
     if filters.story:
         articles = articles.filter(story_id=filters.story)
-    if filters.language:
-        articles = articles.filter(language=keyset.plain_text(filters.language, "language", 8))
     if filters.since:
         articles = articles.filter(sort_at__gte=parse_moment(filters.since, "since"))
     if filters.tag:

@@ -297,3 +297,22 @@ def test_a_bad_upload_is_a_400_with_the_reason(world: World, client: Client) -> 
     assert response.status_code == 400
     assert "version" in response.content.decode() and "Nothing was imported" in response.content.decode()
     assert client.post(reverse("exports:page"), {}).status_code == 400
+
+
+def test_export_costs_the_same_queries_however_much_the_reader_keeps(world: World) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from newsdesk.community.actions import post_comment
+    from newsdesk.readers import reading
+
+    with CaptureQueriesContext(connection) as before:
+        export_reader(world.reader)
+    for article in world.articles:
+        reading.save_article(world.reader, article)
+        reading.mark_opened(world.reader, article)
+        post_comment(world.reader, article, f"On {article.title}")
+    with CaptureQueriesContext(connection) as after:
+        document = export_reader(world.reader)
+    assert len(document["comments"]) == 4 + 5
+    assert len(after.captured_queries) == len(before.captured_queries) <= 12

@@ -56,6 +56,7 @@ def _clean(*lines: str, **known: object) -> list[str]:
         [TITLE.upper()],
         ["Ferry to run every forty minutes from Monday | Harbour News"],
         ["Transport: " + TITLE],  # a kicker before the title
+        ["Transport", TITLE, "2 May 2024"],  # a section label above the title
         ["Harbour News", TITLE, "By Jonas Alder", "Published 3 hours ago"],
         ["02.05.2024, 09:30 Uhr"],
         ["Aktualisiert am 2. Mai 2024"],
@@ -78,6 +79,11 @@ def test_body_lines_that_look_like_meta_stay() -> None:
         "complaints from commuters about crowded crossings.",
         *BODY,
     ]
+    assert _clean(*lines) == lines
+
+
+def test_a_label_stays_when_no_meta_line_follows_it() -> None:
+    lines = ["Transport", *BODY]
     assert _clean(*lines) == lines
 
 

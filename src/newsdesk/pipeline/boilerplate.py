@@ -11,7 +11,8 @@ judged against what is known about the article, never against one outlet's wordi
   (all of it, a cut-off start, or the title inside a short kicker line), is the site name, is a
   byline (a "by" word of some language and a name, or the known byline), is a date line (a date or
   time in any language, Babel's month and weekday names, numeric or relative, with at most a few
-  other words), a breadcrumb, or a ``|``-separated row of such parts;
+  other words), a breadcrumb, or a ``|``-separated row of such parts; a section label of a few
+  words ("Politics") goes when a meta line follows it;
 * **tail**: from the end, while lines are copyright lines, newsletter/subscribe prompts, date
   lines ("Last updated ..."), the title again, an agency signature ("abc/XYZ"), or lines that the
   outlet's other articles end with too (``repeated_lines`` over a feed's items), they go; a run of
@@ -58,6 +59,8 @@ __all__ = [
 BODY_PARAGRAPH_CHARS = 200
 #: At most this many lines from the top are looked at.
 MAX_HEAD_LINES = 8
+#: A section label above the title (a kicker) is at most this long.
+MAX_LABEL_CHARS = 50
 #: A date line has at most this many words (of four letters or more) besides its date parts...
 DATE_LINE_EXTRA_WORDS = 3
 #: ...or this many when the date in it is the article's own published or updated day.
@@ -329,11 +332,22 @@ class SharedLines(Collection[str]):
 def _head_end(lines: Sequence[str], context: Context) -> int:
     """Index of the first line kept: the run of meta lines at the top goes (before any long paragraph)."""
     end = 0
-    for line in lines[:MAX_HEAD_LINES]:
-        if len(line) > BODY_PARAGRAPH_CHARS or not _is_meta_line(line, context):
+    head = lines[:MAX_HEAD_LINES]
+    for index, line in enumerate(head):
+        if len(line) > BODY_PARAGRAPH_CHARS:
             break
-        end += 1
+        if _is_meta_line(line, context):
+            end = index + 1
+        elif not (_is_label(line) and index + 1 < len(head) and _is_meta_line(head[index + 1], context)):
+            break
     return end
+
+
+def _is_label(line: str) -> bool:
+    """A section label or kicker ("Politics", "Thema Verbraucherschutz"): a few words, no sentence."""
+    if len(line) > MAX_LABEL_CHARS or len(line.split()) > 4 or ":" in line:
+        return False  # a "Key: value" line is a fact, not a label
+    return line.rstrip()[-1:] not in ".!?"
 
 
 def _is_meta_line(line: str, context: Context) -> bool:

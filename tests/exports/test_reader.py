@@ -316,3 +316,17 @@ def test_export_costs_the_same_queries_however_much_the_reader_keeps(world: Worl
         document = export_reader(world.reader)
     assert len(document["comments"]) == 4 + 5
     assert len(after.captured_queries) == len(before.captured_queries) <= 12
+
+
+def test_the_published_json_schema_accepts_an_export_and_refuses_a_broken_one(
+    world: World, client: Client
+) -> None:
+    import jsonschema
+
+    published = client.get(reverse("exports:schema"))
+    assert published.status_code == 200
+    validator = jsonschema.Draft202012Validator(published.json())
+    document = export_reader(world.reader)
+    validator.validate(document)
+    document["alert_rules"][0]["kind"] = "everything"
+    assert not validator.is_valid(document)

@@ -7,4 +7,5 @@ from tests.web.params import ViewParams
 VIEWS: dict[str, ViewParams] = {
     "exports:page": ViewParams(clients=("reader",)),
     "exports:download": ViewParams(clients=("reader",)),
+    "exports:schema": ViewParams(),
 }

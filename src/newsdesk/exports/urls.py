@@ -6,4 +6,5 @@ app_name = "exports"
 urlpatterns: list[URLPattern] = [
     path("my-data/", views.page, name="page"),
     path("my-data/newsdesk-reader.json", views.download, name="download"),
+    path("my-data/schema.json", views.file_schema, name="schema"),
 ]

@@ -10,12 +10,13 @@ import json
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
 from newsdesk.exports.reader import MAX_BYTES, BadFile, export_reader, import_reader
+from newsdesk.exports.schema import ReaderFile
 
 MAX_MB = MAX_BYTES // (1024 * 1024)
 
@@ -63,3 +64,9 @@ def download(request: HttpRequest) -> HttpResponse:
 
 def _safe(name: str) -> str:
     return "".join(ch if ch.isascii() and (ch.isalnum() or ch in "-_.") else "_" for ch in name)
+
+
+@require_GET
+def file_schema(request: HttpRequest) -> JsonResponse:
+    """The JSON Schema of the reader data file (for anyone writing a converter to or from it)."""
+    return JsonResponse(ReaderFile.model_json_schema(), json_dumps_params={"indent": 1})

@@ -88,7 +88,7 @@ FEVER: list[tuple[str, dict[str, Any], tuple[str, ...], int]] = [
     ("api", {}, (), 3),
     ("groups", {}, ("groups",), 4),
     ("feeds", {}, ("feeds",), 3),
-    ("items", {"since_id": 0}, ("items",), 6),
+    ("items", {"since_id": 0}, ("items",), 7),
     ("unread", {}, ("unread_item_ids",), 5),
     ("saved", {}, ("saved_item_ids",), 5),
     ("mark group", {"mark": "group", "as": "read", "id": 0, "before": 4102444800}, (), 8),

@@ -24,7 +24,7 @@ from typing import Any
 
 from django.contrib.auth.models import User
 from django.db import transaction
-from django.db.models import Count, Max, Q, QuerySet
+from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
@@ -290,14 +290,7 @@ def unread_count(request: HttpRequest) -> HttpResponse:
     Params(request, "output").output_json()
     user = _user(request)
     subs = library.subscriptions(user)
-    rows = (
-        library.of_subscriptions(user)
-        .filter(library.unread_q(user))
-        .order_by()
-        .values("feed_id")
-        .annotate(n=Count("id"), newest=Max("sort_at"))
-    )
-    per_feed = {row["feed_id"]: (row["n"], row["newest"]) for row in rows}
+    per_feed = library.unread_counts(user)
     counts: list[dict[str, Any]] = []
     per_folder: dict[str, tuple[int, datetime | None]] = {}
     total, newest_of_all = 0, None
@@ -401,7 +394,10 @@ def _matching(user: User, asked: StreamQuery, subs: list[Subscription]) -> Query
         raise BadParameter("s must name one stream")
     articles = _stream_articles(user, streams[0], subs)
     for stream in ids.parse_streams(asked.excluded, user.pk, "xt"):
-        articles = articles.exclude(_condition(user, stream, subs))
+        if stream.kind == ids.READ:  # unread only: a plain condition, whose time range an index reads
+            articles = articles.filter(library.unread_q(user))
+        else:
+            articles = articles.exclude(_condition(user, stream, subs))
     for stream in ids.parse_streams(asked.included, user.pk, "it"):
         articles = articles.filter(_condition(user, stream, subs))
     if asked.newer_than:

@@ -23,7 +23,18 @@ from datetime import datetime
 from typing import Any
 
 from django.db import connection
-from django.db.models import BooleanField, Exists, ExpressionWrapper, F, OuterRef, Q, QuerySet
+from django.db.models import (
+    BooleanField,
+    Count,
+    Exists,
+    ExpressionWrapper,
+    F,
+    IntegerField,
+    Max,
+    OuterRef,
+    Q,
+    QuerySet,
+)
 from django.utils import timezone
 
 from newsdesk.news.models import Article
@@ -58,7 +69,11 @@ def saved(user: Any) -> Exists:
 
 
 def unread_q(user: Any) -> Q:
-    """A condition on articles: unread for this reader (not marked read, within the unread window)."""
+    """A condition on articles: unread for this reader (not marked read, within the unread window).
+
+    A time range and a probe of the reader's read marks per article in it: the work follows the
+    window, never the reader's whole history (a NOT IN over their marks would grow with it).
+    """
     return Q(sort_at__gte=unread_since()) & ~Q(read_marked(user))
 
 
@@ -82,20 +97,54 @@ def of_subscriptions(user: Any, *, feed_ids: Iterable[int] | None = None) -> Que
     return articles
 
 
+def subscribed(user: Any) -> Exists:
+    """The outer article's feed is one the reader subscribes to.
+
+    A correlated EXISTS rather than ``feed_id IN (...)``: SQLite walks the feed index for an IN
+    list even where a time range would read a tenth of the rows (unread counts: 1 s -> 0.12 s at
+    100k articles), while a look-up by id or a range of ids stays on the primary key either way.
+    """
+    return Exists(Subscription.objects.filter(user=user, feed_id=OuterRef("feed_id")))
+
+
 def reachable(user: Any) -> QuerySet[Article]:
     """Every article the reader may read or mark through an app: of their subscriptions or saved,
-    their block and keep rules applied.
+    their block and keep rules applied."""
+    saved_ids = SavedArticle.objects.filter(user=user).values("article_id")
+    return subscriptions_visible(user, Article.objects.filter(Q(subscribed(user)) | Q(pk__in=saved_ids)))
 
-    One condition on the article row (its feed among the reader's, or a saved row for it), so a
-    look-up by id or a range of ids stays on the primary key.
+
+def reachable_count(user: Any) -> int:
+    """How many articles the reader reaches (Fever's ``total_items``), in one count.
+
+    Here ``feed_id IN (...)`` is the faster form: the count reads the feed index alone.
     """
     feeds = Subscription.objects.filter(user=user).values("feed_id")
-    return subscriptions_visible(user, Article.objects.filter(Q(feed_id__in=feeds) | Q(saved(user))))
+    return subscriptions_visible(user, Article.objects.filter(Q(feed_id__in=feeds) | Q(saved(user)))).count()
 
 
 def saved_articles(user: Any) -> QuerySet[Article]:
     """The reader's saved articles (starred, in Google Reader's words) that the rules let through."""
-    return reachable(user).filter(saved(user))
+    saved_ids = SavedArticle.objects.filter(user=user).values("article_id")
+    return subscriptions_visible(user, Article.objects.filter(pk__in=saved_ids))
+
+
+def unread_counts(user: Any) -> dict[int, tuple[int, datetime]]:
+    """Unread articles per subscribed feed, with the newest one's time: one query over the window.
+
+    Grouped by ``feed_id + 0`` so that SQLite reads the window by time rather than every article
+    by the feed index (which a GROUP BY on the bare column invites).
+    """
+    per_feed = ExpressionWrapper(F("feed_id") + 0, output_field=IntegerField())
+    rows = (
+        subscriptions_visible(user, Article.objects.filter(subscribed(user)))
+        .filter(unread_q(user))
+        .order_by()
+        .annotate(per_feed=per_feed)
+        .values("per_feed")
+        .annotate(n=Count("id"), newest=Max("sort_at"))
+    )
+    return {row["per_feed"]: (row["n"], row["newest"]) for row in rows}
 
 
 def reachable_ids(user: Any, ids: Iterable[int]) -> list[int]:

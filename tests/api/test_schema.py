@@ -27,6 +27,28 @@ EXAMPLES = {"dev": 100, "long": 1000}.get(os.environ.get("NEWSDESK_HYPOTHESIS_PR
 schema = schemathesis.openapi.from_dict(copy.deepcopy(api.get_openapi_schema()))
 schema.app = get_wsgi_application()
 
+#: The token the current test's desk issued (set by the ``bearer`` fixture).
+CURRENT: dict[str, str] = {}
+
+
+@schema.auth()
+class Bearer:
+    """Every generated call carries the desk reader's personal token, as a client would."""
+
+    def get(self, case: schemathesis.Case, context: object) -> str:
+        return CURRENT.get("token", "")  # empty while pytest collects
+
+    def set(self, case: schemathesis.Case, data: str, context: object) -> None:
+        if data:
+            case.headers = {**(case.headers or {}), "Authorization": f"Bearer {data}"}
+
+
+@pytest.fixture
+def bearer(desk: Desk) -> Desk:
+    CURRENT["token"] = desk.token
+    cache.clear()
+    return desk
+
 
 def test_the_document_is_openapi_3_and_names_every_operation() -> None:
     document = api.get_openapi_schema()
@@ -48,7 +70,7 @@ def test_the_document_is_openapi_3_and_names_every_operation() -> None:
         HealthCheck.filter_too_much,
     ],
 )
-def test_every_operation_answers_as_documented(case: schemathesis.Case, desk: Desk) -> None:
+def test_every_operation_answers_as_documented(case: schemathesis.Case, bearer: Desk) -> None:
     cache.clear()  # the rate limit is not what this test probes
     # Every check but two: "a schema-valid request is accepted" (a cursor is opaque: any string is
     # valid in the schema, only one this API gave out decodes, so refusing made-up ones is right)
@@ -56,6 +78,37 @@ def test_every_operation_answers_as_documented(case: schemathesis.Case, desk: De
     # APIs: the views read only the keys they declare, tests/web/test_params.py). Hostile input
     # still runs: no 5xx, and every answer, 4xx included, must match the document.
     case.call_and_validate(
-        headers={"Authorization": f"Bearer {desk.token}", **(case.headers or {})},
         excluded_checks=[positive_data_acceptance, negative_data_rejection],
+    )
+
+
+def test_made_things_link_to_what_opens_them() -> None:
+    links = api.get_openapi_schema()["paths"]["/api/me/folders"]["post"]["responses"][201]["links"]
+    assert set(links) == {"folder_rename", "folder_remove"}
+    assert links["folder_rename"]["parameters"] == {"folder_id": "$response.body#/id"}
+
+
+Workflow = schema.as_state_machine()
+
+
+def test_stateful_runs_follow_the_links_with_no_5xx_and_answers_as_documented(bearer: Desk) -> None:
+    """Make a folder, rule, subscription or follow, then change and remove it through its link."""
+
+    class Steps(Workflow):  # type: ignore[misc,valid-type]
+        def get_call_kwargs(self, case: schemathesis.Case) -> dict[str, object]:
+            cache.clear()  # the rate limit is not what this test probes
+            return {}
+
+        def validate_response(self, response: object, case: schemathesis.Case, **kwargs: object) -> None:
+            case.validate_response(
+                response, excluded_checks=[positive_data_acceptance, negative_data_rejection]
+            )
+
+    Steps.run(
+        settings=settings(
+            max_examples=EXAMPLES,
+            stateful_step_count=4,
+            deadline=None,
+            suppress_health_check=list(HealthCheck),
+        )
     )

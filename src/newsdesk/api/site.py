@@ -116,6 +116,10 @@ class NewsdeskAPI(NinjaAPI):
 
     _documents: dict[tuple[bool, str], Any]
 
+    def get_openapi_operation_id(self, operation: Any) -> str:
+        """The view function's name (unique across api/): article_list, folder_rename, ..."""
+        return str(operation.view_func.__name__)
+
     def get_openapi_schema(self, *args: Any, **kwargs: Any) -> Any:
         """The document, with public reads' token marked optional (``security: [{}, bearer]``)."""
         public = bool(django_settings.NEWSDESK.public_api)
@@ -126,8 +130,35 @@ class NewsdeskAPI(NinjaAPI):
             for where, item in document["paths"].items():
                 if public and not where.startswith("/api/me") and "get" in item:
                     item["get"]["security"] = [{}, *item["get"].get("security", [])]
+            _add_links(document)
             self._documents = {**cached, key: document}
         return self._documents[key]
+
+
+#: OpenAPI links: what a made thing's id opens next (clients and Schemathesis's stateful runs follow
+#: them): (the path that makes it, the path of the made thing, that path's parameter).
+LINKED = (
+    ("/api/me/folders", "/api/me/folders/{folder_id}", "folder_id"),
+    ("/api/me/alerts", "/api/me/alerts/{rule_id}", "rule_id"),
+    ("/api/me/subscriptions", "/api/me/subscriptions/{subscription_id}", "subscription_id"),
+    ("/api/me/follows", "/api/me/follows/{follow_id}", "follow_id"),
+)
+
+
+def _add_links(document: dict[str, Any]) -> None:
+    paths = document["paths"]
+    for maker, made, parameter in LINKED:
+        responses = paths.get(maker, {}).get("post", {}).get("responses", {})
+        created = responses.get(201) or responses.get("201")
+        if created is None or made not in paths:
+            continue
+        created["links"] = {
+            operation["operationId"]: {
+                "operationId": operation["operationId"],
+                "parameters": {parameter: "$response.body#/id"},
+            }
+            for method, operation in paths[made].items()
+        }
 
 
 api = NewsdeskAPI(

@@ -476,3 +476,103 @@ def test_it_reads_according_to_inside_a_clause(parse: Any) -> None:
     assert found["direct"] is False
     assert found["speaker"] == "Peter Novak"
     assert found["text"] == "At the heart of the trouble was a decision to leave"
+
+
+# --- single quote marks (British and wire copy), speech acts, headline colons
+
+
+@pytest.mark.parametrize(
+    ("text", "quoted", "speaker"),
+    [
+        (  # curly single marks broken by an inverted cue between two sentences
+            "‘We will not be moved on this,’ said Margaret Hollis, the council leader. ‘The depot stays open.’",
+            "We will not be moved on this. The depot stays open.",
+            "Margaret Hollis",
+        ),
+        (  # straight single marks, the speaker carried into the next paragraph
+            "'The figures speak for themselves,' the minister, Helen Carr, told MPs.\n'We have halved the lists.'",
+            "The figures speak for themselves. We have halved the lists.",
+            "Helen Carr",
+        ),
+    ],
+)
+def test_it_keeps_the_speaker_of_single_quotes(parse: Any, text: str, quoted: str, speaker: str) -> None:
+    quote = only(parse(text))
+    assert (quote["text"], quote["speaker"]) == (quoted, speaker)
+
+
+def test_it_credits_a_single_quote_after_told_and_a_colon(parse: Any) -> None:
+    quote = only(parse("Ms Okafor told the BBC: ‘Nobody asked the families what they wanted.’"))
+    assert quote["speaker"] in ("Okafor", "Ms Okafor")  # spaCy's entity, the entities step's is "Okafor"
+    assert quote["speaker_description"] is None  # a title alone describes no one
+
+
+def test_it_keeps_a_spokesman_for_each_single_quote(parse: Any) -> None:
+    found = direct(
+        parse(
+            "Tom Reddy, a spokesman for the airport, said: 'Flights resume by noon.' He added: 'We apologise.'"
+        )
+    )
+    assert [(q["text"], q["speaker"]) for q in found] == [
+        ("Flights resume by noon.", "Tom Reddy"),
+        ("We apologise.", "Tom Reddy"),
+    ]
+
+
+def test_it_keeps_single_quoted_words_in_reported_speech(parse: Any) -> None:
+    found = find_quotes(
+        parse(
+            "The chief constable, Rupert Vane, said officers had been 'stretched' and warned that "
+            "further cuts would be 'reckless'."
+        )
+    )
+    assert [(q["direct"], q["text"], q["speaker"]) for q in found] == [
+        (False, "officers had been 'stretched'", "Rupert Vane"),
+        (False, "further cuts would be 'reckless'", "Rupert Vane"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "speaker", "content"),
+    [
+        (
+            "Senator Dana Fields criticized the budget plan for cutting school meals.",
+            "Dana Fields",
+            "criticized the budget plan for cutting school meals",
+        ),
+        (
+            "Mayor Ivan Petrov called for an inquiry into the fire.",
+            "Ivan Petrov",
+            "called for an inquiry into the fire",
+        ),
+    ],
+)
+def test_it_reports_a_speech_act_with_its_object(parse: Any, text: str, speaker: str, content: str) -> None:
+    (found,) = find_quotes(parse(text))
+    assert (found["direct"], found["speaker"], found["text"]) == (False, speaker, content)
+
+
+def test_it_leaves_a_passive_speech_act_and_a_participle_out(parse: Any) -> None:
+    assert find_quotes(parse("The budget plan was criticized by several teachers on Monday.")) == []
+    assert find_quotes(parse("Criticizing the plan, the union walked out of the talks.")) == []
+
+
+def test_it_reads_a_headline_colon_as_its_speaker_reporting(parse: Any) -> None:
+    found = find_quotes(
+        parse("Helen Carr: Waiting lists have halved since spring\nThe health secretary spoke in Leeds.")
+    )
+    assert [(q["direct"], q["speaker"], q["text"]) for q in found] == [
+        (False, "Helen Carr", "Waiting lists have halved since spring")
+    ]
+
+
+def test_it_takes_no_label_or_time_before_a_colon_for_a_speaker(parse: Any) -> None:
+    assert (
+        find_quotes(parse("UPDATE: The bridge has reopened to traffic\n12:45 p.m.: Rain is expected later"))
+        == []
+    )
+
+
+def test_it_credits_the_writer_with_their_own_reported_words(parse: Any) -> None:
+    (found,) = find_quotes(parse("I told the committee that the figures were wrong."))
+    assert (found["speaker"], found["speaker_description"]) == (None, "the author")

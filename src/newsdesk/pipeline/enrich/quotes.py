@@ -25,6 +25,11 @@ saying, so it costs a small fraction of the spaCy pass.
 * Reported speech ("X said that ...", "..., officials said.", "The risk, he said, is ...",
   "according to X, ...", "X believes the plan will fail") is kept with ``direct`` False. Quoted
   words inside a reported clause that goes on after them belong to that clause.
+* Speech acts with an object ("X criticized the plan", "X called for an inquiry", "X urged voters
+  to ...") are reported speech too, the verb and its object credited to a named subject (never a
+  passive or a participle); so is a line that opens with a speaker and a colon (a headline or
+  transcript: "Lynch: No outside influence on the inquiry"). Outside quotes "I" and "we" are the
+  writer ("the author").
 * Outlet attribution ("according to Politico", "the NYT reported", "told the BBC") links to the
   outlet registry (``newsdesk.pipeline.outlets``).
 """
@@ -78,12 +83,34 @@ EVIDENCE_LEMMAS = _words("show find indicate suggest")
 QUESTION_WORDS = _words("whether if why how what when who where which")
 # Verbs that name something in the speaker's words ('called the plan "a disaster"').
 NAMING_LEMMAS = _words("call describe label dub brand term deem")
+# Speech acts whose object is what was said about something ("criticized the plan", "urged
+# voters to ...", "called for a ban"): reported with the verb and its object, never a direct cue.
+STANCE_LEMMAS = _words(
+    "criticize criticise praise urge condemn denounce blame thank congratulate endorse defend reject "
+    "dismiss demand propose mention discuss cite question applaud hail slam attack welcome thank "
+    "challenge mock ridicule fault dispute decry lambaste blast chide rebuke scold support back oppose "
+    "want refuse offer seek prefer plan hope intend"
+)
+# "call for", "call on": a stance when the particle follows at once.
+STANCE_PARTICLES = {
+    "call": ("for", "on", "out"),
+    "talk": ("about",),
+    "speak": ("about", "of", "out"),
+    "vote": ("for", "against"),
+    "focus": ("on",),
+    "refer": ("to",),
+}
+# Verbs of saying whose addressee comes before the clause ("asked workers if", "warned voters that").
+ADDRESSEE_LEMMAS = _words("tell ask warn assure remind inform urge")
 # Verbs that only introduce a partial quote ('called the plan "a disaster"'), never reported speech.
 QUOTE_ONLY_LEMMAS = _words("call describe label dub brand term read chant crack")
 
 PRONOUNS_PERSON = {"he": "m", "she": "f", "him": "m", "her": "f"}
 PRONOUNS_GROUP = frozenset({"they", "it"})
-PRONOUNS_OTHER = frozenset({"i", "we", "you", "one", "this", "that", "who", "which"})
+SUBJECT_PRONOUNS = frozenset({"he", "she", "they", "we", "i", "it"})
+PRONOUNS_OTHER = frozenset({"you", "one", "this", "that", "who", "which"})
+# Outside quotes, "I said" and "we asked" are the writer's own words.
+PRONOUNS_AUTHOR = frozenset({"i", "we"})
 
 # Heads and words that mark an unnamed source.
 ANONYMOUS_HEADS = _words(
@@ -930,6 +957,8 @@ class _Attributor:
             if found:
                 return self._named(found, (s, e), cue, None)
             return _Speaker(None, None, False, phrase, (s, e), cue) if words[0] == "they" else None
+        if len(words) == 1 and words[0] in PRONOUNS_AUTHOR:
+            return _Speaker(None, None, False, "the author", (s, e), cue)
         if len(words) == 1 and words[0] in PRONOUNS_OTHER:
             return None
         head_at = self._head(start, end)
@@ -1035,7 +1064,7 @@ class _Attributor:
         description = None
         if phrase:
             rest = phrase.replace(self.text[mention.start : mention.end], " ").lower().split()
-            if any(w.strip(".,'’s") not in TITLES for w in rest):
+            if any(re.sub(r"['’]s?$", "", w.strip(".,")) not in TITLES for w in rest):
                 description = phrase
         name = mention.name
         if mention.kind == "place":
@@ -1447,6 +1476,8 @@ def _reported(
             and tokens.lemma[v].lower() in THOUGHT_LEMMAS
         ):
             found = _said(tokens, v, rules)
+        elif _is_stance(tokens, v):
+            found = _stance(tokens, v, rules)
         else:
             continue
         if found is None:
@@ -1462,7 +1493,43 @@ def _reported(
             if len(doc.full_text[cs:ce].split()) < 3:
                 continue
         records.append(_reported_record(doc.full_text, speaker, cs, ce, skip))
+    for speaker, (cs, ce) in _colon_lines(tokens, rules):
+        if not _inside_any(cs, inside):
+            records.append(_reported_record(doc.full_text, speaker, cs, ce))
     return records
+
+
+def _colon_lines(tokens: _Tokens, rules: _Attributor) -> list[tuple[_Speaker, tuple[int, int]]]:
+    """'Lynch: No outside influence on the inquiry', 'Clinton camp: the plan threatens ...': a
+    headline or transcript line that opens with a speaker and a colon reports what follows.
+
+    Only a short name or description at the start of a line, resolved to a person, an organisation
+    or a government (or an unnamed source), followed by words with a verb; a label ("UPDATE:") or
+    a time ("12:45 p.m.:") names no one.
+    """
+    found = []
+    for colon in range(1, len(tokens)):
+        if tokens.text[colon] != ":" or tokens.is_quote_mark(min(colon + 1, len(tokens) - 1)):
+            continue
+        first = colon
+        while first > 0 and colon - first < 6 and not tokens.is_boundary(first - 1):
+            first -= 1
+        if first > 0 and not (tokens.pos[first - 1] == "SPACE" and "\n" in tokens.text[first - 1]):
+            continue  # not the start of a line
+        if any(tokens.pos[k] in ("VERB", "AUX", "NUM") for k in range(first, colon)):
+            continue
+        if colon - first == 1 and tokens.text[first].isupper():
+            continue  # "UPDATE:", "WATCH:": a label
+        s_end = tokens.sentence_of(colon + 1)[1] if colon + 1 < len(tokens) else colon + 1
+        end = colon + 1
+        while end < len(tokens) and end < max(s_end, colon + 2) and not tokens.ends_sentence(end):
+            end += 1
+        content = _content(tokens, colon + 1, end)
+        speaker = rules.resolve(first, colon, ":", tokens.starts[first])
+        if content is None or speaker is None or not (speaker.name or speaker.anonymous):
+            continue
+        found.append((speaker, content))
+    return found
 
 
 def _reported_record(
@@ -1583,6 +1650,48 @@ def _said(
     return (speaker, content, skip) if speaker else None
 
 
+def _is_stance(tokens: _Tokens, v: int) -> bool:
+    """Whether token ``v`` is a verb of a speech act with an object ("criticized", "called for")."""
+    if tokens.pos[v] != "VERB":
+        return False
+    lemma = tokens.lemma[v].lower()
+    if lemma in STANCE_LEMMAS:
+        return True
+    if v + 2 >= len(tokens) or tokens.lower[v + 1] not in STANCE_PARTICLES.get(lemma, ()):
+        return False
+    return tokens.lower[v + 2] not in TRIM_WORDS and tokens.lower[v + 2] not in MONTHS  # "called on Friday"
+
+
+def _stance(
+    tokens: _Tokens, v: int, rules: _Attributor
+) -> tuple[_Speaker, tuple[int, int], tuple[int, int] | None] | None:
+    """'X criticized the plan', 'X called for a ban': the verb and its object, credited to the subject.
+
+    Only an active verb with its subject before it ("was criticized by X" is left out) and a named
+    or described speaker; what was said runs to the end of the clause.
+    """
+    s_start, s_end = tokens.sentence_of(v)
+    if tokens.tag[v] == "VBN" and v > s_start and tokens.lemma[v - 1].lower() == "be":
+        return None  # passive: the speaker would follow "by"
+    if tokens.tag[v] == "VBG" and not (v > s_start and tokens.pos[v - 1] == "AUX"):
+        return None  # "Criticizing the police, ...": a participle, the subject comes later
+    subject = rules.subject_before(v, s_start - 1)
+    if subject is None or subject[1] != v and tokens.pos[subject[1]] not in ("AUX", "ADV", "PART"):
+        return None
+    end = v + 1
+    while end < s_end and not tokens.ends_sentence(end) and not tokens.is_quote_mark(end):
+        if tokens.text[end] == "," and end + 1 < s_end and tokens.tag[end + 1] == "VBG":
+            break  # ", saying ...": a cue of its own
+        end += 1
+    content = _content(tokens, v, end, clause=False)
+    if content is None or end - v < 2:
+        return None
+    speaker = rules.resolve(*subject, tokens.text[v], tokens.starts[v])
+    if speaker is None or not (speaker.name or speaker.anonymous):
+        return None
+    return speaker, content, None
+
+
 def _parenthetical_end(tokens: _Tokens, i: int, stop: int) -> int | None:
     """The token after the comma that closes a cue set inside a clause (", he said on Monday,"), or None."""
     for k in range(i, min(stop, i + 6)):
@@ -1649,8 +1758,9 @@ def _complement(
         if (
             tokens.lower[i] in TRIM_WORDS
             or tokens.pos[i] in ("ADV", "NUM", "PROPN", "DET", "NOUN", "PRON", "ADJ")
-            and skipped < 3
-            and tokens.lemma[v] == "tell"
+            and skipped < 4
+            and tokens.lemma[v] in ADDRESSEE_LEMMAS
+            and tokens.lower[i] not in SUBJECT_PRONOUNS  # "told Reuters he would": the clause starts
         ):
             i += 1
             skipped += 1

@@ -312,3 +312,17 @@ def test_a_declared_language_stays_unless_the_text_clearly_contradicts_it(articl
     enrich_articles()
     assert Article.objects.get(pk=german.pk).language == "de"
     assert Article.objects.get(pk=article.pk).language == "en-gb"
+
+
+def test_a_quote_links_only_to_an_entity_of_its_speakers_kind(article: Article) -> None:
+    doc = _found("Friedrich Merz", "Berlin")
+    doc.results["quotes"] = [
+        {"text": "We will rebuild.", "speaker": "Friedrich Merz", "speaker_kind": "person", "start": 5},
+        {"text": "No deal yet.", "speaker": "Berlin", "speaker_kind": None, "start": 40},
+        {"text": "Talks go on.", "speaker": "Berlin", "speaker_kind": "person", "start": 80},
+    ]
+    store_results(article, doc, [_Named()])
+    linked = {q.text: q.speaker.name if q.speaker else None for q in Quote.objects.filter(article=article)}
+    # Berlin is a place in this article: no quote is credited to its page, whatever the speaker's kind says.
+    assert linked == {"We will rebuild.": "Friedrich Merz", "No deal yet.": None, "Talks go on.": None}
+    assert not Quote.objects.filter(speaker__name="Berlin").exists()

@@ -201,8 +201,8 @@ def _insert(
 
 def _store_entities(
     article: Article, found: list[dict[str, Any]], places: list[dict[str, Any]]
-) -> dict[str, int]:
-    """Upsert the article's entities by canonical key and kind, relink them; returns their ids by name."""
+) -> dict[tuple[str, str], int]:
+    """Upsert the article's entities by canonical key and kind, relink them; their ids by (name, kind)."""
     from newsdesk.pipeline.enrich.entities import canonical_key
 
     geo = {p["name"]: p for p in places}
@@ -226,7 +226,8 @@ def _store_entities(
         [(article.pk, ids[key], n) for key, (_, n) in wanted.items()],
     )
     _shift_counts(added=after - before, removed=before - after)
-    return {name: ids[key] for name, key in keys_of.items()}
+    # A quote links to its speaker's entity only when the kinds agree (see _speaker_entity).
+    return {(name, key[1]): ids[key] for name, key in keys_of.items()}
 
 
 def _unlink_entities(article: Article) -> set[int]:
@@ -324,7 +325,22 @@ def _store_tags(article: Article, hashtags: list[str]) -> None:
     )
 
 
-def _store_quotes(article: Article, quotes: list[dict[str, Any]], entities: dict[str, int]) -> None:
+def _speaker_entity(quote: dict[str, Any], entities: dict[tuple[str, str], int]) -> int | None:
+    """The entity a quote's speaker is: one of the article's people or organisations of that name.
+
+    A speaker of another kind (a government, a name the tagger missed) or a name the article has
+    only as a place links to no entity, so an entity's page lists only words its entity spoke.
+    """
+    name = quote.get("speaker") or ""
+    if "speaker_kind" not in quote:  # a result that says no kind: a person or organisation of that name
+        return entities.get((name, "person")) or entities.get((name, "organisation"))
+    kind = quote.get("speaker_kind")
+    return entities.get((name, kind)) if kind in ("person", "organisation") else None
+
+
+def _store_quotes(
+    article: Article, quotes: list[dict[str, Any]], entities: dict[tuple[str, str], int]
+) -> None:
     Quote.objects.filter(article=article).delete()
     _insert(
         Quote,
@@ -342,7 +358,7 @@ def _store_quotes(article: Article, quotes: list[dict[str, Any]], entities: dict
             (
                 article.pk,
                 q["text"],
-                entities.get(q.get("speaker") or ""),
+                _speaker_entity(q, entities),
                 (q.get("speaker") or "")[:300],
                 bool(q.get("anonymous")),
                 (q.get("speaker_description") or "")[:300],

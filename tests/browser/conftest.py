@@ -3,6 +3,10 @@
 Never a downloaded browser: /usr/bin/chromium (or NEWSDESK_CHROMIUM). Skipped, saying why, when
 either the browser or the playwright package is missing. Screenshots of every flow go to
 NEWSDESK_SCREENSHOTS (default ./screenshots/, git-ignored).
+
+Every browser test lives in this folder so that all share this one session's browser: a fixture
+imported into a module elsewhere is a second session fixture, and a second sync_playwright() while
+the first still runs fails ("using Playwright Sync API inside the asyncio loop").
 """
 
 from __future__ import annotations

@@ -66,6 +66,16 @@ def test_it_lists_the_latest_articles_on_home(client: Client) -> None:
     assert "Body of article 0." in body  # the excerpt
 
 
+def test_a_query_on_home_is_a_search_and_a_blank_one_is_home(client: Client) -> None:
+    make_articles(make_source(), 2)
+    response = client.get("/?q=headline+number")
+    assert response.status_code == 302
+    assert response["Location"] == "/search/?q=headline+number"
+    page = client.get(response["Location"])
+    assert page.status_code == 200 and 'value="headline number"' in page.content.decode()
+    assert client.get("/?q=+").status_code == 200  # nothing asked: the home page
+
+
 def test_it_keeps_home_queries_constant(client: Client) -> None:
     source = make_source()
     make_articles(source, 2)
@@ -206,7 +216,8 @@ def test_it_gives_one_article_or_a_json_404(client: Client) -> None:
     article = make_articles(make_source(), 1)[0]
     with CaptureQueriesContext(connection) as queries:
         record = client.get(f"/api/articles/{article.pk}").json()
-    assert len(queries) == 1
+    # The article, then one query each for its hashtags, entities, quotes and attributions.
+    assert len(queries) == 5
     assert record["title"] == "Headline number 0"
     missing = client.get("/api/articles/424242")
     assert missing.status_code == 404 and "error" in missing.json()

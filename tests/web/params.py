@@ -10,22 +10,10 @@ besides the generated values.
 from __future__ import annotations
 
 import importlib
-from collections.abc import Mapping
-from dataclasses import dataclass, field
 
+from tests.web.rows import ANY, KEYSET, NEXT, PAGE, READER, ViewParams
 
-@dataclass(frozen=True)
-class ViewParams:
-    params: tuple[str, ...] = ()
-    clients: tuple[str, ...] = ("anonymous", "reader")
-    path: Mapping[str, str] = field(default_factory=dict)
-
-
-PAGE = ("page",)  # Django's Paginator.get_page
-KEYSET = ("before", "after")  # news.keyset.newest_first
-NEXT = ("next",)  # where a form sends the visitor afterwards (auth views, community.safe_next)
-READER = ("reader",)  # login_required pages: anonymous visitors only get the redirect to log in
-ANY = ("anonymous", "reader")
+__all__ = ["ANY", "KEYSET", "NEXT", "PAGE", "READER", "ViewParams"]
 
 VIEWS: dict[str, ViewParams] = {
     # Probes and metrics (newsdesk.desk.ops)
@@ -78,7 +66,7 @@ VIEWS: dict[str, ViewParams] = {
     "readers:alert": ViewParams(clients=READER, path={"rule_id": "rule"}),
     "readers:alert_delete": ViewParams(clients=READER, path={"rule_id": "rule"}),
     # Reader pages
-    "news:home": ViewParams(params=KEYSET),
+    "news:home": ViewParams(params=(*KEYSET, "q")),  # q: sent on to the search page
     "news:article": ViewParams(path={"article_id": "article"}),
     "news:source": ViewParams(params=KEYSET, path={"source_id": "source"}),
     "news:feeds": ViewParams(params=PAGE),

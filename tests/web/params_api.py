@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.web.params import ViewParams
+from tests.web.rows import ViewParams
 
 PAGED = ("cursor", "limit")
 READER = ("reader",)
@@ -13,9 +13,7 @@ VIEWS: dict[str, ViewParams] = {
     "api:openapi-json": ViewParams(),
     "api:openapi-view": ViewParams(),
     "api:api-root": ViewParams(),
-    "api:articles": ViewParams(
-        params=("source", "story", "tag", "entity", "since", "cursor", "limit")
-    ),
+    "api:articles": ViewParams(params=("source", "story", "tag", "entity", "since", "cursor", "limit")),
     "api:article": ViewParams(path={"article_id": "article"}),
     "api:related": ViewParams(params=("limit",), path={"article_id": "article"}),
     "api:article_comments": ViewParams(params=PAGED, path={"article_id": "article"}),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.web.params import ViewParams
+from tests.web.rows import ViewParams
 
 VIEWS: dict[str, ViewParams] = {
     "exports:page": ViewParams(clients=("reader",)),

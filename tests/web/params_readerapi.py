@@ -8,7 +8,7 @@ paths are fuzzed in tests/readerapi/test_hostile.py.
 
 from __future__ import annotations
 
-from tests.web.params import ANY, ViewParams
+from tests.web.rows import ANY, ViewParams
 
 #: The keys every stream request reads (readerapi.greader.STREAM_KEYS).
 STREAM = ("output", "c", "xt", "it", "n", "r", "ot", "nt")

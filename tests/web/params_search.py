@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.web.params import READER, ViewParams
+from tests.web.rows import READER, ViewParams
 
 SEARCH = ("q", "source", "tag", "entity", "language", "since", "until", "story", "mine", "sort", "mode")
 

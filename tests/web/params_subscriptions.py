@@ -3,7 +3,7 @@ lists page; every other view is a page without parameters or a POST-only action 
 
 from __future__ import annotations
 
-from tests.web.params import PAGE, READER, ViewParams
+from tests.web.rows import PAGE, READER, ViewParams
 
 VIEWS: dict[str, ViewParams] = {
     "readers:subscriptions": ViewParams(clients=READER),

@@ -8,13 +8,13 @@ from typing import Any
 
 import pytest
 
-from tests.browser.conftest import SCREENSHOTS, browser, new_page  # noqa: F401  (fixtures)
+from tests.browser.conftest import SCREENSHOTS
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def test_swagger_ui_renders_every_operation_under_the_sites_policy(
-    new_page: Callable[..., Any],  # noqa: F811  (the fixture imported above)
+    new_page: Callable[..., Any],
 ) -> None:
     page = new_page(1280, 900)
     problems: list[str] = []

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from math import isqrt
 from typing import Any
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core.exceptions import BadRequest
@@ -108,7 +109,13 @@ def _list_page(articles: QuerySet[Article], request: HttpRequest, **fetch: Any) 
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    """The latest articles across outlets, a keyset page at a time (the first led by top stories)."""
+    """The latest articles across outlets, a keyset page at a time (the first led by top stories).
+
+    ``/?q=`` is a search (as a reader's home page box or an old bookmark sends it): the search page.
+    """
+    query = request.GET.get("q", "").strip()
+    if query:
+        return redirect(reverse("search:search") + "?" + urlencode({"q": query}))
     version = pagecache.store_version()
 
     def build() -> str:

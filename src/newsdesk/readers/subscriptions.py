@@ -29,7 +29,7 @@ from newsdesk.news import jobs
 from newsdesk.news.models import Article, Feed
 from newsdesk.pipeline.errors import BlockedAddressError, PipelineError
 from newsdesk.pipeline.feeds import discover_feeds, looks_like_html, parse_feed
-from newsdesk.pipeline.fetch import Fetcher
+from newsdesk.pipeline.fetch import Fetcher, validate_user_agent
 from newsdesk.pipeline.opml import OpmlOutline, export_opml, parse_opml
 from newsdesk.pipeline.urls import canonicalize_url
 from newsdesk.readers import rules
@@ -317,16 +317,23 @@ def set_fetch_options(
         rules.checked_selector(body_selector.strip(), "CSS selector") if body_selector.strip() else ""
     )
     feed.fetch_full_text = fetch_full_text
-    feed.body_hash = ""  # the next refresh reads the body again, with the new options
-    feed.save(update_fields=["user_agent", "body_selector", "fetch_full_text", "body_hash"])
+    # The next refresh reads the feed and its bodies again with the new options: no conditional
+    # request (a 304 would keep the old text) and no "body unchanged" shortcut.
+    feed.body_hash = ""
+    feed.etag = ""
+    feed.last_modified = ""
+    feed.save(
+        update_fields=["user_agent", "body_selector", "fetch_full_text", "body_hash", "etag", "last_modified"]
+    )
     return feed
 
 
 def checked_user_agent(value: str) -> str:
-    """A User-Agent header value: printable ASCII (no line breaks to smuggle headers), at most 300."""
+    """A User-Agent header value as the fetcher will send it (pipeline.fetch.validate_user_agent)."""
     value = (value or "").strip()
-    if len(value) > 300 or not all(" " <= char <= "~" for char in value):
-        raise SubscriptionError("A user agent is at most 300 printable ASCII characters, on one line.")
+    problem = validate_user_agent(value)
+    if problem:
+        raise SubscriptionError(problem[0].upper() + problem[1:] + ".")
     return value
 
 

@@ -461,3 +461,34 @@ def test_it_drafts_a_page_as_it_drafts_a_feed_item_with_that_page(site: NewsSite
     assert alone.text == extracted.text and alone.html == extracted.html
     assert alone.byline == "Mara Lindqvist" and alone.summary == "" and alone.guid == ""
     assert alone.other_urls and all(u.startswith("http") for u in alone.other_urls)
+
+
+def test_feed_texts_lose_their_meta_lines_and_the_sentence_every_item_ends_with(server: FixtureServer) -> None:
+    """Title, outlet and date lines above an item's text, and what the feed appends to every item
+    (a "continue" link line, a newsletter prompt), are not the article: cut from text and summary."""
+    items = "".join(
+        f"<item><title>Harbour tender {n} is signed</title><link>{server.url(f'/news/{n}.html')}</link>"
+        "<pubDate>Tue, 01 Dec 2026 09:00:00 GMT</pubDate>"
+        f"<description><![CDATA[<p>Harbour tender {n} is signed</p><p>Quayside Herald</p>"
+        f"<p>The council signed contract {n} for the new ferry quay after a long debate over its "
+        "cost, and the works are to start in the spring.</p><p>Carry on with the full story\u2026</p>]]>"
+        "</description></item>"
+        for n in range(4)
+    )
+    server.routes["/cleaned.xml"] = Answer(
+        (
+            '<?xml version="1.0"?><rss version="2.0"><channel><title>Quayside Herald</title>'
+            f"<link>{server.url('/')}</link>{items}</channel></rss>"
+        ).encode(),
+        200,
+        {"Content-Type": "application/rss+xml"},
+    )
+    feed = jobs.add_feed_url(server.url("/cleaned.xml"))
+    feed.fetch_full_text = False
+    feed.save(update_fields=["fetch_full_text"])
+    report = jobs.refresh_feed(feed.pk, fetch_pages=False)
+    assert report.ok and report.new == 4
+    for article in Article.objects.all():
+        for text in (article.text, article.summary):
+            assert text.startswith("The council signed contract"), text
+            assert "Carry on" not in text and "Quayside Herald" not in text, text

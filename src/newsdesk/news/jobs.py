@@ -30,6 +30,7 @@ from newsdesk.desk import config
 from newsdesk.news.models import ArticleURL, Feed, FeedEntry, Source
 from newsdesk.news.store import ArticleDraft, StoreResult, source_for_url, store_article, store_articles
 from newsdesk.pipeline import developing as developing_markers
+from newsdesk.pipeline.boilerplate import SharedLines, clean_text
 from newsdesk.pipeline.errors import BlockedAddressError, FeedError, FetchError, PipelineError
 from newsdesk.pipeline.extract import Extracted, decode_html, extract
 from newsdesk.pipeline.feeds import FeedItem, ParsedFeed, discover_feeds, looks_like_html, parse_feed
@@ -423,6 +424,9 @@ def ingest_items(
     """
     entries = _Entries(feed) if feed is not None else None
     options = FetchOptions.of(feed)
+    # What the feed's items share (a sentence appended to each) is cut from their texts; worked out
+    # only when an item is drafted, so an unchanged refresh never reads them.
+    context = _FeedContext(((feed.title if feed else "") or source.name or "").strip() or None, items)
     stored = _stored_at([u for u in (_item_url(item, source, feed) for item in items) if u])
     pending: list[_Pending] = []
     try:
@@ -438,7 +442,7 @@ def ingest_items(
                 report.pages_deferred += 1
             edited = entries is not None and entries.edited(item)
             read = _read_item(
-                item, source, feed, fetcher, wants_page, edited, report, stored, language, options
+                item, source, feed, fetcher, wants_page, edited, report, stored, language, options, context
             )
             if isinstance(read, int):
                 report.unchanged += 1
@@ -627,6 +631,7 @@ def _read_item(
     stored: dict[str, _Stored],
     language: str,
     options: FetchOptions,
+    context: _FeedContext | None = None,
 ) -> ArticleDraft | int | None:
     """The draft of one feed item, its page fetched when asked (the feed gives only a teaser).
 
@@ -658,7 +663,9 @@ def _read_item(
     if wants_page:
         report.pages_fetched += 1
         page = _page_for(canonical, fetcher, report, options)
-    return draft_from(item, page, canonical, language=language, summary_as_text=not options.full_text)
+    return draft_from(
+        item, page, canonical, language=language, summary_as_text=not options.full_text, context=context
+    )
 
 
 def _item_url(item: FeedItem, source: Source, feed: Feed | None) -> str:
@@ -769,6 +776,25 @@ def _selected_body(page: Extracted, html: str, selector: str, report: RefreshRep
     return replace(page, text=text, html=sanitize_html(picked or "", page.url))
 
 
+class _FeedContext:
+    """What a feed knows beyond one item, for cleaning its items' texts (pipeline.boilerplate):
+    the outlet's name and the lines its items share, each item's text made once."""
+
+    def __init__(self, site_name: str | None, items: list[FeedItem]) -> None:
+        self.site_name = site_name
+        self._texts: dict[int, str] = {}
+        self.repeated = SharedLines(lambda: [(self.text_of(item), item.title) for item in items])
+
+    def text_of(self, item: FeedItem) -> str:
+        """An item's own text as plain paragraphs: its content, else its summary."""
+        key = id(item)
+        if key not in self._texts:
+            content_html = _without_self_link(item.content_html, item.url)
+            summary_html = _without_self_link(item.summary, item.url)
+            self._texts[key] = html_to_text(content_html or "") or html_to_text(summary_html or "")
+        return self._texts[key]
+
+
 def draft_from(
     item: FeedItem | None,
     page: Extracted | None,
@@ -777,6 +803,7 @@ def draft_from(
     seen_at: str | None = None,
     language: str = "",
     summary_as_text: bool = False,
+    context: _FeedContext | None = None,
 ) -> ArticleDraft:
     """Merge what a feed item and (when fetched) its page say about the article at ``url``.
 
@@ -784,12 +811,34 @@ def draft_from(
     its own (``ingest_page``: no item; ``seen_at`` is the address the page came from). An item's
     summary is its text only with ``summary_as_text`` (a feed whose pages are never fetched);
     otherwise an item with a summary alone waits for its page's text.
+
+    An item's text and summary lose the meta lines on top and the boilerplate below
+    (``boilerplate.clean_text``: the title again, the outlet's name, the date, "Continue reading",
+    the lines the feed's items share, from ``context``); a page's text was trimmed by the extractor.
     """
     content_html = _without_self_link(item.content_html, item.url) if item else None
     summary_html = _without_self_link(item.summary, item.url) if item else None
-    feed_text = html_to_text(content_html or "") or html_to_text(summary_html or "")
-    text = page.text if page and page.text else (feed_text if content_html or summary_as_text else "")
     title = ((item.title if item else None) or (page.title if page else "") or "").strip()
+
+    def cleaned(text: str) -> str:
+        if not item or not text:
+            return text
+        return clean_text(
+            text,
+            title=title or None,
+            site_name=context.site_name if context else None,
+            published=item.published_at,
+            updated=item.updated_at,
+            byline=item.author,
+            language=_language_code(language) or None,
+            repeated=context.repeated if context else (),
+        )
+
+    raw_summary = html_to_text(summary_html or "")
+    raw_text = context.text_of(item) if context and item else html_to_text(content_html or "") or raw_summary
+    feed_text = cleaned(raw_text)
+    summary = feed_text if raw_summary == raw_text else cleaned(raw_summary)  # often the same text
+    text = page.text if page and page.text else (feed_text if content_html or summary_as_text else "")
     developing = page.developing if page else developing_markers.is_developing(title, text or feed_text)
     seen = (
         item.url if item else None,
@@ -802,7 +851,7 @@ def draft_from(
         title=title,
         text=text,
         html=page.html if page else "",
-        summary=html_to_text(summary_html or "")[:2000],
+        summary=summary[:2000],
         byline=((item.author if item else None) or (page.byline if page else "") or "").strip(),
         published_at=(item.published_at if item else None) or (page.published_at if page else None),
         updated_at=(item.updated_at if item else None) or (page.updated_at if page else None),

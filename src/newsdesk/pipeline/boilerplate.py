@@ -271,6 +271,9 @@ def trim_bounds(lines: Sequence[str], context: Context, *, repeated: Collection[
     return start, stop
 
 
+_DIGITS = re.compile(r"\d+")
+
+
 def line_key(line: str, title: str | None = None) -> str:
     """A line as compared across an outlet's articles: words lowercased, digits as 0, the title as <t>."""
     words = _tokens(line)
@@ -279,7 +282,7 @@ def line_key(line: str, title: str | None = None) -> str:
         at = _find(words, title_words) if len(title_words) >= 2 else -1
         if at >= 0:
             words = [*words[:at], "<t>", *words[at + len(title_words) :]]
-    return " ".join(re.sub(r"\d+", "0", word) for word in words)
+    return _DIGITS.sub("0", " ".join(words))  # words never hold a space: one pass is the same
 
 
 def repeated_lines(articles: Iterable[tuple[str, str | None]]) -> frozenset[str]:
@@ -426,8 +429,10 @@ def _is_date_line(line: str, context: Context) -> bool:
     tokens = _WORDS.findall(lowered)
     if not tokens or len(tokens) > 16:
         return False
-    calendar = _calendar(context.language)
     anchored = bool(NUMERIC_DATE.search(lowered) or RELATIVE_TIME.search(lowered))
+    if not anchored and not any(char.isdigit() for char in lowered):
+        return False  # a month name needs a number beside it, a clock its digits
+    calendar = _calendar(context.language)  # (Babel's names, loaded on the first possible date)
     if not anchored:
         anchored = _month_with_number(tokens, calendar) or bool(CLOCK.search(lowered) and len(tokens) <= 4)
     if not anchored:

@@ -115,7 +115,7 @@ def test_reads_can_be_closed_to_the_public(desk: Desk, settings: Any) -> None:
 
 def test_too_many_requests_answer_429_with_retry_after_per_token(desk: Desk, settings: Any) -> None:
     cache.clear()
-    settings.NEWSDESK_API_REQUESTS_PER_TOKEN = 3
+    settings.NEWSDESK = dataclasses.replace(settings.NEWSDESK, api_requests_per_token=3)
     client = desk.client(desk.token)
     answers = [client.get("/api/tags").status_code for _ in range(4)]
     assert answers == [200, 200, 200, 429]
@@ -128,6 +128,6 @@ def test_too_many_requests_answer_429_with_retry_after_per_token(desk: Desk, set
 
 def test_anonymous_requests_are_limited_per_address(desk: Desk, settings: Any) -> None:
     cache.clear()
-    settings.NEWSDESK_API_REQUESTS_PER_ADDRESS = 2
+    settings.NEWSDESK = dataclasses.replace(settings.NEWSDESK, api_requests_per_address=2)
     assert [Client().get("/api/tags").status_code for _ in range(3)] == [200, 200, 429]
     assert Client(REMOTE_ADDR="203.0.113.5").get("/api/tags").status_code == 200

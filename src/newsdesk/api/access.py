@@ -40,10 +40,9 @@ from newsdesk.community import throttle
 from newsdesk.readers import tokens
 from newsdesk.readers.models import TokenKind
 
-#: Requests per minute (overridable in Django settings, e.g. for a busy desk or a test).
+#: The window of the rate limits; how many requests each allows is a setting
+#: (NEWSDESK_API_REQUESTS_PER_TOKEN, NEWSDESK_API_REQUESTS_PER_ADDRESS).
 WINDOW_SECONDS = 60
-DEFAULT_PER_TOKEN = 600
-DEFAULT_PER_ADDRESS = 300
 
 
 class Unauthorized(AuthenticationError):
@@ -104,13 +103,13 @@ class RateLimit(BaseThrottle):
 
     @staticmethod
     def _scope(request: HttpRequest) -> tuple[throttle.Limit, str]:
-        per_token = int(getattr(settings, "NEWSDESK_API_REQUESTS_PER_TOKEN", DEFAULT_PER_TOKEN))
+        per_token = settings.NEWSDESK.api_requests_per_token
         token = getattr(request, "api_token", None)
         if token is not None:
             return throttle.Limit("api-token", per_token, WINDOW_SECONDS), str(token.pk)
         if request.user.is_authenticated:
             return throttle.Limit("api-user", per_token, WINDOW_SECONDS), str(request.user.pk)
-        per_address = int(getattr(settings, "NEWSDESK_API_REQUESTS_PER_ADDRESS", DEFAULT_PER_ADDRESS))
+        per_address = settings.NEWSDESK.api_requests_per_address
         return throttle.Limit("api-address", per_address, WINDOW_SECONDS), throttle.client_address(request)
 
 

@@ -291,6 +291,18 @@ OPTIONS: tuple[Option, ...] = (
         "or a log-in too (writes always do).",
     ),
     Option(
+        "NEWSDESK_API_REQUESTS_PER_TOKEN",
+        "600",
+        _parse_int(1, 1_000_000),
+        "JSON API requests a minute per token (or logged-in reader); past it 429 with Retry-After.",
+    ),
+    Option(
+        "NEWSDESK_API_REQUESTS_PER_ADDRESS",
+        "300",
+        _parse_int(1, 1_000_000),
+        "JSON API requests a minute per client address without a token or a log-in.",
+    ),
+    Option(
         "NEWSDESK_STORY_WINDOW_DAYS",
         "7",
         _parse_int(1, 365),
@@ -399,6 +411,8 @@ class Settings:
     metrics_token: str
     trust_proxy_headers: bool
     public_api: bool
+    api_requests_per_token: int
+    api_requests_per_address: int
     story_window_days: int
     enrichers: list[str]
     embedder: str

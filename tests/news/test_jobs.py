@@ -463,7 +463,9 @@ def test_it_drafts_a_page_as_it_drafts_a_feed_item_with_that_page(site: NewsSite
     assert alone.other_urls and all(u.startswith("http") for u in alone.other_urls)
 
 
-def test_feed_texts_lose_their_meta_lines_and_the_sentence_every_item_ends_with(server: FixtureServer) -> None:
+def test_feed_texts_lose_their_meta_lines_and_the_sentence_every_item_ends_with(
+    server: FixtureServer,
+) -> None:
     """Title, outlet and date lines above an item's text, and what the feed appends to every item
     (a "continue" link line, a newsletter prompt), are not the article: cut from text and summary."""
     items = "".join(

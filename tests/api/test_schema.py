@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import copy
 import os
+from collections.abc import Iterator
 
 import pytest
 import schemathesis
 from django.core.cache import cache
+from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 from schemathesis.specs.openapi.checks import negative_data_rejection, positive_data_acceptance
 
@@ -44,10 +47,22 @@ class Bearer:
 
 
 @pytest.fixture
-def bearer(desk: Desk) -> Desk:
+def bearer(desk: Desk) -> Iterator[Desk]:
+    """The desk's token for every call, and the test's connection kept open across calls.
+
+    The WSGI application closes "old" connections when a request starts and ends; inside the test's
+    transaction that really closes a PostgreSQL connection (SQLite's in-memory one survives) and
+    the next query fails. Django's test client unhooks the same signal handler for each request.
+    """
     CURRENT["token"] = desk.token
     cache.clear()
-    return desk
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    try:
+        yield desk
+    finally:
+        request_started.connect(close_old_connections)
+        request_finished.connect(close_old_connections)
 
 
 def test_the_document_is_openapi_3_and_names_every_operation() -> None:

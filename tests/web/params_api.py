@@ -19,6 +19,7 @@ VIEWS: dict[str, ViewParams] = {
     "api:article_comments": ViewParams(params=PAGED, path={"article_id": "article"}),
     "api:stories": ViewParams(params=("limit", "offset", "cursor")),
     "api:story": ViewParams(path={"story_id": "story"}),
+    "api:story_changes": ViewParams(params=("since",), path={"story_id": "story"}),
     "api:tags": ViewParams(params=PAGED),
     "api:tag": ViewParams(path={"slug": "tag"}),
     "api:entities": ViewParams(params=(*PAGED, "kind")),

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from newsdesk.news.changes import StoryChanges
 from newsdesk.news.models import Article, Entity, EntityKind, Feed, Quote, Source, Story, Tag
 
 
@@ -123,4 +124,57 @@ def quote_record(quote: Quote) -> dict[str, Any]:
         "speaker_description": quote.speaker_description or None,
         "direct": quote.direct,
         "article_id": quote.article_id,
+    }
+
+
+def story_changes_record(story: Story, changes: StoryChanges) -> dict[str, Any]:
+    """What changed in a story since a moment (news/changes.py), as the API gives it."""
+    return {
+        "story": {"id": story.pk, "headline": story.headline},
+        "since": iso(changes.since),
+        "summary": changes.summary(),
+        "new_articles": [
+            {"id": a.id, "title": a.title, "source": a.source, "first_seen": iso(a.first_seen)}
+            for a in changes.new_articles
+        ],
+        "new_outlets": [{"id": o.id, "name": o.name} for o in changes.new_outlets],
+        "edits": [
+            {
+                "article_id": e.article_id,
+                "source": e.source,
+                "edited_at": iso(e.edited_at),
+                "versions": e.versions,
+                "headline_changed": e.headline_changed,
+                "old_title": e.old_title,
+                "new_title": e.new_title,
+                "diff": [{"op": p.op, "text": p.text} for p in e.diff],
+            }
+            for e in changes.edits
+        ],
+        "developing": [
+            {
+                "article_id": d.article_id,
+                "title": d.title,
+                "source": d.source,
+                "change": "set" if d.developing else "cleared",
+            }
+            for d in changes.developing
+        ],
+        "story_developing": changes.story_developing_change,
+        "statement_count": changes.statement_count,
+        "statements": [
+            {
+                "article_id": s.article_id,
+                "source": s.source,
+                "speaker": s.speaker or None,
+                "anonymous": s.anonymous,
+                "text": s.text,
+            }
+            for s in changes.statements
+        ],
+        "new_speakers": changes.new_speakers,
+        "new_places": [
+            {"name": p.name, "lat": p.latitude, "lon": p.longitude, "country": p.country or None}
+            for p in changes.new_places
+        ],
     }

@@ -150,6 +150,64 @@ class StoryDetail(StoryOut):
     places: list[PlaceOut]
 
 
+class ChangedArticleOut(Schema):
+    id: int
+    title: str
+    source: str
+    first_seen: str
+
+
+class ChangedOutletOut(Schema):
+    id: int
+    name: str
+
+
+class DiffPieceOut(Schema):
+    op: str = Field(description="equal, insert or delete")
+    text: str
+
+
+class EditOut(Schema):
+    article_id: int
+    source: str
+    edited_at: str
+    versions: int = Field(description="versions replaced since")
+    headline_changed: bool
+    old_title: str
+    new_title: str
+    diff: list[DiffPieceOut] = Field(description="word-level, unchanged runs cut to a few words")
+
+
+class DevelopingChangeOut(Schema):
+    article_id: int
+    title: str
+    source: str
+    change: str = Field(description="set or cleared")
+
+
+class StatementOut(Schema):
+    article_id: int
+    source: str
+    speaker: str | None
+    anonymous: bool
+    text: str
+
+
+class StoryChangesOut(Schema):
+    story: StoryRef
+    since: str
+    summary: str
+    new_articles: list[ChangedArticleOut]
+    new_outlets: list[ChangedOutletOut]
+    edits: list[EditOut]
+    developing: list[DevelopingChangeOut]
+    story_developing: str | None = Field(description="set, cleared, or null when as it was")
+    statement_count: int
+    statements: list[StatementOut]
+    new_speakers: list[str]
+    new_places: list[PlaceOut]
+
+
 class TagRecord(TagOut):
     id: int
 

@@ -24,7 +24,7 @@ from ninja import Query, Status
 from pydantic import Field
 
 from newsdesk.api import paging, schemas
-from newsdesk.api.access import WRITE
+from newsdesk.api.access import WRITE, Unauthorized
 from newsdesk.api.records import (
     article_record,
     enriched_article_record,
@@ -32,13 +32,14 @@ from newsdesk.api.records import (
     feed_record,
     iso,
     source_record,
+    story_changes_record,
     story_record,
     tag_record,
 )
 from newsdesk.api.site import api
 from newsdesk.community import actions, throttle
 from newsdesk.community.models import Comment, CommentStatus
-from newsdesk.news import keyset, pagecache
+from newsdesk.news import changes, keyset, pagecache
 from newsdesk.news.models import (
     Article,
     ArticleEntity,
@@ -60,6 +61,7 @@ from newsdesk.news.views import COUNT_CAP, _is_common, story_coverage
 BadRequest = keyset.BadParameter
 
 MAX_ID = keyset.MAX_ID
+LAST_READ = "last-read"  # since=last-read: the reader's last visit (news.changes.last_read)
 # The deepest offset served, and the largest count a story's (PositiveIntegerField) row holds.
 MAX_OFFSET = 100_000
 MAX_COUNT = 2**31 - 1
@@ -275,6 +277,39 @@ def _story_json(story: Story) -> str:
         for p in coverage.places
     ]
     return json.dumps(record, cls=DjangoJSONEncoder)
+
+
+class ChangesQuery(schemas.Schema):
+    since: str = Field(
+        ...,
+        min_length=1,
+        max_length=100,
+        description="an ISO 8601 time, or last-read: the signed-in reader's last visit to the story "
+        "(the latest article of it they read or opened; else when they followed it)",
+    )
+
+
+@api.get(
+    "/stories/{int:story_id}/changes",
+    response=ok(schemas.StoryChangesOut),
+    url_name="story_changes",
+    tags=["stories"],
+)
+def story_changes(request: HttpRequest, story_id: int, query: Query[ChangesQuery]) -> dict[str, Any]:
+    """What changed in the story since a moment: new articles and outlets, edits with their diff,
+    headline changes, developing flags set or cleared, new statements, speakers and places."""
+    story = find(Story.objects.all(), story_id, "story")
+    if query.since == LAST_READ:
+        if not request.user.is_authenticated:
+            raise Unauthorized("since=last-read needs a signed-in reader or a personal API token")
+        since = changes.last_read(request.user, story)
+        if since is None:
+            raise BadRequest(
+                "since=last-read: you have read none of this story's articles and do not follow it"
+            )
+    else:
+        since = parse_moment(query.since, "since")
+    return story_changes_record(story, changes.story_changes(story, since))
 
 
 def _quote_record(quote: Quote) -> dict[str, object]:

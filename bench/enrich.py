@@ -162,7 +162,7 @@ def legacy_store_results(article: Any, doc: Any, enrichers: Any) -> None:
     from django.db.models import Count, OuterRef, Subquery
     from django.utils import timezone
 
-    from newsdesk.news.enrichstore import entities_to_store, result_to_store
+    from newsdesk.news.enrichstore import _speaker_entity, entities_to_store, result_to_store
     from newsdesk.news.models import (
         Article,
         ArticleEntity,
@@ -192,6 +192,7 @@ def legacy_store_results(article: Any, doc: Any, enrichers: Any) -> None:
         geo = {p["name"]: p for p in results.get("places") or []}
         ArticleEntity.objects.filter(article=article).delete()
         by_name: dict[str, Any] = {}
+        ids_by_kind: dict[tuple[str, str], int] = {}  # a quote links by its speaker's kind, as now
         links = []
         for item in entities_to_store(doc):  # a language without NER: its gazetteer places
             kind = item.get("kind") or "other"
@@ -205,6 +206,7 @@ def legacy_store_results(article: Any, doc: Any, enrichers: Any) -> None:
                 entity.country = (place.get("country") or "")[:2]
                 entity.save(update_fields=["latitude", "longitude", "country"])
             by_name[item["name"]] = entity
+            ids_by_kind[(item["name"], kind)] = entity.pk
             links.append(ArticleEntity(article=article, entity=entity, mentions=int(item.get("count") or 1)))
         ArticleEntity.objects.bulk_create(links, ignore_conflicts=True)
         if by_name:
@@ -229,7 +231,7 @@ def legacy_store_results(article: Any, doc: Any, enrichers: Any) -> None:
                 Quote(
                     article=article,
                     text=q["text"],
-                    speaker=by_name.get(q.get("speaker") or ""),
+                    speaker_id=_speaker_entity(q, ids_by_kind),
                     speaker_name=(q.get("speaker") or "")[:300],
                     anonymous=bool(q.get("anonymous")),
                     speaker_description=(q.get("speaker_description") or "")[:300],

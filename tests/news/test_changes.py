@@ -283,3 +283,35 @@ def test_the_tag_shows_what_changed_since_the_reader_last_read(reader: User) -> 
     assert f"/articles/{s.fresh[0].pk}" in html or f"/{s.fresh[0].pk}" in html
     ReadState.objects.filter(user=reader).update(opened_at=NOW + timedelta(minutes=1))
     assert render(reader, s.story).strip() == ""  # nothing since
+
+
+# --- the story alert -----------------------------------------------------------------------------
+
+
+def test_the_story_alert_says_what_changed_since_the_follower_was_last_told(reader: User) -> None:
+    from newsdesk.news.signals import story_updated
+    from newsdesk.readers.models import AlertKind, AlertRule, Notification
+
+    s = scene()
+    Follow.objects.create(user=reader, kind=FollowKind.STORY, story=s.story, created_at=READ)
+    AlertRule.objects.create(user=reader, name="Strike", kind=AlertKind.STORY)
+    story_updated.send(sender=Story, story=s.story, article=s.fresh[1], reason="new_article")
+    reason = Notification.objects.get().reason
+    assert reason.startswith("story “Harbour strike” has a new article: 2 new articles from 2 outlets")
+    assert "1 edited headline" in reason and len(reason) <= 200
+    # Told now: the next update counts only what came after.
+    later = article(s.courier, s.story, 50, timezone.now() + timedelta(seconds=1))
+    story_updated.send(sender=Story, story=s.story, article=later, reason="new_article")
+    assert Notification.objects.get(article=later).reason.endswith(
+        "has a new article: 1 new article from 1 outlet"
+    )
+
+
+def test_a_story_reason_fits_its_column() -> None:
+    from newsdesk.readers.alerts import story_reason
+
+    summary = ", ".join(f"{n} new things of a long kind" for n in range(2, 12))
+    reason = story_reason("A very long headline " * 20, "has a new article", summary)
+    assert len(reason) <= 200 and reason.startswith("story “A very long") and "…”" in reason
+    assert "2 new things" in reason and not reason.endswith(",")
+    assert story_reason("Short", "has a new version", "") == "story “Short” has a new version"

@@ -315,3 +315,32 @@ def test_a_story_reason_fits_its_column() -> None:
     assert len(reason) <= 200 and reason.startswith("story “A very long") and "…”" in reason
     assert "2 new things" in reason and not reason.endswith(",")
     assert story_reason("Short", "has a new version", "") == "story “Short” has a new version"
+
+
+def test_through_the_store_an_edit_that_drops_the_marker_and_a_new_article() -> None:
+    from dataclasses import replace
+
+    from newsdesk.news.store import ArticleDraft, source_for_url, store_article
+
+    def store(url: str, **fields: Any) -> Article:
+        draft = ArticleDraft(
+            url=url, title="Storm nears the coast", text="The storm nears. DETAILS TO FOLLOW"
+        )
+        return store_article(replace(draft, **fields), source=source_for_url(url)).article  # type: ignore[arg-type]
+
+    first = store("https://courier.example/storm", developing=True, published_at=timezone.now())
+    story = Story.objects.create(headline="The storm", developing=True)
+    Article.objects.filter(pk=first.pk).update(story=story)
+    since = timezone.now()
+    store(
+        "https://courier.example/storm", title="Storm reaches the coast", text="The storm reached the coast."
+    )
+    second = store("https://herald.example/storm", text="Roads are closed.", published_at=timezone.now())
+    Article.objects.filter(pk=second.pk).update(story=story)
+    changes = story_changes(story, since)
+    assert [a.id for a in changes.new_articles] == [second.pk]
+    assert [o.name for o in changes.new_outlets] == [second.source.name]
+    [edit] = changes.edits
+    assert (edit.old_title, edit.new_title) == ("Storm nears the coast", "Storm reaches the coast")
+    assert "DETAILS TO FOLLOW" in " ".join(p.text for p in edit.diff if p.op == "delete")
+    assert [(d.article_id, d.developing) for d in changes.developing] == [(first.pk, False)]

@@ -344,3 +344,39 @@ def test_through_the_store_an_edit_that_drops_the_marker_and_a_new_article() -> 
     assert (edit.old_title, edit.new_title) == ("Storm nears the coast", "Storm reaches the coast")
     assert "DETAILS TO FOLLOW" in " ".join(p.text for p in edit.diff if p.op == "delete")
     assert [(d.article_id, d.developing) for d in changes.developing] == [(first.pk, False)]
+
+
+def test_only_the_most_recently_edited_are_diffed(monkeypatch: pytest.MonkeyPatch) -> None:
+    from newsdesk.news import changes as module
+
+    s = scene()
+    for n in range(5):
+        extra = article(s.courier, s.story, 200 + n, T0, text=f"Now {n}.")
+        Article.objects.filter(pk=extra.pk).update(content_hash=f"new{n}")
+        ArticleVersion.objects.create(
+            article=extra,
+            title=f"Report {200 + n}",
+            text=f"Then {n}.",
+            content_hash=f"old{n}" if n else f"new{n}",  # the first's text came back as it was
+            valid_from=T0,
+            replaced_at=T1 + timedelta(minutes=n),
+        )
+    monkeypatch.setattr(module, "MAX_DIFFS", 3)
+    edits = {edit.article_id: edit for edit in story_changes(s.story, READ).edits}
+    diffed = [pk for pk, edit in edits.items() if edit.diff]
+    assert len(edits) == 6 and len(diffed) == 3
+    assert sum(1 for edit in edits.values() if edit.text_changed) == 5
+
+
+def test_a_diff_without_cuts_gives_back_both_texts() -> None:
+    import random
+
+    chance = random.Random(11)
+    for _ in range(500):
+        old = " ".join(chance.choice("ab cd e. f,") for _ in range(chance.randint(0, 15)))
+        new = " ".join(chance.choice("ab cd e. g") for _ in range(chance.randint(0, 15)))
+        pieces = word_diff(old, new, context=1000)
+        before = " ".join(p.text for p in pieces if p.op != "insert").split()
+        after = " ".join(p.text for p in pieces if p.op != "delete").split()
+        assert before == " ".join(old.split()).split() or "".join(before) == "".join(old.split())
+        assert "".join(after) == "".join(new.split())

@@ -170,12 +170,16 @@ class DiffPieceOut(Schema):
 class EditOut(Schema):
     article_id: int
     source: str
-    edited_at: str
+    edited_at: str = Field(description="when the version current at since was replaced")
+    last_edited_at: str
     versions: int = Field(description="versions replaced since")
     headline_changed: bool
+    text_changed: bool
     old_title: str
     new_title: str
-    diff: list[DiffPieceOut] = Field(description="word-level, unchanged runs cut to a few words")
+    diff: list[DiffPieceOut] = Field(
+        description="word-level, unchanged runs cut to a few words; empty past the 20 most recently edited"
+    )
 
 
 class DevelopingChangeOut(Schema):

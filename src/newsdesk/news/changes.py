@@ -9,8 +9,9 @@ articles edited since; the quotes; the places), and works out in Python:
   ``seen_at`` and its versions' ``replaced_at`` (a replaced version was there before);
 - new outlets: outlets of new articles with no article in the story before ``since``;
 - edits: articles there before ``since`` with a version replaced after it. The version current at
-  ``since`` is the first one replaced after it; its text is diffed word by word (difflib) against
-  the article's text now, and its title against the title now (a headline change);
+  ``since`` is the first one replaced after it; its text is diffed word by word (difflib, the
+  ``MAX_DIFFS`` most recently edited articles) against the article's text now, and its title
+  against the title now (a headline change);
 - developing set or cleared: per article, the flag of the version current at ``since`` (else the
   flag now: no version since means no change recorded) against the flag now; for the story, any
   article developing at ``since`` against the story's flag now. The tick that lets a flag lapse
@@ -48,8 +49,10 @@ Row = Mapping[str, Any]
 
 #: Words of unchanged text kept on each side of a change in a diff; longer runs are cut to "…".
 CONTEXT_WORDS = 8
-#: At most this many diff pieces per edited article, and this many statements per answer.
+#: At most this many diff pieces per edited article, this many diffed articles (the most recently
+#: edited: difflib costs a few ms an article) and this many statements per answer.
 MAX_PIECES = 200
+MAX_DIFFS = 20
 MAX_STATEMENTS = 50
 
 
@@ -79,18 +82,16 @@ class Edit:
     article_id: int
     source: str
     edited_at: datetime  # when the version current at ``since`` was replaced
+    last_edited_at: datetime  # when the newest version was
     versions: int  # versions replaced since
     old_title: str
     new_title: str
-    diff: list[DiffPiece]
+    text_changed: bool
+    diff: list[DiffPiece]  # empty past the MAX_DIFFS most recently edited articles
 
     @property
     def headline_changed(self) -> bool:
         return self.old_title != self.new_title
-
-    @property
-    def text_changed(self) -> bool:
-        return any(piece.op != "equal" for piece in self.diff)
 
 
 @dataclass(frozen=True)
@@ -212,7 +213,7 @@ def story_changes(story: Story, since: datetime) -> StoryChanges:
         Article.objects.filter(story=story)
         .annotate(seen=first_seen())
         .order_by("seen", "id")
-        .values("id", "title", "source_id", "source__name", "developing", "seen")
+        .values("id", "title", "source_id", "source__name", "developing", "content_hash", "seen")
     )
     articles: dict[int, Row] = {row["id"]: row for row in rows}
     new = [row for row in rows if row["seen"] > since]
@@ -231,10 +232,11 @@ def story_changes(story: Story, since: datetime) -> StoryChanges:
     # The version current at `since` of each article there then: the first replaced after it.
     at_since: dict[int, Row] = {}
     replaced_count: dict[int, int] = {}
+    last_replaced: dict[int, datetime] = {}
     versions = (
         ArticleVersion.objects.filter(article__story=story, replaced_at__gt=since)
         .order_by("article_id", "replaced_at", "id")
-        .values("article_id", "title", "text", "developing", "replaced_at")
+        .values("article_id", "title", "text", "developing", "content_hash", "replaced_at")
     )
     for version in versions:
         pk = version["article_id"]
@@ -242,18 +244,30 @@ def story_changes(story: Story, since: datetime) -> StoryChanges:
             continue
         at_since.setdefault(pk, version)
         replaced_count[pk] = replaced_count.get(pk, 0) + 1
-    texts = dict(Article.objects.filter(pk__in=list(at_since)).values_list("id", "text")) if at_since else {}
+        last_replaced[pk] = version["replaced_at"]
+    # Diffs for the most recently edited few; the others say whether their text changed (by hash).
+    latest = sorted(at_since, key=lambda pk: (last_replaced[pk], pk), reverse=True)[:MAX_DIFFS]
+    texts = dict(Article.objects.filter(pk__in=latest).values_list("id", "text")) if latest else {}
     for pk, current in at_since.items():
         article = articles[pk]
+        if pk in texts:
+            diff = word_diff(current["text"], texts[pk])
+            text_changed = any(piece.op != "equal" for piece in diff)
+        else:
+            diff = []
+            hashes = (current["content_hash"], article["content_hash"])
+            text_changed = not all(hashes) or hashes[0] != hashes[1]
         changes.edits.append(
             Edit(
                 article_id=pk,
                 source=article["source__name"],
                 edited_at=current["replaced_at"],
+                last_edited_at=last_replaced[pk],
                 versions=replaced_count[pk],
                 old_title=current["title"],
                 new_title=article["title"],
-                diff=word_diff(current["text"], texts.get(pk, "")),
+                text_changed=text_changed,
+                diff=diff,
             )
         )
     changes.edits.sort(key=lambda edit: (edit.edited_at, edit.article_id))
@@ -359,12 +373,43 @@ def _join(tokens: list[str]) -> str:
     return "".join(tokens).strip()
 
 
+def _merged(opcodes: list[tuple[str, int, int, int, int]]) -> list[tuple[str, int, int, int, int]]:
+    """Adjacent runs of one kind as one (the hand-matched ends next to difflib's own)."""
+    merged: list[tuple[str, int, int, int, int]] = []
+    for tag, i1, i2, j1, j2 in opcodes:
+        if i1 == i2 and j1 == j2:
+            continue
+        if merged and merged[-1][0] == tag == "equal":
+            merged[-1] = (tag, merged[-1][1], i2, merged[-1][3], j2)
+        else:
+            merged.append((tag, i1, i2, j1, j2))
+    return merged
+
+
 def word_diff(old: str, new: str, *, context: int = CONTEXT_WORDS) -> list[DiffPiece]:
     """The word-level difference of two texts (punctuation apart from words, spacing ignored):
     unchanged runs cut to ``context`` words on each side of a change."""
     a, b = _TOKEN.findall(old), _TOKEN.findall(new)
-    matcher = difflib.SequenceMatcher(a=[t.strip() for t in a], b=[t.strip() for t in b], autojunk=False)
-    opcodes = matcher.get_opcodes()
+    keys_a, keys_b = [t.strip() for t in a], [t.strip() for t in b]
+    # The unchanged start and end are matched by hand: an edit is mostly local, and difflib's cost
+    # grows with the product of what is left.
+    start = 0
+    while start < min(len(a), len(b)) and keys_a[start] == keys_b[start]:
+        start += 1
+    end = 0
+    while end < min(len(a), len(b)) - start and keys_a[-1 - end] == keys_b[-1 - end]:
+        end += 1
+    matcher = difflib.SequenceMatcher(
+        a=keys_a[start : len(a) - end], b=keys_b[start : len(b) - end], autojunk=False
+    )
+    opcodes: list[tuple[str, int, int, int, int]] = [
+        (tag, i1 + start, i2 + start, j1 + start, j2 + start) for tag, i1, i2, j1, j2 in matcher.get_opcodes()
+    ]
+    if start:
+        opcodes.insert(0, ("equal", 0, start, 0, start))
+    if end:
+        opcodes.append(("equal", len(a) - end, len(a), len(b) - end, len(b)))
+    opcodes = _merged(opcodes)
     pieces: list[DiffPiece] = []
     for index, (tag, i1, i2, j1, j2) in enumerate(opcodes):
         if tag == "equal":

@@ -250,3 +250,17 @@ def test_matches_checks_one_article(make_article: MakeArticle) -> None:
     assert not engine.matches(miss.pk, "harbour reopens")
     assert not engine.matches(hit.pk, "harbour", language="fr")
     assert not engine.matches(hit.pk, "-harbour")
+
+
+def test_the_loose_ranking_of_a_hybrid_query_keeps_its_content_words_only() -> None:
+    """In an OR, "the" and "of" would match nearly every article (and a common query is ranked over
+    its newest matches only): the loose ranking asks for any content word."""
+    from newsdesk.search.query import parse_query
+
+    loose = engine._any_content_term(parse_query("The fall of the harbour crane -opinion"), None)
+    assert loose is not None and loose.any_term
+    assert [t.words for t in loose.positive] == [("fall",), ("harbour",), ("crane",)]
+    assert [t.words for t in loose.negative] == [("opinion",)]
+    assert engine._any_content_term(parse_query("the harbour"), None) is None  # one word: no OR
+    german = engine._any_content_term(parse_query("der Hafen und die Fähre"), "de")
+    assert german is not None and [t.words for t in german.positive] == [("hafen",), ("fähre",)]

@@ -44,6 +44,7 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from newsdesk.news.models import Article
+from newsdesk.pipeline.stopwords import stop_words
 from newsdesk.search.backends import (
     MARK_END,
     MARK_START,
@@ -308,10 +309,10 @@ def _fused_page(
         # Every word, and any of the words: a long query that no article holds whole still meets
         # the text, while the articles that hold all of it rank first.
         every = db.match(parsed, filters, sort="relevance", after=None, limit=FUSION_DEPTH).rows
-        loose = replace(parsed, any_term=True)
+        loose = _any_content_term(parsed, filters.language)
         some = (
             db.match(loose, filters, sort="relevance", after=None, limit=FUSION_DEPTH).rows
-            if parsed.positive[1:]
+            if loose is not None
             else []
         )
         ranked = fuse([every, some, vector_rows])
@@ -320,6 +321,23 @@ def _fused_page(
     page = ranked[offset : offset + limit]
     more = _encode({"o": offset + limit}) if len(ranked) > offset + limit else None
     return page, more
+
+
+def _any_content_term(parsed: ParsedQuery, language: str | None) -> ParsedQuery | None:
+    """Any of the query's content words (None when fewer than two terms remain).
+
+    Function words go first: "the" or "of" in an OR match nearly every article, and a query that
+    matches thousands is ranked over the newest of them only (the backends' common-query plan), so
+    the loose ranking would lose the articles sought.
+    """
+    common = stop_words("en") | (stop_words(language) if language else frozenset())
+    kept = tuple(
+        term
+        for term in parsed.terms
+        if term.negated or term.prefix or not all(word in common for word in term.words)
+    )
+    loose = replace(parsed, terms=kept, any_term=True)
+    return loose if len(loose.positive) >= 2 else None
 
 
 def fuse(rankings: list[list[Row]]) -> list[Row]:

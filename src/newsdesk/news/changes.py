@@ -299,14 +299,19 @@ def _statements(
     )
     known: set[str] = set()
     fresh: list[tuple[str, Row]] = []
+    old_texts: dict[int, str] = {}
     for quote in quotes:
         pk = quote["article_id"]
+        if pk not in articles:  # placed in the story after its articles were read: next time
+            continue
         name = quote["speaker_name"] if not quote["anonymous"] else ""
         key = name.casefold()
         if pk in new_ids:
             fresh.append((key, quote))
         elif pk in at_since:
-            old_text = _words(at_since[pk]["text"])
+            if pk not in old_texts:
+                old_texts[pk] = _words(at_since[pk]["text"])
+            old_text = old_texts[pk]
             if key and key in old_text.casefold():
                 known.add(key)
             if _words(quote["text"]) not in old_text:

@@ -278,7 +278,9 @@ def test_the_tag_shows_what_changed_since_the_reader_last_read(reader: User) -> 
         "<del>Strike at Eastport harbour</del>" in html
         and "<ins>Strike ends at Eastport harbour</ins>" in html
     )
-    assert "<ins>and returned on Tuesday after a deal</ins>" in html
+    assert (
+        "<ins>and returned on Tuesday after a deal</ins><span>.</span> <del>DETAILS TO FOLLOW</del>" in html
+    )
     assert "no longer marked developing" in html and "Ana Holm" in html and "Westhaven" in html
     assert f"/articles/{s.fresh[0].pk}" in html or f"/{s.fresh[0].pk}" in html
     ReadState.objects.filter(user=reader).update(opened_at=NOW + timedelta(minutes=1))

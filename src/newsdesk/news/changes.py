@@ -76,6 +76,14 @@ class DiffPiece:
     op: str  # "equal", "insert" or "delete"
     text: str
 
+    @property
+    def glued(self) -> bool:
+        """Starts with punctuation that follows a word without a space (a page writes none)."""
+        return self.text[:1] in _GLUED
+
+
+_GLUED = frozenset(".,;:!?)]}%’”»")
+
 
 @dataclass(frozen=True)
 class Edit:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from math import isqrt
 from typing import Any
@@ -42,12 +42,15 @@ from newsdesk.news.models import (
     Tag,
 )
 from newsdesk.news.related import related_articles
+from newsdesk.news.statements import speaker_quotes, speaker_statements, story_quotes, story_statements
 from newsdesk.news.templatetags.newsdesk_tags import when
 
 RELATED_COUNT = 6
 TOP_STORIES = 5
 TOP_STORY_WINDOW = timedelta(days=3)
 ENTITY_QUOTES = 20
+ENTITY_STATEMENTS = 20
+ENTITY_STATEMENT_ARTICLES = 60  # the newest quoting articles a speaker's statements are read from
 STORY_TIMELINE = 30
 STORY_QUOTES = 30
 STORY_PLACES = 30
@@ -285,8 +288,17 @@ def entity_detail(request: HttpRequest, entity_id: int) -> HttpResponse:
         # The stored count of the entity's articles says which plan reads less.
         page = _linked_page(links, _is_common(entity.article_count, archive), request)
         common_quotes = _is_common(getattr(entity, "quoted", 0), archive)
-        quotes = latest_quotes(entity, common_quotes) if not page.newer else []
-        return _render_list("news/_entity_listing.html", page, quotes=quotes, empty="No articles.")
+        rows = [] if page.newer else speaker_quotes(entity, ENTITY_STATEMENT_ARTICLES, common_quotes)
+        # the newest quoting articles come first, so the listing's quotes are those latest_quotes reads
+        listing = _render_list(
+            "news/_entity_listing.html", page, quotes=rows[:ENTITY_QUOTES], empty="No articles."
+        )
+        if page.newer or entity.kind not in (EntityKind.PERSON, EntityKind.ORGANISATION):
+            return listing
+        shown = speaker_statements(entity, ENTITY_STATEMENTS, quotes=rows)
+        return listing + render_to_string(
+            "news/_statements_speaker.html", {"statements": shown, "paths": Paths()}
+        )
 
     listing = _fragment(request, "entity", [entity.pk], build, version=pagecache.version_of(entity))
     return render(request, "news/entity.html", {"entity": entity, "listing": listing})
@@ -360,7 +372,9 @@ def story_detail(request: HttpRequest, story_id: int) -> HttpResponse:
         context["items"] = paths.items(coverage.timeline)
         context["markers"], context["place_items"] = _map_parts(coverage.places, paths)
         context["graticule"] = GRATICULE
-        return render_to_string("news/_story_body.html", context)
+        found = story_statements(story, coverage.statement_quotes)
+        statements = render_to_string("news/_statements_story.html", {"found": found, "paths": paths})
+        return render_to_string("news/_story_body.html", context) + statements
 
     # The story's own row moves with every placement into it; the store version covers the rest.
     parts: list[object] = [story.pk, story.article_count, story.source_count, story.last_published_at]
@@ -380,6 +394,7 @@ class Coverage:
     by_ownership: list[tuple[str, int]]
     quotes: list[Quote]
     places: list[dict[str, Any]]
+    statement_quotes: list[Quote] = field(default_factory=list)  # what story_statements groups
 
     @property
     def more(self) -> int:
@@ -402,12 +417,9 @@ def story_coverage(story: Story) -> Coverage:
         by_outlet[name] += n
         by_country[country or "unknown"] += n
         by_ownership[str(labels.get(ownership, ownership))] += n
-    quotes = list(
-        Quote.objects.filter(article__story=story)
-        .select_related("article__source")
-        .only(*QUOTE_FIELDS)
-        .order_by("position", "id")[:STORY_QUOTES]
-    )
+    # the quotes the statements read; the listed ones are the first of them (the same order)
+    statement_quotes = list(story_quotes(story))
+    quotes = statement_quotes[:STORY_QUOTES]
     places = list(
         Entity.objects.filter(
             kind=EntityKind.PLACE, latitude__isnull=False, article_entities__article__story=story
@@ -423,6 +435,7 @@ def story_coverage(story: Story) -> Coverage:
         by_ownership=_ranked(by_ownership),
         quotes=quotes,
         places=[_marker(place) for place in places],
+        statement_quotes=statement_quotes,
     )
 
 

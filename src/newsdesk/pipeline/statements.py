@@ -152,7 +152,8 @@ def _relation(a: tuple[str, ...], b: tuple[str, ...], ca: frozenset[str], cb: fr
     jaccard = shared / len(ca | cb)
     if containment >= CONTAINMENT and jaccard >= JACCARD:
         return PARAPHRASED
-    if difflib.SequenceMatcher(None, a, b, autojunk=False).ratio() >= RATIO:
+    matcher = difflib.SequenceMatcher(None, a, b, autojunk=False)
+    if matcher.quick_ratio() >= RATIO and matcher.ratio() >= RATIO:
         return PARAPHRASED
     return None
 

@@ -117,3 +117,10 @@ def test_the_speaker_page_lists_statements_newest_first_at_a_constant_query_coun
     )
     caches["default"].clear()
     assert count_queries(client, f"/entities/{mayor.pk}/")[0] == queries
+
+
+def test_a_story_keeps_its_most_reported_statements_and_counts_the_rest() -> None:
+    story, _, _ = make_story(3, extra_quotes=2)
+    found = story_statements(story, shown=1)
+    [group] = found.speakers
+    assert group.statements[0].outlet_count == 3 and found.more >= 1

@@ -86,3 +86,11 @@ def test_anonymous_sources_group_only_when_described_alike() -> None:
 
 def test_a_short_common_phrase_is_not_a_trim_of_a_long_quote() -> None:
     assert pairs_grouped(group([quote(1, SAID), quote(2, "their work")])) == set()
+
+
+def test_a_long_quote_holding_two_statements_does_not_chain_them() -> None:
+    first = "The ferry timetable for the winter will be published next week by the council"
+    second = "Nobody will lose their job because of the closure of the eastern terminal"
+    statements = group([quote(1, first), quote(2, second), quote(3, f"{first}. {second}")])
+    assert (1, 2) not in pairs_grouped(statements)
+    assert [a.kind for s in statements for a in s.appearances][-1] in (TRIMMED, VERBATIM)

@@ -21,6 +21,8 @@ from newsdesk.pipeline import statements as grouping
 
 # The most quotes a story's statements are computed from (the earliest in their articles first).
 STORY_STATEMENT_QUOTES = 600
+# The most statements a story's page shows.
+STORY_STATEMENTS = 60
 # A speaker's statements come from the quotes of their newest quoting articles, this many per statement.
 SPEAKER_ARTICLES_PER_STATEMENT = 3
 
@@ -92,6 +94,7 @@ class OutletSources:
 class StoryStatements:
     speakers: list[SpeakerGroup] = field(default_factory=list)  # most outlets first
     sources: list[OutletSources] = field(default_factory=list)  # named vs anonymous per outlet
+    more: int = 0  # statements left out (those reported by fewest outlets)
 
     @property
     def misquotes(self) -> int:
@@ -151,11 +154,14 @@ def story_quotes(story: Story, limit: int = STORY_STATEMENT_QUOTES) -> QuerySet[
     )
 
 
-def story_statements(story: Story, quotes: Iterable[Quote] | None = None) -> StoryStatements:
+def story_statements(
+    story: Story, quotes: Iterable[Quote] | None = None, shown: int = STORY_STATEMENTS
+) -> StoryStatements:
     """A story's statements by speaker, and named vs anonymous sources per outlet.
 
     ``quotes`` are rows of ``story_quotes`` already read (the story page's coverage reads them);
-    without them this reads them, in one query.
+    without them this reads them, in one query. At most ``shown`` statements are kept, those
+    reported by most outlets first; ``more`` counts the others.
     """
     rows = list(story_quotes(story) if quotes is None else quotes)
     named: Counter[str] = Counter()
@@ -167,8 +173,10 @@ def story_statements(story: Story, quotes: Iterable[Quote] | None = None) -> Sto
         elif quote.speaker_id or quote.speaker_name:
             named[outlet] += 1
     sources = [OutletSources(o, named[o], anonymous[o]) for o in sorted(set(named) | set(anonymous))]
+    found = statements_of(rows)
+    found.sort(key=lambda s: (-s.outlet_count, s.first.published, s.canonical.pk))
     groups: dict[tuple[str, bool], SpeakerGroup] = {}
-    for statement in statements_of(rows):
+    for statement in found[:shown]:
         key = (f"e{statement.speaker_id}" if statement.speaker_id else statement.speaker, statement.anonymous)
         group = groups.setdefault(
             key, SpeakerGroup(statement.speaker, statement.speaker_id, statement.anonymous, [])
@@ -178,7 +186,7 @@ def story_statements(story: Story, quotes: Iterable[Quote] | None = None) -> Sto
     for group in speakers:
         group.statements.sort(key=lambda s: (-s.outlet_count, s.first.published, s.canonical.pk))
     speakers.sort(key=lambda g: (g.anonymous, -max(s.outlet_count for s in g.statements), g.speaker))
-    return StoryStatements(speakers=speakers, sources=sources)
+    return StoryStatements(speakers=speakers, sources=sources, more=max(0, len(found) - shown))
 
 
 def speaker_quotes(entity: Entity, articles: int, common: bool = False) -> list[Quote]:

@@ -124,3 +124,16 @@ def test_a_story_keeps_its_most_reported_statements_and_counts_the_rest() -> Non
     found = story_statements(story, shown=1)
     [group] = found.speakers
     assert group.statements[0].outlet_count == 3 and found.more >= 1
+
+
+def test_an_appearance_shows_the_words_before_it_in_its_article() -> None:
+    story = Story.objects.create(headline="Harbour closed", article_count=1, source_count=1)
+    source = Source.objects.create(name="Courier", domain="courier.example")
+    text = f"The mayor told reporters on the quay: “{SAID}.” Then she left."
+    article = Article.objects.create(
+        source=source, url="https://courier.example/a", title="Harbour shut", text=text, story=story
+    )
+    position = len("Harbour shut\n\n") + text.index("We will")
+    Quote.objects.create(article=article, text=SAID, speaker_name="Ada Quill", position=position)
+    [group] = story_statements(story).speakers
+    assert group.statements[0].first.context == "The mayor told reporters on the quay: “"

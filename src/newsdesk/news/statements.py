@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Case, F, IntegerField, QuerySet, Value, When
+from django.db.models.functions import Greatest, Least, Length, Substr
 
 from newsdesk.news.models import Article, Entity, Quote, Story
 from newsdesk.pipeline import statements as grouping
@@ -25,6 +26,9 @@ STORY_STATEMENT_QUOTES = 600
 STORY_STATEMENTS = 60
 # A speaker's statements come from the quotes of their newest quoting articles, this many per statement.
 SPEAKER_ARTICLES_PER_STATEMENT = 3
+
+# Characters of the article's text before a quote that an appearance shows (its lead-in).
+CONTEXT = 90
 
 STATEMENT_FIELDS = (
     *("text", "speaker_id", "speaker_name", "anonymous", "speaker_description", "direct", "position"),
@@ -45,6 +49,14 @@ class ShownAppearance:
     @property
     def published(self) -> datetime:
         return self.quote.article.sort_at
+
+    @property
+    def context(self) -> str:
+        """The words before the quote in its article (a cut first word left out)."""
+        lead = getattr(self.quote, "lead_in", "") or ""
+        if len(lead) >= CONTEXT and " " in lead:
+            lead = lead.split(" ", 1)[1]
+        return " ".join(lead.split())
 
 
 @dataclass
@@ -144,10 +156,27 @@ def statements_of(quotes: Iterable[Quote]) -> list[ShownStatement]:
     return shown
 
 
+def with_lead_in(quotes: QuerySet[Quote]) -> QuerySet[Quote]:
+    """Each quote with ``lead_in``: up to CONTEXT characters of its article's text before it.
+
+    A quote's position counts in the title and text as the enrichers read them (title, a blank
+    line, text); the substring is cut by the database, so the article's text never travels.
+    """
+    body = Case(
+        When(article__title="", then=Value(0)),
+        default=Length("article__title") + 2,
+        output_field=IntegerField(),
+    )
+    offset = F("position") - body
+    start = Greatest(offset - CONTEXT + 1, Value(1))
+    length = Greatest(Least(offset, Value(CONTEXT)), Value(0))
+    return quotes.annotate(lead_in=Substr("article__text", start, length))
+
+
 def story_quotes(story: Story, limit: int = STORY_STATEMENT_QUOTES) -> QuerySet[Quote]:
     """The story's quotes that statements read, earliest in their articles first (one query)."""
     return (
-        Quote.objects.filter(article__story=story)
+        with_lead_in(Quote.objects.filter(article__story=story))
         .select_related("article__source")
         .only(*STATEMENT_FIELDS)
         .order_by("position", "id")[:limit]
@@ -198,9 +227,8 @@ def speaker_quotes(entity: Entity, articles: int, common: bool = False) -> list[
         .values_list("id", flat=True)[:articles]
     )
     order = {pk: n for n, pk in enumerate(newest)}
-    quotes = list(
-        spoken.filter(article_id__in=list(order)).select_related("article__source").only(*STATEMENT_FIELDS)
-    )
+    rows = spoken.filter(article_id__in=list(order)).select_related("article__source")
+    quotes = list(with_lead_in(rows).only(*STATEMENT_FIELDS))
     quotes.sort(key=lambda q: (order[q.article_id], q.position))
     return quotes
 

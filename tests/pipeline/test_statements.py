@@ -94,3 +94,18 @@ def test_a_long_quote_holding_two_statements_does_not_chain_them() -> None:
     statements = group([quote(1, first), quote(2, second), quote(3, f"{first}. {second}")])
     assert (1, 2) not in pairs_grouped(statements)
     assert [a.kind for s in statements for a in s.appearances][-1] in (TRIMMED, VERBATIM)
+
+
+def test_a_misquote_shows_against_the_earliest_direct_appearance_when_the_first_is_reported() -> None:
+    reported = "She said they would not reopen the harbour until the inspectors had finished their work"
+    statements = group(
+        [
+            quote(1, reported, direct=False),
+            quote(2, SAID),
+            quote(3, SAID.replace("inspectors", "investigators")),
+        ]
+    )
+    [statement] = statements
+    assert [bool(a.difference) for a in statement.appearances] == [False, False, True]
+    changed = [d for d in statement.appearances[2].difference if d[0] != "equal"]
+    assert changed == [("replace", "inspectors", "investigators")]

@@ -16,9 +16,10 @@ and their words say the same thing:
 Quotes are taken earliest first; each joins the statement whose canonical (earliest) appearance it
 relates to most closely (verbatim before trimmed before paraphrased), else opens one, so every
 appearance is classified against the canonical one and a long quote holding two statements does
-not chain them together (single-link components did: bench precision 0.964 then). Two direct appearances whose words
-differ (a paraphrase of a direct quote, not a trim) are a possible misquote: ``difference`` gives
-the word-level difference (difflib opcodes over the normalised words).
+not chain them together (single-link components did: bench precision 0.964 then). Two direct
+appearances whose words differ (a paraphrase of a direct quote, not a trim) are a possible
+misquote: each later direct appearance's ``difference`` gives its word-level difference from the
+earliest direct one (difflib opcodes over the normalised words).
 """
 
 from __future__ import annotations
@@ -69,8 +70,8 @@ class QuoteInput:
 class Appearance:
     quote: QuoteInput
     kind: str  # verbatim, trimmed or paraphrased against the statement's canonical appearance
-    # word-level difference from the canonical text: (op, canonical words, these words); only for
-    # a direct appearance whose words differ from a direct canonical one
+    # word-level difference from the earliest direct appearance: (op, its words, these words); only
+    # for a direct appearance whose words differ from it (not a trim)
     difference: list[tuple[str, str, str]] = field(default_factory=list)
 
 
@@ -223,14 +224,24 @@ def group(quotes: Iterable[QuoteInput]) -> list[Statement]:
                 continue
             _, n, kind = best
             first, appearances, articles = opened[n]
-            difference: list[tuple[str, str, str]] = []
-            if kind == PARAPHRASED and first.quote.direct and p.quote.direct:
-                difference = word_difference(first.tokens, p.tokens)
-            appearances.append(Appearance(p.quote, kind, difference))
+            appearances.append(Appearance(p.quote, kind))
             articles.add(p.quote.article_id)
-        statements += [Statement(first.quote.speaker, appearances) for first, appearances, _ in opened]
+        statements += [_with_differences(Statement(first.quote.speaker, a)) for first, a, _ in opened]
     statements.sort(key=lambda s: _order(s.canonical))
     return statements
+
+
+def _with_differences(statement: Statement) -> Statement:
+    """Mark each direct appearance whose words differ from the earliest direct one (not a trim of it)."""
+    direct = [a for a in statement.appearances if a.quote.direct]
+    if len(direct) < 2:
+        return statement
+    reference = words(direct[0].quote.text)
+    for appearance in direct[1:]:
+        tokens = words(appearance.quote.text)
+        if relation(reference, tokens) == PARAPHRASED:
+            appearance.difference = word_difference(reference, tokens)
+    return statement
 
 
 def pairs_grouped(statements: Iterable[Statement]) -> set[tuple[int, int]]:

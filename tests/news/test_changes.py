@@ -287,6 +287,16 @@ def test_the_tag_shows_what_changed_since_the_reader_last_read(reader: User) -> 
     assert render(reader, s.story).strip() == ""  # nothing since
 
 
+def test_the_story_page_shows_the_section_to_the_reader_only(reader: User, client: Any) -> None:
+    s = scene()
+    ReadState.objects.create(user=reader, article=s.old, read_at=READ, opened_at=READ)
+    page = s.story.get_absolute_url()
+    assert "Since you last read" not in client.get(page).content.decode()  # anonymous
+    client.force_login(reader)
+    body = client.get(page).content.decode()
+    assert "Since you last read" in body and "2 new articles from 2 outlets" in body
+
+
 # --- the story alert -----------------------------------------------------------------------------
 
 

@@ -137,3 +137,27 @@ def test_an_appearance_shows_the_words_before_it_in_its_article() -> None:
     Quote.objects.create(article=article, text=SAID, speaker_name="Ada Quill", position=position)
     [group] = story_statements(story).speakers
     assert group.statements[0].first.context == "The mayor told reporters on the quay: “"
+
+
+def test_the_api_gives_a_storys_and_a_speakers_statements_in_constant_queries(client: Client) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    story, mayor, _ = make_story(3)
+    with CaptureQueriesContext(connection) as small:
+        record = client.get(f"/api/stories/{story.pk}/statements").json()
+    first = record["statements"][0]
+    assert first["speaker_id"] == mayor.pk and first["outlets"] == 3 and first["misquoted"]
+    assert first["first_reported"]["source"] == "Outlet 0"
+    assert [a["kind"] for a in first["appearances"]] == ["verbatim", "verbatim", "paraphrased"]
+    changed = [c for c in first["appearances"][2]["difference"] if c["op"] != "equal"]
+    assert changed and changed[0]["earliest"] == "inspectors" and changed[0]["these"] == "investigators"
+    assert record["sources"] == [{"outlet": f"Outlet {n}", "named": 1, "anonymous": 1} for n in range(3)]
+    spoken = client.get(f"/api/entities/{mayor.pk}/statements?limit=5").json()
+    assert spoken["entity"]["id"] == mayor.pk and spoken["statements"][0]["outlets"] == 3
+    bigger, _, _ = make_story(6, extra_quotes=3, tag="b")
+    with CaptureQueriesContext(connection) as large:
+        assert client.get(f"/api/stories/{bigger.pk}/statements").status_code == 200
+    assert len(large) == len(small)
+    assert client.get("/api/stories/424242/statements").status_code == 404
+    assert client.get(f"/api/entities/{mayor.pk}/statements?limit=0").status_code == 400

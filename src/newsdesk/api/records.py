@@ -7,6 +7,7 @@ from typing import Any
 
 from newsdesk.news.changes import StoryChanges
 from newsdesk.news.models import Article, Entity, EntityKind, Feed, Quote, Source, Story, Tag
+from newsdesk.news.statements import ShownAppearance, ShownStatement, StoryStatements
 
 
 def iso(moment: datetime | None) -> str | None:
@@ -179,4 +180,51 @@ def story_changes_record(story: Story, changes: StoryChanges) -> dict[str, Any]:
             {"name": p.name, "lat": p.latitude, "lon": p.longitude, "country": p.country or None}
             for p in changes.new_places
         ],
+    }
+
+
+def appearance_record(appearance: ShownAppearance) -> dict[str, Any]:
+    quote = appearance.quote
+    return {
+        "quote_id": quote.pk,
+        "article_id": quote.article_id,
+        "source": appearance.outlet,
+        "published": iso(appearance.published),
+        "kind": appearance.kind,
+        "direct": quote.direct,
+        "text": quote.text,
+        "context": appearance.context,
+        "difference": [
+            {"op": op, "earliest": earliest, "these": these} for op, earliest, these in appearance.difference
+        ],
+    }
+
+
+def statement_record(statement: ShownStatement) -> dict[str, Any]:
+    """One statement (news/statements.py) with every outlet's appearance of it, earliest first."""
+    appearances = [appearance_record(a) for a in statement.appearances]
+    return {
+        "speaker": statement.speaker,
+        "speaker_id": statement.speaker_id,
+        "anonymous": statement.anonymous,
+        "text": statement.canonical.text,
+        "outlets": statement.outlet_count,
+        "misquoted": statement.misquoted,
+        "first_reported": appearances[0],
+        "appearances": appearances,
+    }
+
+
+def story_statements_record(story: Story, found: StoryStatements) -> dict[str, Any]:
+    return {
+        "story": {"id": story.pk, "headline": story.headline},
+        "statements": [
+            statement_record(s)
+            for s in sorted(
+                (s for group in found.speakers for s in group.statements),
+                key=lambda s: (-s.outlet_count, s.first.published, s.canonical.pk),
+            )
+        ],
+        "sources": [{"outlet": o.outlet, "named": o.named, "anonymous": o.anonymous} for o in found.sources],
+        "more": found.more,
     }

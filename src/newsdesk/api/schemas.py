@@ -404,3 +404,55 @@ class SearchHit(Schema):
 class SearchPage(Schema):
     results: list[SearchHit]
     next_cursor: str | None
+
+
+# --- statements (news/statements.py) -------------------------------------------------------------
+
+
+class WordChangeOut(Schema):
+    op: str = Field(description="equal, replace, delete or insert (difflib's opcodes)")
+    earliest: str = Field(description="the words of the earliest direct appearance")
+    these: str = Field(description="the words of this appearance")
+
+
+class AppearanceOut(Schema):
+    quote_id: int
+    article_id: int
+    source: str
+    published: str
+    kind: str = Field(description="verbatim, trimmed or paraphrased, against the statement's earliest words")
+    direct: bool
+    text: str
+    context: str = Field(description="the words before the quote in its article")
+    difference: list[WordChangeOut] = Field(
+        description="word-level difference from the earliest direct appearance (a misquote); empty when none"
+    )
+
+
+class StatementGroupOut(Schema):
+    speaker: str
+    speaker_id: int | None
+    anonymous: bool
+    text: str = Field(description="the earliest appearance's words")
+    outlets: int
+    misquoted: bool
+    first_reported: AppearanceOut
+    appearances: list[AppearanceOut] = Field(description="earliest first")
+
+
+class OutletSourcesOut(Schema):
+    outlet: str
+    named: int
+    anonymous: int
+
+
+class StoryStatementsOut(Schema):
+    story: StoryRef
+    statements: list[StatementGroupOut] = Field(description="reported by most outlets first")
+    sources: list[OutletSourcesOut] = Field(description="named and anonymous sources quoted, per outlet")
+    more: int = Field(description="statements left out (those reported by fewest outlets)")
+
+
+class EntityStatementsOut(Schema):
+    entity: EntityOut
+    statements: list[StatementGroupOut] = Field(description="newest first reported first")

@@ -32,14 +32,16 @@ from newsdesk.api.records import (
     feed_record,
     iso,
     source_record,
+    statement_record,
     story_changes_record,
     story_record,
+    story_statements_record,
     tag_record,
 )
 from newsdesk.api.site import api
 from newsdesk.community import actions, throttle
 from newsdesk.community.models import Comment, CommentStatus
-from newsdesk.news import changes, keyset, pagecache
+from newsdesk.news import changes, keyset, pagecache, statements
 from newsdesk.news.models import (
     Article,
     ArticleEntity,
@@ -310,6 +312,38 @@ def story_changes(request: HttpRequest, story_id: int, query: Query[ChangesQuery
     else:
         since = parse_moment(query.since, "since")
     return story_changes_record(story, changes.story_changes(story, since))
+
+
+@api.get(
+    "/stories/{int:story_id}/statements",
+    response=ok(schemas.StoryStatementsOut),
+    url_name="story_statements",
+    tags=["stories"],
+)
+def story_statements(request: HttpRequest, story_id: int) -> dict[str, Any]:
+    """The story's statements: each one quote of one speaker as every outlet reported it (verbatim,
+    trimmed or paraphrased, misquotes with their word difference), who reported it first, and the
+    named and anonymous sources each outlet quoted."""
+    story = find(Story.objects.all(), story_id, "story")
+    return story_statements_record(story, statements.story_statements(story))
+
+
+class StatementsQuery(schemas.Schema):
+    limit: int = Field(20, ge=1, le=100, description="statements, at most")
+
+
+@api.get(
+    "/entities/{int:entity_id}/statements",
+    response=ok(schemas.EntityStatementsOut),
+    url_name="entity_statements",
+    tags=["entities"],
+)
+def entity_statements(request: HttpRequest, entity_id: int, query: Query[StatementsQuery]) -> dict[str, Any]:
+    """What a person or organisation said across outlets, newest first, each statement with every
+    outlet's appearance of it and who reported it first (a place speaks through no one: none)."""
+    entity = find(Entity.objects.all(), entity_id, "entity")
+    found = statements.speaker_statements(entity, limit=query.limit)
+    return {"entity": entity_record(entity), "statements": [statement_record(s) for s in found]}
 
 
 def _quote_record(quote: Quote) -> dict[str, object]:

@@ -56,11 +56,6 @@ STORY_QUOTES = 30
 STORY_PLACES = 30
 FEEDS_PAGE = 50
 MAX_FEEDS_PAGE = 10_000  # half a million feeds; a larger page number is a typo or a probe
-# What a listed quote shows: its words, its speaker's name and link, its article's outlet.
-QUOTE_FIELDS = (
-    *("text", "speaker_id", "speaker_name", "anonymous", "speaker_description", "direct", "position"),
-    *("article_id", "article__source_id", "article__source__name"),
-)
 
 
 def _page_size() -> int:
@@ -289,7 +284,7 @@ def entity_detail(request: HttpRequest, entity_id: int) -> HttpResponse:
         page = _linked_page(links, _is_common(entity.article_count, archive), request)
         common_quotes = _is_common(getattr(entity, "quoted", 0), archive)
         rows = [] if page.newer else speaker_quotes(entity, ENTITY_STATEMENT_ARTICLES, common_quotes)
-        # the newest quoting articles come first, so the listing's quotes are those latest_quotes reads
+        # The newest quoting articles' quotes come first: the listing shows the first of them.
         listing = _render_list(
             "news/_entity_listing.html", page, quotes=rows[:ENTITY_QUOTES], empty="No articles."
         )
@@ -302,22 +297,6 @@ def entity_detail(request: HttpRequest, entity_id: int) -> HttpResponse:
 
     listing = _fragment(request, "entity", [entity.pk], build, version=pagecache.version_of(entity))
     return render(request, "news/entity.html", {"entity": entity, "listing": listing})
-
-
-def latest_quotes(entity: Entity, common: bool, limit: int = ENTITY_QUOTES) -> list[Quote]:
-    """A speaker's quotes from the newest articles that quote them, in two queries."""
-    spoken = Quote.objects.filter(speaker=entity)
-    newest = (
-        Article.objects.linked_from(spoken, common=common)
-        .order_by("-sort_at", "-id")
-        .values_list("id", flat=True)[:limit]
-    )
-    order = {pk: n for n, pk in enumerate(newest)}
-    quotes = list(
-        spoken.filter(article_id__in=list(order)).select_related("article__source").only(*QUOTE_FIELDS)
-    )
-    quotes.sort(key=lambda q: (order[q.article_id], q.position))
-    return quotes[:limit]
 
 
 def _linked_page(links: QuerySet[Any], common: bool, request: HttpRequest) -> keyset.Page[Article]:

@@ -34,6 +34,13 @@ from newsdesk.pipeline.dedupe import normalise_text
 
 DEFAULT_THRESHOLD = 0.4
 NUM_PERM = 128
+#: MinHashLSH's (false positive, false negative) weights when it picks its bands: recall first, since
+#: every candidate's estimate is checked against the threshold anyway. The default, (0.5, 0.5), bands
+#: 32 x 4 and misses about a quarter of the pairs estimated at 0.45; (0.1, 0.9) bands 42 x 3 and
+#: misses 2%. On the 655 wikinews texts (>= 50 words) the edited copies found went 3,253 -> 3,262 of
+#: 3,275 (none left to the banding) and the pairs kept among the texts stayed the same four; the
+#: candidates to check went 8 -> 22.
+LSH_WEIGHTS = (0.1, 0.9)
 SHINGLE_WORDS = 5
 _WORD = re.compile(r"\w+", re.UNICODE)
 
@@ -62,7 +69,7 @@ class NearDuplicateIndex:
             raise ValueError("threshold must be within (0, 1]")
         self.threshold = threshold
         self.num_perm = num_perm
-        self._lsh = MinHashLSH(threshold=threshold, num_perm=num_perm)
+        self._lsh = MinHashLSH(threshold=threshold, num_perm=num_perm, weights=LSH_WEIGHTS)
         self._sketches: dict[Hashable, MinHash] = {}
 
     def add(self, item_id: Hashable, text: str) -> None:

@@ -27,7 +27,7 @@ from django.db.models import Count, Q, QuerySet
 
 from newsdesk.desk.config import current
 from newsdesk.news.enrichstore import store_results
-from newsdesk.news.models import Article, Enrichment
+from newsdesk.news.models import Article, Enrichment, Source
 from newsdesk.pipeline.enrich.base import Document, Enricher, resolve_order, run_enrichers
 from newsdesk.runtime import claims, leases
 
@@ -104,6 +104,7 @@ def analyse(ids: Sequence[int], enrichers: Sequence[Enricher] | None = None, *, 
     if not batch:
         return 0
     docs = [document_of(article) for article in batch]
+    know_followed_outlets()
     run_enrichers(docs, enrichers)
     if token:
         held = set(claims.renew(Article, token, current().claim_seconds))
@@ -125,6 +126,18 @@ def analyse(ids: Sequence[int], enrichers: Sequence[Enricher] | None = None, *, 
     if changed:
         Article.objects.filter(pk__in=changed).update(analysed_at=None, enriched_at=None)
     return len(batch)
+
+
+def know_followed_outlets() -> None:
+    """Tell the enrichers the outlets this desk follows (one query): an article citing one by name
+    cites it, whether or not the outlet registry knows it (pipeline.outlets.set_desk_outlets)."""
+    from newsdesk.pipeline.outlets import OutletFact, set_desk_outlets
+
+    rows = Source.objects.values_list("name", "homepage", "domain", "country", "language", "ownership")
+    set_desk_outlets(
+        OutletFact(name, homepage, domain, (), country, language, ownership)
+        for name, homepage, domain, country, language, ownership in rows.iterator(2000)
+    )
 
 
 def analyse_pending(limit: int | None = None) -> int:

@@ -27,7 +27,8 @@ from collections.abc import Sequence
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import Case, F, Value, When
+from django.db.models import Case, F, Q, Value, When
+from django.db.models.functions import Lower
 from django.utils import timezone
 
 from newsdesk.news.models import (
@@ -38,6 +39,7 @@ from newsdesk.news.models import (
     Enrichment,
     Entity,
     Quote,
+    Source,
     Tag,
 )
 from newsdesk.news.store import source_for_outlet
@@ -371,6 +373,34 @@ def _store_quotes(
     )
 
 
+def _outlet_key(name: str) -> str:
+    return " ".join(name.casefold().split()).removeprefix("the ")
+
+
+def _followed_outlets_cited(attributions: list[dict[str, Any]]) -> dict[int, str]:
+    """The followed outlets (Sources) the registry does not know that the article cites, by their
+    name or domain: {source id: first cue}, in one query (none when every cited outlet is known)."""
+    unknown: dict[str, str] = {}
+    for item in attributions:
+        named = str(item.get("domain") or item.get("outlet") or "")
+        if named and find_outlet(named) is None:
+            for key in {_outlet_key(str(item.get("outlet") or "")), str(item.get("domain") or "").casefold()}:
+                if key:
+                    unknown.setdefault(key, (item.get("cue") or "")[:300])
+    if not unknown:
+        return {}
+    names = [*unknown, *(f"the {key}" for key in unknown)]
+    found: dict[int, str] = {}
+    rows = Source.objects.annotate(lowered=Lower("name")).filter(
+        Q(lowered__in=names) | Q(domain__in=list(unknown))
+    )
+    for pk, name, domain in rows.values_list("pk", "name", "domain").order_by("pk"):
+        cue = unknown.get(domain) if domain in unknown else unknown.get(_outlet_key(name))
+        if cue is not None:
+            found.setdefault(pk, cue)
+    return found
+
+
 def _store_attributions(article: Article, attributions: list[dict[str, Any]]) -> None:
     """Link the outlets the article cites (a handful at most: one look-up each, by the one outlet mapping)."""
     Attribution.objects.filter(article=article).delete()
@@ -384,6 +414,9 @@ def _store_attributions(article: Article, attributions: list[dict[str, Any]]) ->
         source = source_for_outlet(fact)
         if source.pk != article.source_id:
             links.setdefault(source.pk, cue)
+    for source_id, cue in _followed_outlets_cited(attributions).items():
+        if source_id != article.source_id:
+            links.setdefault(source_id, cue)
     Attribution.objects.bulk_create(
         [Attribution(article=article, source_id=pk, cue=cue) for pk, cue in links.items()]
     )

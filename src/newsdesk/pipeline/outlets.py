@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 from importlib.resources import files
@@ -36,7 +37,9 @@ from tld import get_fld
 __all__ = [
     "OWNERSHIP_KINDS",
     "OutletFact",
+    "desk_outlet_names",
     "find_outlet",
+    "set_desk_outlets",
     "load_default_feeds",
     "load_outlets",
     "outlet_key",
@@ -93,12 +96,49 @@ def find_outlet(domain_or_name: str) -> OutletFact | None:
     named = by_name.get(query.casefold())
     if named is not None:
         return named
+    if "/" not in query and any(space in query for space in " \t\n"):
+        # a name of several words, not an address: no host has a space
+        return _DESK.by_name.get(query.casefold())
     host = _host_of(query)
     while host and "." in host:
         if host in by_domain:
             return by_domain[host]
         host = host.partition(".")[2]
-    return None
+    return _DESK.by_name.get(query.casefold()) or _DESK.by_domain.get(_host_of(query))
+
+
+@dataclass
+class _DeskOutlets:
+    by_name: dict[str, OutletFact]
+    by_domain: dict[str, OutletFact]
+    names: tuple[str, ...]
+
+
+_DESK = _DeskOutlets({}, {}, ())
+
+
+def set_desk_outlets(facts: Iterable[OutletFact]) -> None:
+    """Make the outlets this desk follows known beside the registry: ``find_outlet`` finds them by
+    name and domain after the registry's, and the attribution enricher reads their names as outlet
+    names ("according to Harbour Wire" cites a followed outlet the registry has never heard of).
+    A name the registry knows stays the registry's; a name of under four characters, or without
+    a capital letter, is no outlet name to look for in a text."""
+    by_name: dict[str, OutletFact] = {}
+    by_domain: dict[str, OutletFact] = {}
+    registry_names, registry_domains = _indexes()
+    for fact in facts:
+        name = fact.name.strip()
+        if fact.domain and fact.domain not in registry_domains:
+            by_domain.setdefault(fact.domain, fact)
+        if len(name) >= 4 and any(c.isupper() for c in name) and name.casefold() not in registry_names:
+            by_name.setdefault(name.casefold(), fact)
+    _DESK.by_name, _DESK.by_domain = by_name, by_domain
+    _DESK.names = tuple(sorted(f.name.strip() for f in by_name.values()))
+
+
+def desk_outlet_names() -> tuple[str, ...]:
+    """The names of the followed outlets ``set_desk_outlets`` made known (sorted; () when none)."""
+    return _DESK.names
 
 
 def outlet_key(url_or_host: str) -> str:

@@ -31,7 +31,8 @@ saying, so it costs a small fraction of the spaCy pass.
   transcript: "Lynch: No outside influence on the inquiry"). Outside quotes "I" and "we" are the
   writer ("the author").
 * Outlet attribution ("according to Politico", "the NYT reported", "told the BBC") links to the
-  outlet registry (``newsdesk.pipeline.outlets``).
+  outlet registry (``newsdesk.pipeline.outlets``), with its kind (report, credit, wire copy,
+  interview) and how much the article leans on it ("rests" or "mentions"); see the outlets section.
 """
 
 from __future__ import annotations
@@ -40,14 +41,14 @@ import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from functools import cache
+from functools import lru_cache
 from typing import Any
 
 from newsdesk.pipeline.enrich.base import Document, Enricher
 from newsdesk.pipeline.enrich.entities import government_of
-from newsdesk.pipeline.outlets import OutletFact, find_outlet, load_outlets
+from newsdesk.pipeline.outlets import OutletFact, desk_outlet_names, find_outlet, load_outlets
 
-__all__ = ["AttributionEnricher", "QuoteEnricher", "find_attributions", "find_quotes"]
+__all__ = ["AttributionEnricher", "QuoteEnricher", "attribution_kind", "find_attributions", "find_quotes"]
 
 
 def _words(spaced: str) -> frozenset[str]:
@@ -1825,85 +1826,334 @@ class QuoteEnricher(Enricher):
 
 
 # ----------------------------------------------------------------------------------------- outlets
+#
+# An outlet mention counts as a citation when a cue sits right before it ("according to", "citing a
+# report in", "told", ", reports") or right after it ("reported", "'s reporter Jane Doe wrote"), or
+# when it is a wire credit ("LONDON (Reuters) -"). A cue reaches every outlet of a coordination
+# ("Reuters and the AP reported"). An outlet that speaks for itself ("the BBC said it would appeal",
+# "CNN said in a statement") is a party to the news, not a source of it, and is no citation.
 
 _BEFORE_OUTLET = re.compile(
     r"(according\s+to|(?:first\s+)?reported\s+by|cited\s+by|quoted\s+by|published\s+by|obtained\s+by|"
+    r"(?:citing|quoting|cites|quotes|cited|quoted)(?:\s+(?:a|an|the)?\s*(?:\w+\s+)?"
+    r"(?:report|story|article|investigation|interview|dispatch)s?\s+(?:in|by|from|on|of))?|"
     r"(?:told|tells|telling)|interview\s+with|speaking\s+(?:to|with)|spoke\s+(?:to|with)|said\s+to|"
-    r"(?:wrote|writing)\s+(?:in|for)|op-ed\s+(?:in|for)|reports?\s+(?:by|in|from)|article\s+in|story\s+in|"
-    r"confirmed\s+to|appearance\s+on|appearing\s+on|broadcast\s+by)\s+(?:the\s+)?$",
+    r"in\s+(?:comments|remarks|a\s+statement|an\s+email|a\s+message)\s+to|"
+    r"(?:wrote|writing)\s+(?:in|for)|op-ed\s+(?:in|for)|reports?\s+(?:by|in|from|on)|article\s+(?:in|on)|"
+    r"story\s+(?:in|on)|confirmed\s+to|appearance\s+on|appearing\s+on|broadcast\s+by|"
+    r"(?<=,\s)(?:reports|reported|writes|wrote)|(?<=,\s)(?:per|via)|^(?:per|via))\s+(?:the\s+)?$",
     re.IGNORECASE,
 )
 _AFTER_OUTLET = re.compile(
-    r"^(?:'s|’s)?\s*(?:,\s*)?(?:also\s+|first\s+|previously\s+|later\s+|earlier\s+)?"
+    r"^(?:'s|’s)?\s*(?:,\s*)?(?:also\s+|(first\s+)|previously\s+|later\s+|earlier\s+|exclusively\s+)?"
     r"(reported|reports|has\s+reported|had\s+reported|said|says|wrote|writes|cited|cites|citing|quoted|quotes|"
     r"revealed|reveals|learned|has\s+learned|obtained|published|confirmed|broke\s+the\s+news|"
     r"report(?:ed|ing)?|story|article|investigation|interview|analysis|poll)\b",
 )
+# "Politico's Jane Doe reported", "Reuters' correspondent in Kyiv wrote": a possessive, a few words, a strong verb.
+_POSSESSIVE_REPORTER = re.compile(
+    r"^(?:'s|’s|'|’)\s+(?:[\w.’'-]+\s+){1,5}?(reported|reports|wrote|writes|revealed|reveals|has\s+learned|learned)\b"
+)
+# The outlet speaking for itself: "said it would", "said its", "said in a statement".
+_SELF = re.compile(
+    r"^\s*(?:on\s+\w+\s+|in\s+a\s+statement\b|that\s+)?(?:(it|its|itself|we|our)\b(?:\s+(\w+)\s+(\w+))?)?"
+)
+_REPORTING_AFTER_SELF = _words("obtained seen learned reviewed verified confirmed spoken interviewed found")
+_STATEMENT_CUES = frozenset({"said", "says", "confirmed"})
+# A person of an outlet right before its cue: "Joel Gratz of OpenSnow.com said".
+_OF_OUTLET = re.compile(r"\b(?:of|from|at)\s+(?:the\s+)?$")
+# "A and B", "A, B and the C" between two outlet mentions: one coordination.
+_COORDINATION = re.compile(r"^\s*(?:,\s*(?:and\s+|or\s+)?|and\s+|or\s+|&\s+)(?:the\s+)?$", re.IGNORECASE)
+# A wire credit: "(Reuters) -" near the start of a paragraph, after a dateline at most.
+_WIRE_AFTER = re.compile(r"\s*\)\s*(?:[-–—:]|$)", re.MULTILINE)
+_DOMAIN_MENTION = re.compile(
+    r"(?<![\w@./-])(?:www\.)?((?:[a-z0-9-]+\.)+[a-z]{2,24})(?![\w-]|\.[a-z])", re.IGNORECASE
+)
 _NEWS_WORDS = _words(
     "times post journal news herald tribune gazette daily telegraph chronicle magazine radio tv "
-    "television agency press mail observer independent guardian review kommersant vedomosti izvestia "
-    "interfax"
+    "television press mail observer independent guardian review kommersant vedomosti izvestia "
+    "interfax novosti"
 )
+_INTERVIEW_CUES = (
+    "told", "tells", "telling", "interview with", "speaking to", "speaking with", "spoke to", "spoke with",
+    "said to", "confirmed to", "appearance on", "appearing on", "in comments to", "in remarks to",
+    "in a statement to", "in an email to", "in a message to", "interview",
+)  # fmt: skip
+_KIND_ORDER = {"wire": 0, "credit": 1, "report": 2, "interview": 3}
+# Text this far into the body (title included) is the article's lead: a citation there is what it rests on.
+LEAD_CHARS = 400
 
 
-@cache
+def attribution_kind(cue: str) -> str:
+    """What a cue says of a citation: "wire" (a "(Reuters)" credit), "credit" ("as first reported by"),
+    "interview" ("told the BBC": the speaker's words come from the outlet's interview) or "report"."""
+    cue = " ".join(cue.casefold().split())
+    if cue.startswith("("):
+        return "wire"
+    if cue.startswith("first ") or cue == "broke the news":
+        return "credit"
+    if cue in _INTERVIEW_CUES:
+        return "interview"
+    return "report"
+
+
 def _outlet_pattern() -> re.Pattern[str]:
-    """One regex over every outlet name and name alias in the registry, longest first, case-sensitive."""
+    """One regex over every outlet name and name alias in the registry and every followed outlet's
+    name (pipeline.outlets.set_desk_outlets), longest first, case-sensitive."""
+    return _names_pattern(desk_outlet_names())
+
+
+@lru_cache(maxsize=4)
+def _names_pattern(desk_names: tuple[str, ...]) -> re.Pattern[str]:
     names = {
         alias for outlet in load_outlets() for alias in (outlet.name, *outlet.alias_names) if len(alias) > 1
     }
+    names |= set(desk_names)
     names |= {name.removeprefix("The ") for name in names}
     ordered = sorted(names, key=len, reverse=True)
     return re.compile(r"(?<![\w.])(?:" + "|".join(re.escape(n) for n in ordered) + r")(?![\w])")
 
 
+def _lookup(name: str) -> OutletFact | None:
+    """The registry outlet of a name as written, with or without its leading "The"."""
+    return find_outlet(name) or (find_outlet(f"The {name}") if not name.lower().startswith("the ") else None)
+
+
 def _outlet_candidates(doc: Document) -> list[tuple[int, int, str, OutletFact | None]]:
-    """Outlet mentions: registry names found in the text, and spaCy entities that match or read like outlets."""
+    """Outlet mentions: registry names and domains found in the text, and spaCy entities that match or
+    read like outlets. A short form ("the Journal") of an outlet named earlier in full is that outlet."""
     text = doc.full_text
     found: dict[int, tuple[int, int, str, OutletFact | None]] = {}
+    people = [
+        (e.start_char, e.end_char)
+        for e in (doc.spacy_doc.ents if doc.spacy_doc is not None else ())
+        if e.label_ == "PERSON"
+    ]
     for m in _outlet_pattern().finditer(text):
-        found[m.start()] = (m.start(), m.end(), m.group(), find_outlet(m.group()))
+        if not _names_a_person(text, m.start(), m.end(), people) and not _inside_longer_name(text, m.start()):
+            found[m.start()] = (m.start(), m.end(), m.group(), _lookup(m.group()))
+    for m in _DOMAIN_MENTION.finditer(text):
+        if not _overlaps(found, m.start(1), m.end(1)):
+            domain = m.group(1).lower()
+            found[m.start(1)] = (m.start(1), m.end(1), domain, find_outlet(domain))
     for ent in doc.spacy_doc.ents if doc.spacy_doc is not None else ():
         if ent.start_char in found or ent.label_ not in ("ORG", "PERSON", "GPE", "WORK_OF_ART", "NORP"):
             continue
+        if _overlaps(found, ent.start_char, ent.end_char):
+            continue
         name = _clean_name(ent.text)
-        outlet = find_outlet(name)
-        if outlet is not None or ent.label_ == "ORG" and _NEWS_WORDS & set(name.lower().split()):
+        outlet = _lookup(name)
+        reads_like_outlet = (
+            outlet is not None or ent.label_ == "ORG" and _NEWS_WORDS & set(name.lower().split())
+        )
+        # the person check (regex searches around the mention) only for the few that read like outlets
+        if reads_like_outlet and not _names_a_person(text, ent.start_char, ent.end_char, people):
             found[ent.start_char] = (ent.start_char, ent.end_char, name, outlet)
-    return [found[k] for k in sorted(found)]
+    mentions = [found[k] for k in sorted(found)]
+    named: list[OutletFact] = []
+    resolved = []
+    for start, end, name, outlet in mentions:
+        written = _clean_name(name)
+        shorter = _short_form(written, [o for o in named if o != outlet])
+        if shorter is not None and (outlet is None or len(written) < len(shorter.name.removeprefix("The "))):
+            # "the Journal" after the Wall Street Journal; "the Times" after the New York Times is not
+            # the registry's The Times
+            outlet = shorter
+        if outlet is not None and outlet not in named:
+            named.append(outlet)
+        resolved.append((start, end, name, outlet))
+    return resolved
+
+
+def _names_a_person(text: str, start: int, end: int, people: Sequence[tuple[int, int]]) -> bool:
+    """Whether an outlet's name here is part of a person's ("Mr Fox said", "Colin Fox said")."""
+    title = re.search(r"\b(\w+)\.?\s+$", text[max(0, start - 12) : start])
+    if title and (
+        title.group(1).lower() in TITLE_ABBREVIATIONS or title.group(1).lower() in TITLES - {"the"}
+    ):
+        return True
+    if _BEFORE_OUTLET.search(text, max(0, start - 60), start):  # "Citing Le Monde" read as a person
+        return False
+    return any(s <= start and end <= e and e - s > end - start for s, e in people)
+
+
+def _inside_longer_name(text: str, start: int) -> bool:
+    """Whether a capitalised word right before a registry name makes it part of a longer one the
+    registry does not know ("Washington Times" is not The Times); a sentence's first word does not."""
+    before = re.search(r"([A-Z][\w’'-]*)[ /]$", text[max(0, start - 30) : start])
+    if not before or before.group(1).lower() in TITLES:
+        return False
+    lead = text[max(0, start - 30) : start][: before.start()].rstrip()
+    if not lead or lead[-1] in ".!?:;\"“”‘’'(—–-":
+        return False
+    return not _BEFORE_OUTLET.search(text, max(0, start - 60), start)
+
+
+def _overlaps(found: dict[int, tuple[int, int, str, OutletFact | None]], start: int, end: int) -> bool:
+    """Whether a span overlaps a mention already found (one outlet named once, however it was found)."""
+    return any(s < end and start < e for s, e, _, _ in found.values())
+
+
+def _short_form(name: str, named: Sequence[OutletFact]) -> OutletFact | None:
+    """The one outlet named earlier whose name ends with these words ("Journal" for "The Wall Street
+    Journal", "Post" for "The Washington Post"); None when none or several do."""
+    words = name.casefold().split()
+    if not words:
+        return None
+    fits = [
+        o
+        for o in named
+        if any(n.casefold().split()[-len(words) :] == words for n in (o.name, *o.alias_names))
+    ]
+    return fits[0] if len(fits) == 1 else None
+
+
+def _cue_before(text: str, start: int, end: int) -> str | None:
+    """The cue before a mention: a cue phrase, or the mention is a wire credit ("LONDON (Reuters) -")."""
+    before = _BEFORE_OUTLET.search(text, max(0, start - 60), start)
+    if before:
+        return before.group(1)
+    if start > 0 and text[start - 1] == "(" and _WIRE_AFTER.match(text, end):
+        line_start = text.rfind("\n", 0, start) + 1
+        return "(wire)" if start - line_start <= 60 else None
+    return None
+
+
+def _cue_after(text: str, start: int, end: int) -> tuple[str | None, bool]:
+    """The cue after a mention, and whether the outlet speaks for itself there (no citation)."""
+    window = text[end : end + 80]
+    possessive = _POSSESSIVE_REPORTER.match(window)
+    if possessive:
+        return possessive.group(1), False
+    after = _AFTER_OUTLET.match(window)
+    if not after:
+        return None, False
+    cue = after.group(2)
+    if after.group(1):
+        cue = f"first {cue}"
+    if cue.split()[-1] in _STATEMENT_CUES and _OF_OUTLET.search(text, max(0, start - 12), start):
+        return None, True  # "Joel Gratz of OpenSnow.com said": the person speaks, not the outlet
+    if cue.split()[-1] in _STATEMENT_CUES:
+        rest = _SELF.match(window[after.end() :])
+        if rest and (rest.group(0).strip().startswith("in a statement") or rest.group(1)):
+            verb = (rest.group(3) or "").lower() if rest.group(1) else ""
+            if verb not in _REPORTING_AFTER_SELF:
+                return None, True
+    return cue, False
+
+
+class _Own:
+    """The article's own outlet (``Document.source``: its name, or its host), to tell its own name from a citation."""
+
+    def __init__(self, source: str | None) -> None:
+        source = (source or "").strip()
+        self.fact = find_outlet(source) if source else None
+        host = source.casefold() if source and " " not in source and "." in source else ""
+        self.name = "" if host else " ".join(source.casefold().split()).removeprefix("the ")
+        labels = [part for part in host.split("/")[0].split(".") if part not in ("www", "")]
+        self.label = (
+            max(labels[:-1] or labels, key=len) if labels else ""
+        )  # nydailynews of www.nydailynews.com
+
+    def owns(self, name: str, outlet: OutletFact | None) -> bool:
+        """Whether a mention names the article's own outlet: by the registry, by name or by its last
+        words ("the Post" in the New York Post's own article), or written into its host."""
+        if outlet is not None and self.fact is not None:
+            return outlet == self.fact
+        words = _clean_name(name).casefold().split()
+        if (
+            outlet is not None
+        ):  # a registry outlet, at a host the registry does not list ("Yonhap" at yonhapnews.co.kr)
+            words = _clean_name(outlet.name).casefold().split()
+        if not words:
+            return False
+        if self.fact is not None:
+            return any(
+                n.casefold().split()[-len(words) :] == words for n in (self.fact.name, *self.fact.alias_names)
+            )
+        if self.name:
+            return self.name.split()[-len(words) :] == words
+        if "." in words[0]:  # its own address ("CTVNews.ca", "(Phys.org)")
+            return words[0].removeprefix("www.").split(".")[0] == self.label
+        # its name written into its host: "the Daily News" at nydailynews.com ("The Post Ryan", a name
+        # spaCy ran on, counts by its first words)
+        compacts = ("".join(words[:k]) for k in range(1, len(words) + 1))
+        return any(len(c) >= 4 and c in self.label for c in compacts)
 
 
 def find_attributions(doc: Document) -> list[dict[str, Any]]:
-    """Outlets the article cites ("according to Politico", "the NYT reported"), first mention first, once each."""
+    """Outlets the article cites ("according to Politico", "the NYT reported"), first mention first, once each.
+
+    Each record: ``outlet`` (the registry's name, else the name as written), ``domain`` (the registry's,
+    else None), ``cue`` (lower case), ``kind`` (``attribution_kind``: report, credit, wire or
+    interview; the strongest over the outlet's mentions, and the cue is that mention's), ``strength``
+    ("rests": cited in the headline or lead, cited twice or more, or credited; else "mentions"),
+    ``mentions`` (cited mentions) and ``position`` (the first cited mention's offset).
+    """
     text = doc.full_text
-    own = find_outlet(doc.source) if doc.source else None
-    seen: set[str] = set()
-    records: list[dict[str, Any]] = []
-    for start, end, name, outlet in _outlet_candidates(doc):
-        before = _BEFORE_OUTLET.search(text, max(0, start - 40), start)
-        after = None if before else _AFTER_OUTLET.match(text[end : end + 60])
-        if not before and not after:
+    own = _Own(doc.source)
+    candidates = _outlet_candidates(doc)
+    cues: list[str | None] = []
+    for start, end, _, _ in candidates:
+        before = _cue_before(text, start, end)
+        after, party = (None, False) if before else _cue_after(text, start, end)
+        cues.append(None if party else before or after)
+    _share_cues(text, candidates, cues)
+    records: dict[str, dict[str, Any]] = {}
+    lead_end = (len(doc.title) + 2 if doc.title else 0) + LEAD_CHARS
+    for (start, _end, name, outlet), cue in zip(candidates, cues, strict=True):
+        if cue is None:
             continue
         canonical = outlet.name if outlet else name
-        if canonical in seen or (own is not None and outlet == own):
+        if own.owns(name, outlet):
             continue
-        seen.add(canonical)
-        cue = before.group(1) if before else after.group(1)  # type: ignore[union-attr]
-        records.append(
-            {
+        cue = " ".join(cue.lower().split())
+        cue = "(" + (outlet.name if outlet else name) + ")" if cue == "(wire)" else cue
+        record = records.get(canonical)
+        if record is None:
+            records[canonical] = record = {
                 "outlet": canonical,
                 "domain": outlet.domain if outlet else None,
-                "cue": " ".join(cue.lower().split()),
+                "cue": cue,
+                "kind": attribution_kind(cue),
+                "mentions": 0,
+                "position": start,
+                "lead": start < lead_end,
             }
-        )
-    return records
+        elif _KIND_ORDER[attribution_kind(cue)] < _KIND_ORDER[record["kind"]]:
+            record["cue"], record["kind"] = cue, attribution_kind(cue)
+        record["mentions"] += 1
+    out = []
+    for record in records.values():
+        lead = record.pop("lead")
+        rests = lead or record["mentions"] > 1 or record["kind"] in ("wire", "credit")
+        record["strength"] = "rests" if rests else "mentions"
+        out.append(record)
+    return out
+
+
+def _share_cues(
+    text: str, candidates: Sequence[tuple[int, int, str, OutletFact | None]], cues: list[str | None]
+) -> None:
+    """Give every outlet of a coordination ("Reuters and the AP reported") the cue one of them has."""
+    n = 0
+    while n < len(candidates):
+        m = n
+        while m + 1 < len(candidates) and _COORDINATION.match(text[candidates[m][1] : candidates[m + 1][0]]):
+            m += 1
+        if m > n:
+            shared = next((c for c in cues[n : m + 1] if c is not None and c != "(wire)"), None)
+            if shared is not None:
+                for k in range(n, m + 1):
+                    cues[k] = cues[k] or shared
+        n = m + 1
 
 
 class AttributionEnricher(Enricher):
     """Links an article to the outlets it cites as its sources."""
 
     name = "attributions"
-    version = "1"
+    version = "2"
     requires = ("nlp",)
 
     def enrich(self, docs: Sequence[Document]) -> None:

@@ -233,6 +233,19 @@ def speaker_quotes(entity: Entity, articles: int, common: bool = False) -> list[
     return quotes
 
 
+def quotes_key(quotes: Iterable[Quote]) -> tuple[tuple[object, ...], ...]:
+    """Everything ``statements_of`` and the statement lists read of these quotes (``STATEMENT_FIELDS``
+    and the lead-in), as plain values: equal keys, equal statements."""
+    return tuple(
+        (
+            *(q.pk, q.article_id, q.text, q.speaker_id, q.speaker_name, q.anonymous),
+            *(q.speaker_description, q.direct, q.position, getattr(q, "lead_in", None)),
+            *(q.article.source_id, q.article.source.name, q.article.sort_at),
+        )
+        for q in quotes
+    )
+
+
 def speaker_statements(
     entity: Entity, limit: int = 20, common: bool = False, quotes: Iterable[Any] | None = None
 ) -> list[ShownStatement]:

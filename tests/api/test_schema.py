@@ -71,7 +71,10 @@ def test_the_document_is_openapi_3_and_names_every_operation() -> None:
     operations = {(method.upper(), path) for path, item in document["paths"].items() for method in item}
     assert ("GET", "/api/articles") in operations and ("POST", "/api/me/alerts") in operations
     assert ("GET", "/api/search") in operations and ("DELETE", "/api/me/saved/{article_id}") in operations
-    assert len(operations) == 42
+    for sourcing in ("lineage", "reliance", "framing", "statements", "changes"):
+        assert ("GET", f"/api/stories/{{story_id}}/{sourcing}") in operations
+    assert ("POST", "/api/ask") in operations and ("GET", "/api/stories/{story_id}/briefing") in operations
+    assert len(operations) == 47
     assert document["components"]["securitySchemes"]["Access"]["scheme"] == "bearer"
 
 

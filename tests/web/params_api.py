@@ -21,6 +21,11 @@ VIEWS: dict[str, ViewParams] = {
     "api:story": ViewParams(path={"story_id": "story"}),
     "api:story_changes": ViewParams(params=("since",), path={"story_id": "story"}),
     "api:story_statements": ViewParams(path={"story_id": "story"}),
+    "api:story_lineage": ViewParams(path={"story_id": "story"}),
+    "api:story_reliance": ViewParams(path={"story_id": "story"}),
+    "api:story_framing": ViewParams(path={"story_id": "story"}),
+    "api:story_briefing": ViewParams(path={"story_id": "story"}),
+    "api:ask": ViewParams(),  # POST only: a GET is a 405
     "api:tags": ViewParams(params=PAGED),
     "api:tag": ViewParams(path={"slug": "tag"}),
     "api:entities": ViewParams(params=(*PAGED, "kind")),

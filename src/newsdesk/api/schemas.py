@@ -456,3 +456,197 @@ class StoryStatementsOut(Schema):
 class EntityStatementsOut(Schema):
     entity: EntityOut
     statements: list[StatementGroupOut] = Field(description="newest first reported first")
+
+
+# --- copy chains (news/lineage.py) ---------------------------------------------------------------
+
+
+class LineageReportOut(Schema):
+    id: int
+    title: str
+    source_id: int
+    outlet: str
+    published: str
+    in_story: bool = Field(description="false: an original outside this story that a member copies")
+
+
+class WordPieceOut(Schema):
+    op: str = Field(description="equal, insert or delete (a word-level diff against the parent)")
+    text: str
+
+
+class LineageCopyOut(LineageReportOut):
+    parent_id: int = Field(description="the report this one copies (the original, or a copy of it)")
+    depth: int = Field(description="1: copies the original; 2: copies a copy; ...")
+    read: bool = Field(description="false: beyond the texts compared, so no diff or credit")
+    credits_original: bool | None = Field(description="the copy credits the original's outlet")
+    credited: str | None = Field(description="the outlet the copy credits, when one")
+    change: float = Field(description="share of words changed against its parent, 0 to 1")
+    kind: str | None = Field(description="verbatim, edited or rewritten")
+    diff: list[WordPieceOut]
+
+
+class CopyGroupOut(Schema):
+    original: LineageReportOut
+    reason: str = Field(
+        description="why it is the original: credited (its copies credit its outlet) or earliest"
+    )
+    stored_original_id: int | None = Field(
+        description="the original the near-copy finder linked, when it differs"
+    )
+    copies: list[LineageCopyOut]
+
+
+class StoryLineageOut(Schema):
+    story_id: int
+    articles: int
+    independent: int = Field(description="reports that copy no other: the story's sources")
+    copies: int = Field(description="near-copies (reprints, lightly edited wire copy)")
+    group_count: int
+    groups: list[CopyGroupOut] = Field(description="the largest groups of copies first")
+
+
+# --- reliance (news/reliance.py) -----------------------------------------------------------------
+
+
+class RelianceSourceOut(Schema):
+    id: int
+    name: str
+    domain: str
+    country: str | None
+    ownership: str
+
+
+class RelianceArticleOut(Schema):
+    id: int
+    title: str
+    url: str
+    published_at: str | None
+    source: RelianceSourceOut
+    story_id: int | None
+
+
+class CitationOut(Schema):
+    source: RelianceSourceOut
+    cue: str | None = Field(description="the words that cite it ('according to')")
+    kind: str = Field(description="report, credit, wire, interview or copy")
+    strength: str = Field(
+        description="rests (in the headline or lead, repeated, credited), mentions, or unknown"
+    )
+    article: RelianceArticleOut | None = Field(
+        description="the cited outlet's report on the event, when found"
+    )
+    in_story: bool
+
+
+class RelianceReportOut(Schema):
+    article: RelianceArticleOut
+    first: bool
+    root: bool = Field(description="rests on no other outlet")
+    anonymous_only: bool = Field(description="its quotes are all anonymous, and it cites no outlet")
+    named: int
+    anonymous: int
+    cites: list[CitationOut]
+    cited_by: list[int] = Field(description="ids of the story's reports that cite this one")
+
+
+class RelianceEdgeOut(Schema):
+    from_: int = Field(alias="from", description="the citing report")
+    to: int | None = Field(description="the cited report; null when Newsdesk has none")
+    source_id: int
+    kind: str
+    strength: str
+    in_story: bool
+
+
+class StoryRelianceOut(Schema):
+    story_id: int
+    first: RelianceArticleOut | None
+    credited: list[RelianceSourceOut] = Field(description="outlets the story's copies credit")
+    named: int
+    anonymous: int
+    reports: list[RelianceReportOut] = Field(description="oldest first")
+    edges: list[RelianceEdgeOut]
+    roots: list[int]
+    anonymous_only: list[int]
+    unfound: list[RelianceSourceOut] = Field(description="cited outlets whose report Newsdesk does not have")
+    more: int
+
+
+# --- framing (news/framing.py) -------------------------------------------------------------------
+
+
+class TermOutletOut(Schema):
+    outlet: str
+    source_id: int | None
+    preferred: str = Field(description="the term this outlet uses most")
+    uses: dict[str, int]
+
+
+class TermChoiceOut(Schema):
+    id: str
+    kind: str = Field(description="place, label (from the lexicon) or aligned (found in the texts)")
+    description: str
+    terms: list[str]
+    divergent: bool = Field(description="the outlets' most used terms differ")
+    outlets: list[TermOutletOut]
+    example: str | None = None
+
+
+class SayingOut(Schema):
+    outlet: str
+    source_id: int | None
+    neutral: int
+    loaded: int
+    loaded_share: float
+    loaded_verbs: dict[str, int]
+    from_: str = Field(alias="from", description="text or quotes: where the verbs were read")
+
+
+class FramingReadOut(Schema):
+    articles: int
+    outlets: int
+    per_outlet: int
+    max_outlets: int
+    characters: int
+
+
+class CountryCountOut(Schema):
+    country: str | None
+    name: str
+    outlets: int
+
+
+class OwnershipCountOut(Schema):
+    ownership: str
+    label: str
+    outlets: int
+
+
+class BlindspotOut(Schema):
+    kind: str = Field(description="country or ownership")
+    value: str
+    label: str
+    known: int
+    outlets: int
+    others_followed: int
+    text: str
+
+
+class BalanceOut(Schema):
+    outlets: int
+    by_country: list[CountryCountOut]
+    by_ownership: list[OwnershipCountOut]
+    blindspot: bool
+    blindspots: list[BlindspotOut]
+    one_country_desk: bool
+    one_ownership_desk: bool
+
+
+class StoryFramingOut(Schema):
+    story: int
+    read: FramingReadOut
+    contested: list[TermChoiceOut]
+    aligned: list[TermChoiceOut]
+    saying: list[SayingOut]
+    balance: BalanceOut

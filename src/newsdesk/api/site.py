@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import mimetypes
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -121,18 +122,33 @@ class NewsdeskAPI(NinjaAPI):
         return str(operation.view_func.__name__)
 
     def get_openapi_schema(self, *args: Any, **kwargs: Any) -> Any:
-        """The document, with public reads' token marked optional (``security: [{}, bearer]``)."""
+        """The document, with the token of public operations marked optional (``security: [{}, bearer]``)."""
         public = bool(django_settings.NEWSDESK.public_api)
         key = (public, repr((args, sorted(kwargs.items()))))
         cached = getattr(self, "_documents", {})
         if key not in cached:
             document = super().get_openapi_schema(*args, **kwargs)
+            open_to_all = self._public_operations() if public else set()
             for where, item in document["paths"].items():
-                if public and not where.startswith("/api/me") and "get" in item:
-                    item["get"]["security"] = [{}, *item["get"].get("security", [])]
+                for method, operation in item.items():
+                    if (where, method) in open_to_all:
+                        operation["security"] = [{}, *operation.get("security", [])]
             _add_links(document)
             self._documents = {**cached, key: document}
         return self._documents[key]
+
+    def _public_operations(self) -> set[tuple[str, str]]:
+        """(path as documented, method) of every operation anyone may call (``auth=PUBLIC``)."""
+        found: set[tuple[str, str]] = set()
+        root = reverse(f"{self.urls_namespace}:api-root").rstrip("/")
+        for prefix, router in self._routers:
+            for path, view in router.path_operations.items():
+                for operation in view.operations:
+                    if operation.auth_callbacks and operation.auth_callbacks[0] is PUBLIC:
+                        where = f"{root}/{prefix}/{path}".replace("//", "/").replace("//", "/").rstrip("/")
+                        where = re.sub(r"\{\w+:(\w+)\}", r"{\1}", where)  # {int:id} -> {id}
+                        found.update((where, method.lower()) for method in operation.methods)
+        return found
 
 
 #: OpenAPI links: what a made thing's id opens next (clients and Schemathesis's stateful runs follow

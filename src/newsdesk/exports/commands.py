@@ -1,7 +1,8 @@
 """Commands of this package for the newsdesk CLI (registered by newsdesk.cli.build_parser).
 
 ``newsdesk export articles --since ... [--until ...] --format jsonl|parquet -o FILE`` (the research
-export, streamed, with a progress bar on stderr), ``newsdesk export reader USER -o FILE`` (a
+export, streamed, with a progress bar on stderr), ``newsdesk export stories --since ... -o FILE`` (stories with their sourcing views, JSON Lines),
+``newsdesk export reader USER -o FILE`` (a
 reader's data as JSON) and ``newsdesk import-reader USER FILE`` (merged back; a bad file changes
 nothing and exits 2). ``export-opml`` stays the core CLI's.
 """
@@ -12,6 +13,7 @@ import argparse
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +32,18 @@ def register(commands: Any) -> None:
     )
     articles.add_argument("--no-text", action="store_true", help="leave the article text out")
     articles.set_defaults(func=cmd_export_articles)
+
+    stories = what.add_parser(
+        "stories", help="stories with their statements, copy chains, reliance and framing as JSON Lines"
+    )
+    stories.add_argument(
+        "--since", required=True, help="stories begun from this ISO date or time (inclusive)"
+    )
+    stories.add_argument("--until", help="to this ISO date or time (exclusive; default: now)")
+    stories.add_argument(
+        "-o", "--output", required=True, help="file to write (.gz compresses; - for standard output)"
+    )
+    stories.set_defaults(func=cmd_export_stories)
 
     reader = what.add_parser("reader", help="a reader's subscriptions, follows, saved, comments... as JSON")
     reader.add_argument("username")
@@ -52,8 +66,8 @@ def _format_of(args: argparse.Namespace) -> str:
     return "parquet" if name.endswith((".parquet", ".pq")) else "jsonl"
 
 
-def cmd_export_articles(args: argparse.Namespace) -> int:
-    from newsdesk.cli import DB, EXIT_OK, CommandError, migrate, setup_django
+def _range(args: argparse.Namespace) -> tuple[datetime, datetime | None]:
+    from newsdesk.cli import CommandError
     from newsdesk.dates import parse_moment
 
     try:
@@ -63,6 +77,13 @@ def cmd_export_articles(args: argparse.Namespace) -> int:
         raise CommandError(f"--since/--until: {error}") from None
     if until is not None and until <= since:
         raise CommandError("--until must be later than --since")
+    return since, until
+
+
+def cmd_export_articles(args: argparse.Namespace) -> int:
+    from newsdesk.cli import DB, EXIT_OK, CommandError, migrate, setup_django
+
+    since, until = _range(args)
     fmt = _format_of(args)
     if fmt == "parquet" and args.output == "-":
         raise CommandError("a Parquet export needs a file: -o FILE.parquet")
@@ -78,6 +99,25 @@ def cmd_export_articles(args: argparse.Namespace) -> int:
             raise CommandError(f"cannot write {args.output}: {error.strerror or error}", code=1) from None
     if args.output != "-":
         print(f"Wrote {written.articles} articles to {written.path} ({fmt}).", file=sys.stderr)
+    return EXIT_OK
+
+
+def cmd_export_stories(args: argparse.Namespace) -> int:
+    from newsdesk.cli import DB, EXIT_OK, CommandError, migrate, setup_django
+
+    since, until = _range(args)
+    setup_django(DB)
+    migrate()
+    from newsdesk.exports.stories import export_stories, in_range
+
+    total = in_range(since, until).count()
+    with progress_bar(f"exporting {total} stories", total) as advance:
+        try:
+            written = export_stories(args.output, since, until, advance=advance)
+        except OSError as error:
+            raise CommandError(f"cannot write {args.output}: {error.strerror or error}", code=1) from None
+    if args.output != "-":
+        print(f"Wrote {written.articles} stories to {written.path} (jsonl).", file=sys.stderr)
     return EXIT_OK
 
 

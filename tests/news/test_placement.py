@@ -200,7 +200,8 @@ def test_it_submits_enrichment_once_per_interval_whatever_the_schedulers(outlets
     first, second = Recorder(), Recorder()
     tick(first)
     tick(second)  # another scheduler, the same moment
-    assert [task for task, _ in first.submitted] == ["enrich_pending"]
+    # and the hourly catch-up of lead images (news/tasks.py), also once whatever the schedulers
+    assert [task for task, _ in first.submitted] == ["enrich_pending", "cache_images"]
     assert second.submitted == []
 
 

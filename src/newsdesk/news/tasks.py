@@ -19,6 +19,7 @@ def refresh_feed(feed_id: int) -> dict[str, Any]:
     report = jobs.refresh_feed(feed_id)
     if report.changed_ids:
         dispatch.submit("enrich_pending")
+        dispatch.submit("cache_images", article_ids=list(report.changed_ids))
     return {
         "feed_id": report.feed_id,
         "new": report.new,
@@ -33,6 +34,7 @@ def ingest_page(url: str) -> dict[str, Any]:
 
     result = jobs.ingest_page(url)
     dispatch.submit("enrich_pending")
+    dispatch.submit("cache_images", article_ids=[result.article.pk])
     return {"article_id": result.article.pk, "created": result.created}
 
 
@@ -51,6 +53,20 @@ def place_stories(limit: int = 1024) -> dict[str, Any]:
     from newsdesk.news.enrichment import place_pending
 
     return {"placed": place_pending(limit=limit)}
+
+
+def cache_images(article_ids: list[int] | None = None, limit: int = 200) -> dict[str, int]:
+    """Cache these articles' lead images (news/images.py: fetched by the guarded fetcher, checked,
+    resized); without ids, the newest articles whose image is neither cached nor recently failed
+    (after an import, an eviction, or articles stored before the cache existed)."""
+    from newsdesk.news import images
+
+    report = images.cache_lead_images(article_ids) if article_ids else images.cache_recent_lead_images(limit)
+    return {"cached": report.cached, "failed": report.failed, "skipped": report.skipped}
+
+
+# The lead images a scheduler catches up on at most once an hour (a lease throttles it).
+IMAGE_CATCH_UP_SECONDS = 3600
 
 
 # Enrichment tasks one tick may submit at once: enough to keep several enrich workers busy.
@@ -82,7 +98,17 @@ def tick(runner: TaskRunner) -> dict[str, int]:
     if to_place().exists() and leases.acquire("tick:place", interval, holder=uuid4().hex) is not None:
         runner.submit("place_stories")
         place = 1
-    return {"feeds": len(feeds), "enrich": enrich, "place": place, "expired": expire_developing()}
+    images = 0
+    if leases.acquire("tick:images", IMAGE_CATCH_UP_SECONDS, holder=uuid4().hex) is not None:
+        runner.submit("cache_images")
+        images = 1
+    return {
+        "feeds": len(feeds),
+        "enrich": enrich,
+        "place": place,
+        "images": images,
+        "expired": expire_developing(),
+    }
 
 
 def expire_developing() -> int:
@@ -114,4 +140,5 @@ def register() -> None:
     register_task("ingest_page", ingest_page, queue="fetch")
     register_task("enrich_pending", enrich_pending, queue="enrich")
     register_task("place_stories", place_stories, queue="stories")
+    register_task("cache_images", cache_images, queue="fetch")
     register_tick("news", tick)

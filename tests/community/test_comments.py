@@ -57,7 +57,7 @@ def test_it_renders_links_nofollow_ugc_and_no_images(
         post_url(article), {"body": "See [the port](https://port.example/) ![x](https://e.example/i.png)"}
     )
     html = Comment.objects.get().body_html
-    assert '<a href="https://port.example/" rel="nofollow ugc">the port</a>' in html
+    assert '<a href="https://port.example/" rel="nofollow ugc noopener">the port</a>' in html
     assert "<img" not in html
 
 

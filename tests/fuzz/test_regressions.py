@@ -158,5 +158,5 @@ def test_the_sanitizer_drops_an_unreadable_url_quietly(monkeypatch: pytest.Monke
 def test_a_comment_link_keeps_only_its_address() -> None:
     # A Markdown link title came through as title="..." though the allowlist gives <a> only href.
     assert render_comment('[x](https://ok.example/ "a title")') == (
-        '<p><a href="https://ok.example/" rel="nofollow ugc">x</a></p>'
+        '<p><a href="https://ok.example/" rel="nofollow ugc noopener">x</a></p>'
     )

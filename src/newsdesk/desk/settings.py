@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "newsdesk.readerapi",
     "newsdesk.syndication",
     "newsdesk.exports",
+    "newsdesk.ai",
 ]
 
 MIDDLEWARE = [
@@ -84,6 +85,8 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "newsdesk.desk.urls"
+# A failed CSRF check answers with the site's 403 page (desk/errors.py), not Django's bare one.
+CSRF_FAILURE_VIEW = "newsdesk.desk.errors.csrf_failure"
 WSGI_APPLICATION = "newsdesk.desk.wsgi.application"
 
 TEMPLATES = [

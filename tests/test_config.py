@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import subprocess
 import sys
+from importlib.resources import files
 from pathlib import Path
 from typing import get_type_hints
 
@@ -42,6 +43,18 @@ def test_it_loads_the_embedded_defaults() -> None:
 def test_it_names_the_key_of_a_bad_value(key: str, value: str) -> None:
     with pytest.raises(config.ConfigError, match=key):
         config.load({key: value})
+
+
+def test_it_checks_a_framing_lexicon_file_when_loaded(tmp_path: Path) -> None:
+    with pytest.raises(config.ConfigError, match="NEWSDESK_FRAMING_LEXICON.*cannot read"):
+        config.load({"NEWSDESK_FRAMING_LEXICON": str(tmp_path / "missing.json")})
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"languages": 3}', encoding="utf-8")
+    with pytest.raises(config.ConfigError, match="NEWSDESK_FRAMING_LEXICON"):
+        config.load({"NEWSDESK_FRAMING_LEXICON": str(bad)})
+    good = tmp_path / "mine.json"  # a reader's copy of the shipped lexicon
+    good.write_text(files("newsdesk").joinpath("data", "framing.json").read_text(encoding="utf-8"))
+    assert config.load({"NEWSDESK_FRAMING_LEXICON": str(good)}).framing_lexicon == str(good)
 
 
 def test_it_refuses_crossed_refresh_bounds() -> None:

@@ -979,6 +979,7 @@ COMMAND_MODULES = (
     "newsdesk.search.commands",  # search
     "newsdesk.readers.commands",  # user, token
     "newsdesk.exports.commands",  # export
+    "newsdesk.ai.commands",  # ask, brief, translate
 )
 
 

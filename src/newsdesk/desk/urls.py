@@ -10,6 +10,8 @@ urlpatterns = [
     path("healthz", ops.healthz, name="healthz"),
     path("readyz", ops.readyz, name="readyz"),
     path("metrics", ops.metrics, name="metrics"),
+    # Lead images from the local cache (news/images.py): readers' browsers contact no outlet.
+    path("", include("newsdesk.news.image_urls")),
     path("admin/", admin.site.urls),
     path("api/", include("newsdesk.api.urls")),
     # Reader apps: the Google Reader API at the site root and the Fever API at /fever/.
@@ -19,6 +21,9 @@ urlpatterns = [
     path("", include("newsdesk.exports.urls")),
     path("", include("newsdesk.community.urls")),
     path("", include("newsdesk.readers.urls")),
+    path("", include("newsdesk.ai.urls")),
+    # The web app manifest, service worker, offline page, theme switch and favicon (news/pwa.py).
+    path("", include("newsdesk.news.pwa_urls")),
     path("", include("newsdesk.news.urls")),
 ]
 

@@ -1,0 +1,1 @@
+"""AI features that answer with citations: story briefings, questions, translation (see DESIGN.md)."""

@@ -85,7 +85,8 @@ def test_it_keeps_home_queries_constant(client: Client) -> None:
     # The store's version (the key of the cached list), the page of articles and the top stories:
     # keyset pages count nothing (the page asks for one row more than it shows to know whether
     # there is an older page).
-    assert small == large == 3
+    # + the feeds' health, the candidate stories, trending hashtags and places (news/frontpage.py)
+    assert small == large == 6
 
 
 def test_it_shows_the_article_page_like_an_aggregator(client: Client) -> None:
@@ -271,7 +272,7 @@ def test_it_pages_home_by_keyset_with_every_article_once_in_constant_queries(
     assert titles == expected and len(titles) == 11
     assert [len(page) for _, page in pages] == [4, 4, 3]
     # The store's version and the page; the first page also asks for the top stories.
-    assert [queries for queries, _ in pages] == [3, 2, 2]
+    assert [queries for queries, _ in pages] == [6, 2, 2]  # the first: news/frontpage.py's sections
 
 
 def test_it_goes_back_to_newer_pages(client: Client, page_size: int) -> None:
@@ -369,8 +370,10 @@ def test_it_shows_the_first_reports_of_a_large_story(client: Client, monkeypatch
     assert listed_titles(body) == ["Headline number 4", "Headline number 3", "Headline number 2"][::1]
     assert "… and 2 later reports." in body
     assert 'Eastport Courier <span class="count">5</span>' in body  # coverage counts every report
-    # story (with the store's version), timeline, coverage by outlet, quotes, places, comments
-    assert queries == 6
+    # story (with the store's version), timeline, coverage by outlet, quotes, places, comments;
+    # then the sourcing sections: reliance 4, copy chains 2, framing 4 (news/reliance.py, lineage.py, framing.py);
+    # and the stored briefing looked up (ai/templatetags/ai.py: none stored, no model, so one query)
+    assert queries == 17
     detail = client.get(f"/api/stories/{story.pk}").json()
     assert len(detail["articles"]) == 3 and detail["more_articles"] == f"/api/articles?story={story.pk}"
     everything = client.get(detail["more_articles"]).json()["results"]

@@ -20,6 +20,14 @@ VIEWS: dict[str, ViewParams] = {
     "healthz": ViewParams(),
     "readyz": ViewParams(),
     "metrics": ViewParams(),
+    # Lead images from the local cache (news/image_views.py): hostile signatures and widths, 404s
+    "cached_image": ViewParams(),
+    # Installable and offline (news/pwa.py)
+    "pwa:manifest": ViewParams(),
+    "pwa:service_worker": ViewParams(),
+    "pwa:offline": ViewParams(),
+    "pwa:theme": ViewParams(),
+    "pwa:favicon": ViewParams(),
     # The JSON API
     "api:articles": ViewParams(params=("source", "story", "since", "limit", "cursor")),
     "api:article": ViewParams(path={"article_id": "article"}),
@@ -67,6 +75,7 @@ VIEWS: dict[str, ViewParams] = {
     "readers:alert_delete": ViewParams(clients=READER, path={"rule_id": "rule"}),
     # Reader pages
     "news:home": ViewParams(params=(*KEYSET, "q")),  # q: sent on to the search page
+    "news:stories": ViewParams(params=(*KEYSET, "tag", "place", "outlet", "language", "from", "to")),
     "news:article": ViewParams(path={"article_id": "article"}),
     "news:source": ViewParams(params=KEYSET, path={"source_id": "source"}),
     "news:feeds": ViewParams(params=PAGE),
@@ -84,7 +93,7 @@ KINDS: dict[str, str] = {
 
 # Each area added this round keeps its rows in tests/web/params_<area>.py (a VIEWS dict, and a KINDS
 # dict for its new parameters), merged here.
-for _area in ("search", "readerapi", "syndication", "exports", "subscriptions", "api"):
+for _area in ("search", "readerapi", "syndication", "exports", "subscriptions", "api", "ai"):
     try:
         _module = importlib.import_module(f"tests.web.params_{_area}")
     except ModuleNotFoundError as missing:

@@ -6,13 +6,11 @@ worked out here, in Python, once per item, and the list is one template loop wit
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from math import isqrt
 from typing import Any
-from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core.exceptions import BadRequest
@@ -22,11 +20,12 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import format_html, format_html_join
-from django.utils.safestring import SafeString, mark_safe
+from django.utils.safestring import SafeString
 
-from newsdesk.news import keyset, pagecache
+from newsdesk.news import charts, keyset, pagecache, sections
 from newsdesk.news.enrichstore import analyses_of
+from newsdesk.news.framing import story_framing
+from newsdesk.news.lineage import story_lineage
 from newsdesk.news.models import (
     Article,
     ArticleEntity,
@@ -35,19 +34,26 @@ from newsdesk.news.models import (
     Entity,
     EntityKind,
     Feed,
-    Ownership,
     Quote,
     Source,
     Story,
     Tag,
 )
 from newsdesk.news.related import related_articles
-from newsdesk.news.statements import speaker_quotes, speaker_statements, story_quotes, story_statements
+from newsdesk.news.reliance import article_reliance, story_reliance
+from newsdesk.news.statements import (
+    quotes_key,
+    speaker_quotes,
+    speaker_statements,
+    story_quotes,
+    story_statements,
+)
 from newsdesk.news.templatetags.newsdesk_tags import when
 
 RELATED_COUNT = 6
-TOP_STORIES = 5
-TOP_STORY_WINDOW = timedelta(days=3)
+# The earliest reports the story page's "what the coverage rests on" tree is drawn from (the API's
+# reliance reads up to news.reliance.RELIANCE_REPORTS); the later ones are counted, not drawn.
+STORY_RELIANCE_REPORTS = 60
 ENTITY_QUOTES = 20
 ENTITY_STATEMENTS = 20
 ENTITY_STATEMENT_ARTICLES = 60  # the newest quoting articles a speaker's statements are read from
@@ -106,36 +112,6 @@ def _list_page(articles: QuerySet[Article], request: HttpRequest, **fetch: Any) 
     return keyset.newest_first(articles, request.GET, _page_size(), **fetch)
 
 
-def home(request: HttpRequest) -> HttpResponse:
-    """The latest articles across outlets, a keyset page at a time (the first led by top stories).
-
-    ``/?q=`` is a search (as a reader's home page box or an old bookmark sends it): the search page.
-    """
-    query = request.GET.get("q", "").strip()
-    if query:
-        return redirect(reverse("search:search") + "?" + urlencode({"q": query}))
-    version = pagecache.store_version()
-
-    def build() -> str:
-        page = _list_page(Article.objects.listing(), request)
-        stories = list(top_stories()[:TOP_STORIES]) if not page.newer else []
-        return _render_list("news/_home_listing.html", page, stories=stories)
-
-    def listing() -> SafeString:
-        return _fragment(request, "home", [], build, version=version)
-
-    if request.user.is_authenticated:
-        return render(request, "news/home.html", {"listing": listing()})
-    # Every anonymous visitor gets the same page (the most visited one): kept whole.
-    key = pagecache.fragment_key(version, "home-anonymous", _position(request))
-    html = pagecache.kept(key)
-    if html is None:
-        html = render_to_string("news/home.html", {"listing": listing()}, request=request)
-        if not request.META.get("CSRF_COOKIE_NEEDS_UPDATE"):  # never keep a page with a CSRF token
-            pagecache.keep(key, html)
-    return HttpResponse(html)
-
-
 def _position(request: HttpRequest) -> list[object]:
     return [request.GET.get("before", ""), request.GET.get("after", "")]
 
@@ -154,14 +130,6 @@ def _render_list(template: str, page: keyset.Page[Article], **extra: Any) -> str
     return render_to_string(template, {"page": page, "paths": paths, "items": paths.items(page), **extra})
 
 
-def top_stories() -> QuerySet[Story]:
-    """Stories by coverage (outlets), then recency; merged-away and single-article stories left out."""
-    since = timezone.now() - TOP_STORY_WINDOW
-    return Story.objects.filter(
-        merged_into__isnull=True, article_count__gt=1, last_published_at__gte=since
-    ).order_by("-source_count", "-last_published_at", "-id")
-
-
 def article_detail(request: HttpRequest, article_id: int) -> HttpResponse:
     """One article laid out like an aggregator's page: body, hashtags, AI panel, comments, related."""
     article = get_object_or_404(Article.objects.select_related("source", "story"), pk=article_id)
@@ -170,6 +138,8 @@ def article_detail(request: HttpRequest, article_id: int) -> HttpResponse:
     related = paths.items(related_articles(article, RELATED_COUNT))
     context = {"article": article, "paths": paths, "copies": _copies(article), "related": related}
     context.update(ai_panel(article))
+    if article.enriched_at is not None:
+        context["reliance"] = article_reliance(article)  # each cited outlet's report on the event
     return render(request, "news/article.html", context)
 
 
@@ -290,13 +260,35 @@ def entity_detail(request: HttpRequest, entity_id: int) -> HttpResponse:
         )
         if page.newer or entity.kind not in (EntityKind.PERSON, EntityKind.ORGANISATION):
             return listing
-        shown = speaker_statements(entity, ENTITY_STATEMENTS, quotes=rows)
-        return listing + render_to_string(
-            "news/_statements_speaker.html", {"statements": shown, "paths": Paths()}
-        )
+        return listing + _speaker_statements_html(entity, rows)
 
     listing = _fragment(request, "entity", [entity.pk], build, version=pagecache.version_of(entity))
-    return render(request, "news/entity.html", {"entity": entity, "listing": listing})
+    world_map = ""
+    if entity.kind == EntityKind.PLACE and entity.latitude is not None:
+        world_map = charts.world_map(
+            [entity],
+            link=Paths(),
+            highlight_countries=[entity.country] if entity.country else [],
+            title=f"{entity.name} on a world map",
+            dom_id="place-map",
+            listed=False,
+        )
+    context = {"entity": entity, "listing": listing, "world_map": world_map}
+    return render(request, "news/entity.html", context)
+
+
+def _speaker_statements_html(entity: Entity, rows: list[Quote]) -> str:
+    """The speaker's statements, grouped and rendered once per process for the same quotes read
+    (the grouping and its rendering were half the page; the listing reads the quotes anyway)."""
+    paths = Paths()
+    prefixes = (paths.article_head, paths.article_tail, paths.entity_head, paths.entity_tail)
+    key = ("speaker statements", entity.pk, ENTITY_STATEMENTS, prefixes, sections.digest(quotes_key(rows)))
+
+    def build() -> str:
+        shown = speaker_statements(entity, ENTITY_STATEMENTS, quotes=rows)
+        return render_to_string("news/_statements_speaker.html", {"statements": shown, "paths": paths})
+
+    return sections.fresh_times(sections.remembered(key, build))
 
 
 def _linked_page(links: QuerySet[Any], common: bool, request: HttpRequest) -> keyset.Page[Article]:
@@ -340,26 +332,63 @@ def _common_threshold(archive: int) -> int:
 
 def story_detail(request: HttpRequest, story_id: int) -> HttpResponse:
     """One story: coverage by outlet, country and ownership, timeline, first report, quotes, map."""
-    story = get_object_or_404(Story.objects.annotate(**pagecache.version_fields()), pk=story_id)
+    stories = Story.objects.annotate(**pagecache.version_fields())
+    story = get_object_or_404(sections.with_sections(stories, sections.BODY, sections.SOURCING), pk=story_id)
     if story.merged_into_id:
         return redirect("news:story", story.merged_into_id)
 
     def build() -> str:
-        coverage = story_coverage(story)
+        # The body and the sourcing sections are kept per story version (news/sections.py), read
+        # with the story: a page whose sections are kept reads nothing more.
+        body = sections.kept(story, sections.BODY, sections.BODY_TTL)
+        sourcing = sections.kept(story, sections.SOURCING)
+        made: dict[str, str] = {}
         paths = Paths()
-        context = {"story": story, **vars(coverage), "more": coverage.more, "paths": paths}
-        context["items"] = paths.items(coverage.timeline)
-        context["markers"], context["place_items"] = _map_parts(coverage.places, paths)
-        context["graticule"] = GRATICULE
-        found = story_statements(story, coverage.statement_quotes)
-        statements = render_to_string("news/_statements_story.html", {"found": found, "paths": paths})
-        return render_to_string("news/_story_body.html", context) + statements
+        coverage = None
+        if body is None:
+            points = charts.story_timeline_points(story)
+            coverage = story_coverage(story, points, statements=sourcing is None)
+            body = made[sections.BODY] = _story_body(story, coverage, points, paths)
+        if sourcing is None:
+            sourcing = made[sections.SOURCING] = _story_sourcing(story, coverage, paths)
+        sections.keep(story, made)
+        return sections.fresh_times(body + sourcing)
 
     # The story's own row moves with every placement into it; the store version covers the rest.
     parts: list[object] = [story.pk, story.article_count, story.source_count, story.last_published_at]
     parts += [story.developing, story.headline]
     body = pagecache.fragment(pagecache.version_of(story), "story", parts, build)
     return render(request, "news/story.html", {"story": story, "body": body})
+
+
+def _story_body(story: Story, coverage: Coverage, points: list[charts.TimelinePoint], paths: Paths) -> str:
+    """The story page's coverage, timeline, quotes and map."""
+    context = {"story": story, **vars(coverage), "more": coverage.more, "paths": paths}
+    context["items"] = paths.items(coverage.timeline)
+    places = [p["entity"] for p in coverage.places]
+    context["world_map"] = charts.world_map(
+        places, link=paths, highlight_countries={p.country for p in places if p.country}
+    )
+    context["timeline_chart"] = charts.coverage_timeline(points, coverage.first)
+    context["balance_chart"] = charts.balance_bars(coverage.by_country, coverage.by_ownership)
+    return render_to_string("news/_story_body.html", context)
+
+
+def _story_sourcing(story: Story, coverage: Coverage | None, paths: Paths) -> str:
+    """The story page's sourcing sections: who said what, what the coverage rests on, copy chains
+    and framing (from the quotes and the article count the coverage read, when it was read)."""
+    quotes = coverage.statement_quotes if coverage is not None else None
+    found = story_statements(story, quotes)
+    reliance = story_reliance(story, STORY_RELIANCE_REPORTS)
+    lineage = story_lineage(story, articles=coverage.total if coverage is not None else None)
+    return "".join(
+        [
+            render_to_string("news/_statements_story.html", {"found": found, "paths": paths}),
+            render_to_string("news/_reliance_story.html", {"reliance": reliance, "paths": paths}),
+            render_to_string("news/_lineage_story.html", {"lineage": lineage, "paths": paths}),
+            render_to_string("news/_framing_story.html", {"framing": story_framing(story), "paths": paths}),
+        ]
+    )
 
 
 @dataclass
@@ -376,28 +405,31 @@ class Coverage:
     statement_quotes: list[Quote] = field(default_factory=list)  # what story_statements groups
 
     @property
+    def total(self) -> int:
+        """The story's reports, counted by outlet."""
+        return sum(n for _, n in self.by_outlet)
+
+    @property
     def more(self) -> int:
         """Reports beyond the timeline's first ones."""
-        return max(0, sum(n for _, n in self.by_outlet) - len(self.timeline))
+        return max(0, self.total - len(self.timeline))
 
 
-def story_coverage(story: Story) -> Coverage:
-    """The coverage of a story in four queries, whatever its size."""
+def story_coverage(
+    story: Story, points: list[charts.TimelinePoint] | None = None, *, statements: bool = True
+) -> Coverage:
+    """The coverage of a story in four queries, whatever its size (its counts by outlet, country
+    and ownership from the timeline chart's ``points`` when the page read them already).
+
+    With ``statements`` it reads the quotes the statements are grouped from (``story_quotes``,
+    the listed ones the first of them); without, only the listed ones (the same rows).
+    """
     members = Article.objects.filter(story=story)
     timeline = list(members.listing().order_by("sort_at", "id")[:STORY_TIMELINE])
-    by_outlet: Counter[str] = Counter()
-    by_country: Counter[str] = Counter()
-    by_ownership: Counter[str] = Counter()
-    labels = dict(Ownership.choices)
-    per_source = members.values_list("source__name", "source__country", "source__ownership").annotate(
-        n=Count("id")
-    )
-    for name, country, ownership, n in per_source.order_by():
-        by_outlet[name] += n
-        by_country[country or "unknown"] += n
-        by_ownership[str(labels.get(ownership, ownership))] += n
-    # the quotes the statements read; the listed ones are the first of them (the same order)
-    statement_quotes = list(story_quotes(story))
+    if points is None:
+        points = charts.story_timeline_points(story)
+    by_outlet, by_country, by_ownership = charts.coverage_counts(points)
+    statement_quotes = list(story_quotes(story) if statements else story_quotes(story, STORY_QUOTES))
     quotes = statement_quotes[:STORY_QUOTES]
     places = list(
         Entity.objects.filter(
@@ -409,57 +441,16 @@ def story_coverage(story: Story) -> Coverage:
     return Coverage(
         timeline=timeline,
         first=timeline[0] if timeline else None,
-        by_outlet=_ranked(by_outlet),
-        by_country=_ranked(by_country),
-        by_ownership=_ranked(by_ownership),
+        by_outlet=by_outlet,
+        by_country=by_country,
+        by_ownership=by_ownership,
         quotes=quotes,
         places=[_marker(place) for place in places],
-        statement_quotes=statement_quotes,
+        statement_quotes=statement_quotes if statements else [],
     )
-
-
-def _ranked(counts: Counter[str]) -> list[tuple[str, int]]:
-    return sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
 
 
 def _marker(place: Entity) -> dict[str, object]:
     """A place and where it sits on an equirectangular map 360 wide and 180 high."""
     lat, lon = place.latitude or 0.0, place.longitude or 0.0
     return {"entity": place, "lat": lat, "lon": lon, "x": round(lon + 180, 2), "y": round(90 - lat, 2)}
-
-
-# The map's grid: the same lines on every map, made once.
-GRATICULE = mark_safe(  # noqa: S308 - numbers only
-    "".join(f'<line x1="{x}" y1="0" x2="{x}" y2="180"/>' for x in range(0, 361, 30))
-    + "".join(f'<line x1="0" y1="{y}" x2="360" y2="{y}"/>' for y in range(0, 181, 30))
-)
-
-
-def _map_parts(places: list[dict[str, Any]], paths: Paths) -> tuple[SafeString, SafeString]:
-    """The map's markers and its list of places, made in Python: two template loops over up to 30
-    places were a third of a large story's page."""
-    markers = format_html_join(
-        "",
-        '<a href="{}{}{}"><circle class="marker" cx="{}" cy="{}" r="2.5"><title>{}</title></circle></a>',
-        (
-            (paths.entity_head, p["entity"].pk, paths.entity_tail, p["x"], p["y"], p["entity"].name)
-            for p in places
-        ),
-    )
-    items = format_html_join(
-        "",
-        '<li class="place-marker" data-lat="{}" data-lon="{}"><a href="{}{}{}">{}</a>{}</li>',
-        (
-            (
-                p["lat"],
-                p["lon"],
-                paths.entity_head,
-                p["entity"].pk,
-                paths.entity_tail,
-                p["entity"].name,
-                format_html(" ({})", p["entity"].country) if p["entity"].country else "",
-            )
-            for p in places
-        ),
-    )
-    return markers, items

@@ -57,7 +57,9 @@ def reader_actions(context: template.Context, article: Article) -> dict[str, Any
     if not user.is_authenticated:
         return base
     # Rendering the page is the moment the reader opens it; the news view need not know readers exist.
-    reading.mark_opened(user, article)
+    # The service worker's copy of a saved article for offline reading (news/pwa.py) is no opening.
+    if request.headers.get("X-Newsdesk-Purpose") != "offline":
+        reading.mark_opened(user, article)
     buttons = _followables(user, _article_targets(article, context))
     main = [b for b in buttons if b.kind in (FollowKind.SOURCE, FollowKind.STORY)]
     return {

@@ -157,7 +157,7 @@ def test_it_serves_from_forked_processes_and_stops_whole_when_one_dies(tmp_path:
 
     def healthy() -> bool:
         try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as response:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=10) as response:
                 return bool(response.status == 200)
         except OSError:
             return False
@@ -226,3 +226,30 @@ def test_it_refuses_a_port_that_is_taken(tmp_path: Path) -> None:
             timeout=120,
         )
     assert done.returncode == 2 and "cannot listen" in done.stderr, done.stderr
+
+
+@pytest.mark.django_db
+def test_a_task_runs_again_at_once_through_a_database_lock(monkeypatch: pytest.MonkeyPatch) -> None:
+    from django.db import OperationalError
+
+    from newsdesk.runtime import registry, runners
+
+    calls: list[int] = []
+
+    def flaky(fail: int, message: str) -> str:
+        calls.append(1)
+        if len(calls) <= fail:
+            raise OperationalError(message)
+        return "done"
+
+    monkeypatch.setattr(runners, "LOCK_PAUSE", 0.01)
+    monkeypatch.setitem(registry.TASKS, "flaky", registry.Task("flaky", flaky))
+    # A lock passes: the task runs again at once and its result is returned.
+    assert runners.execute("flaky", {"fail": 2, "message": "database table is locked"}) == "done"
+    assert len(calls) == 3
+    # A lock that holds past the retries, or another database error, is left to the runner's retry.
+    for fail, message in ((9, "database is locked"), (1, "no such table: news_article")):
+        calls.clear()
+        with pytest.raises(runners.RetryLater):
+            runners.execute("flaky", {"fail": fail, "message": message})
+    assert len(calls) == 1

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from abc import ABC, abstractmethod
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
-from django.db import close_old_connections
+from django.db import OperationalError, close_old_connections
 
 from newsdesk.desk.config import current
 from newsdesk.plugins import load_plugin
@@ -53,7 +54,7 @@ def execute(task: str, kwargs: dict[str, Any], *, attempt: int = 0) -> Any:
     spec = get_task(task)
     close_old_connections()
     try:
-        return spec.func(**kwargs)
+        return _run_through_locks(spec.func, kwargs)
     except Exception as error:
         decision = verdict(error, attempt, spec.max_retries)
         if decision.retry:
@@ -64,6 +65,24 @@ def execute(task: str, kwargs: dict[str, Any], *, attempt: int = 0) -> Any:
         return None
     finally:
         close_old_connections()
+
+
+# A database lock is contention that passes in moments (SQLite's "database table is locked" does
+# not wait for its busy timeout): the task runs again at once, a few times, before it is rescheduled.
+LOCK_RETRIES = 3
+LOCK_PAUSE = 0.2  # seconds, times the try's number
+
+
+def _run_through_locks(func: Any, kwargs: dict[str, Any]) -> Any:
+    for tried in range(LOCK_RETRIES + 1):
+        try:
+            return func(**kwargs)
+        except OperationalError as error:
+            if "locked" not in str(error) or tried == LOCK_RETRIES:
+                raise
+            close_old_connections()
+            time.sleep(LOCK_PAUSE * (tried + 1))
+    raise AssertionError("unreachable")
 
 
 def record_failure(task: str, kwargs: dict[str, Any], error: BaseException, attempts: int) -> None:

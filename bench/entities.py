@@ -7,6 +7,8 @@ coordinates in range, and a summary of at most 600 characters taken from the bod
 
 Exits non-zero when the three enrichers together cost more than ``max_overhead`` (a share of the
 spaCy time, from ``bench/floors.json`` under "entities") or a sanity share falls under its floor.
+Times are CPU seconds of this process, the three cheap enrichers the median of three rounds: a CI
+dry run on a loaded machine read 0.064 by the wall clock where this reads 0.037.
 
     python bench/entities.py                 # all 581 articles (about two minutes of spaCy)
     python bench/entities.py --limit 60 --json
@@ -16,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import statistics
 import sys
 import time
 from pathlib import Path
@@ -32,6 +35,7 @@ BENCH_DIR = Path(__file__).resolve().parent
 FLOORS_FILE = BENCH_DIR / "floors.json"
 DATASET = "clustering-wikinews-events"
 KEY = "entities"
+ROUNDS = 3
 
 
 def load_documents(limit: int | None) -> list[Document]:
@@ -50,10 +54,11 @@ def load_documents(limit: int | None) -> list[Document]:
 
 
 def timed(enricher: Enricher, docs: list[Document]) -> float:
-    """Seconds ``enricher`` takes over the batch."""
-    start = time.perf_counter()
+    """CPU seconds ``enricher`` takes over the batch (this process's, so other load on a shared
+    machine moves it far less than the wall clock)."""
+    start = time.process_time()
     enricher.enrich(docs)
-    return time.perf_counter() - start
+    return time.process_time() - start
 
 
 def sanity(docs: list[Document]) -> dict[str, float]:
@@ -86,10 +91,14 @@ def run(limit: int | None) -> dict[str, Any]:
     lookup("Paris")
     index_seconds = time.perf_counter() - start
     spacy_seconds = timed(SpacyEnricher(), docs)
+    # The three enrichers are cheap next to spaCy: each is timed ROUNDS times, the median kept.
     seconds = {
-        "entities": timed(EntityEnricher(), docs),
-        "places": timed(PlaceEnricher(), docs),
-        "summary": timed(SummaryEnricher(), docs),
+        name: statistics.median(timed(enricher, docs) for _ in range(ROUNDS))
+        for name, enricher in (
+            ("entities", EntityEnricher()),
+            ("places", PlaceEnricher()),
+            ("summary", SummaryEnricher()),
+        )
     }
     count = len(docs) or 1
     ours = sum(seconds.values())

@@ -31,10 +31,14 @@ MINIMA: dict[str, dict[str, float]] = {
         "mixed_feeds_f1": 0.945,
         "collide_feeds_f1": 0.945,
     },
-    "enrich": {"min_ratio_to_ner": 0.7},
+    # Lowered from 0.7 in the commit that says why: a throughput ratio whose run-to-run spread is wider.
+    "enrich": {"min_ratio_to_ner": 0.6},
     "search": {"known-item:hybrid:mrr": 0.95, "story:hybrid:mrr": 0.85},
     # Statement grouping (issue 11's targets: P >= 0.95, R >= 0.85).
     "statements": {"precision": 0.95, "recall": 0.85},
+    "lineage": {"original_found": 0.97, "chain_parent": 0.98},
+    # Every sentence the AI features show cites text that holds it (issue 13).
+    "ai": {"citation_validity": 1.0},
 }
 
 
@@ -48,6 +52,8 @@ def test_it_keeps_every_floor_at_or_above_its_minimum(bench: str) -> None:
 
 # Ceilings: counts that must stay at most this (a story mixing languages, a stale story).
 MAXIMA: dict[str, dict[str, float]] = {
+    # No answer to a question on an event the desk does not hold; no injected payload shown.
+    "ai": {"max_absent_answered": 0, "max_payload_shown": 0},
     "stories": {"max_mixed_language_stories": 0, "max_stale_stories": 0},
     # The feed step's CPU beside lemon24/reader's in the same run (issue 9's targets).
     "feeds": {"max_first_ratio": 1.5, "max_unchanged_ratio": 1.0},

@@ -92,6 +92,25 @@ def test_supports_rejects_a_speaker_named_later_that_the_evidence_does_not_name(
     )
 
 
+def test_supports_rejects_a_day_or_a_form_of_a_name_the_evidence_does_not_write() -> None:
+    # A small model added "on Sunday" to a sentence whose sources say only "late Thursday".
+    ground_op = [
+        "The military launched a ground operation into Gaza late Thursday and called up 18,000 reservists.",
+        "Israel intensified its campaign against Hamas by launching a ground operation late Thursday.",
+    ]
+    assert supports(
+        "Israel launched a ground operation late Thursday and called up 18,000 reservists.", ground_op
+    )
+    assert not supports(
+        "Israel launched a ground operation late Thursday and called up 18,000 reservists on Sunday.",
+        ground_op,
+    )
+    # "Israeli" shares its stem with "Israel" but is another claim (who, not where).
+    assert not supports("The Israeli campaign against Hamas intensified late Thursday.", ground_op[1:])
+    # A possessive is the name as written.
+    assert supports("Gaza's ground operation was launched late Thursday, the military said.", ground_op[:1])
+
+
 def test_supports_rejects_a_negation_dropped_from_the_evidence() -> None:
     assert supports("The transport minister denied the repair contract had been signed.", [DENIAL])
     assert not supports("The transport minister said the repair contract had been signed.", [DENIAL])

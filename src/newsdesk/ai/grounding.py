@@ -154,8 +154,9 @@ def fold(text: str) -> str:
 
 @cache
 def _key(word: str) -> str:
-    """A word's matching key: accent-folded, lower case, lightly stemmed, cut to seven letters."""
-    return stem(word)[:7]
+    """A word's matching key: accent-folded, lower case, without its possessive, lightly stemmed, cut
+    to seven letters."""
+    return stem(_bare(word))[:7]
 
 
 def words(text: str) -> list[str]:
@@ -187,6 +188,23 @@ def _names(text: str) -> set[str]:
     return found
 
 
+def _bare(word: str) -> str:
+    """A folded word without its possessive ("gaza's" -> "gaza")."""
+    return word.removesuffix("'s").removesuffix("’s")
+
+
+def _written_names(text: str) -> set[str]:
+    """Every capitalised word not at a sentence's start, folded but not stemmed, function words and
+    weekday or month names included: what the evidence must hold as written ("Israeli" is not held by
+    "Israel", and a "Sunday" the sources never wrote is a fact the model added)."""
+    return {
+        _bare(fold(token))
+        for sentence in split_sentences(text)
+        for token in _WORD.findall(sentence)[1:]
+        if _is_name(token)
+    }
+
+
 def _openers(text: str) -> set[str]:
     """The first word of each sentence, when it is not a function word: it may be a name ("Reuters said")."""
     found: set[str] = set()
@@ -206,7 +224,8 @@ def supports(claim: str, evidence: Iterable[str]) -> bool:
     """Whether the ``evidence`` sentences say what ``claim`` says, by its key terms.
 
     Every number of the claim must be in the evidence, every name it capitalises must be
-    capitalised there too (a "Network" is not held by "a network of activists"), and a sentence's
+    capitalised there too (a "Network" is not held by "a network of activists") and written there
+    as the claim writes it (a weekday or a demonym is a fact too), and a sentence's
     opening word must be there ("Reuters said" needs Reuters); at least ``MIN_COVERAGE`` of its
     content words too (by stem; ``MIN_POOLED_COVERAGE`` when it rests on more than one sentence); and a negation on one side must be on the other (a model that turns
     "did not" into "did" is caught).
@@ -222,6 +241,8 @@ def supports(claim: str, evidence: Iterable[str]) -> bool:
     if not _numbers(claim) <= _numbers(text):
         return False
     if not _names(claim) <= _capitalised(text) or not _openers(claim) <= have:
+        return False
+    if not _written_names(claim) <= {_bare(w) for w in words(text)}:
         return False
     if not _relations_held(claim, evidence):
         return False
